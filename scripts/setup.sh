@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Installs and starts what Archipelago's tests and local stack need on a Debian 12 machine
+# without a container engine. Idempotent, and quick when everything is already there.
+#
+#   - Debian packages: docker-registry buildah skopeo qemu-user-static busybox-static git
+#   - PostgreSQL: installed only if no server answers on 127.0.0.1:5432, started if stopped,
+#     and a role 'archipelago' (password 'archipelago', CREATEDB) for the tests and local stack
+#   - a ppc64le static busybox (from Debian's busybox-static:ppc64el, fetched with a private
+#     apt state: adding the dpkg architecture breaks 'apt-get update' on these machines)
+#   - binfmt_misc mounted and QEMU registered for ppc64le, so buildah can run ppc64le RUN steps
+#
+# Run as root. Environment: ARCHIPELAGO_CACHE (default ~/.cache/archipelago) holds downloads.
+set -euo pipefail
+
+CACHE="${ARCHIPELAGO_CACHE:-$HOME/.cache/archipelago}"
+PACKAGES=(docker-registry buildah skopeo qemu-user-static busybox-static git curl)
+PG_VERSION=15
+
+log() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root (apt-get, mount and binfmt registration need it)"
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    log "apt-get update"
+    apt-get update -qq || die "apt-get update failed"
+    apt_updated=1
+  fi
+  log "apt-get install -y $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install -y $* failed"
+}
+
+# --- Debian packages -------------------------------------------------------------------
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
+
+# --- PostgreSQL ------------------------------------------------------------------------
+pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if ! pg_answers; then
+  if ! command -v pg_ctlcluster >/dev/null || [ ! -d "/etc/postgresql/$PG_VERSION/main" ]; then
+    apt_install "postgresql-$PG_VERSION"
+  fi
+  log "starting PostgreSQL $PG_VERSION"
+  pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start || true
+  for _ in $(seq 1 30); do pg_answers && break; sleep 0.5; done
+  pg_answers || die "PostgreSQL does not answer on 127.0.0.1:5432 (see /var/log/postgresql/)"
+fi
+su postgres -c "psql -v ON_ERROR_STOP=1 -qtAc \"
+  DO \\\$\\\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'archipelago') THEN
+      CREATE ROLE archipelago LOGIN CREATEDB PASSWORD 'archipelago';
+    END IF;
+  END \\\$\\\$;\"" >/dev/null || die "cannot create the PostgreSQL role 'archipelago'"
+if ! su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = 'archipelago'\"" | grep -q 1; then
+  su postgres -c "psql -qc 'CREATE DATABASE archipelago OWNER archipelago'" >/dev/null
+fi
+
+# --- ppc64le busybox for test images ---------------------------------------------------
+ppc_busybox="$CACHE/busybox/ppc64le/busybox"
+if [ ! -x "$ppc_busybox" ]; then
+  log "fetching busybox-static:ppc64el"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror="http://deb.debian.org/debian"
+  mkdir -p "$work/lists/partial" "$work/archives/partial"
+  echo "deb [arch=ppc64el] $mirror bookworm main" > "$work/sources.list"
+  apt_opts=(-o "Dir::State::Lists=$work/lists" -o "Dir::Etc::SourceList=$work/sources.list"
+            -o "Dir::Etc::SourceParts=/dev/null" -o "APT::Architectures::=ppc64el"
+            -o "Dir::Cache::Archives=$work/archives" -o "APT::Sandbox::User=root")
+  apt-get "${apt_opts[@]}" update -qq || die "apt-get update of the private ppc64el list failed"
+  (cd "$work" && apt-get "${apt_opts[@]}" download -qq busybox-static:ppc64el) || die "apt-get download busybox-static:ppc64el failed"
+  dpkg-deb -x "$work"/busybox-static_*_ppc64el.deb "$work/root"
+  mkdir -p "$(dirname "$ppc_busybox")"
+  install -m 0755 "$work/root/bin/busybox" "$ppc_busybox"
+  rm -rf "$work"
+  trap - EXIT
+fi
+amd_busybox="$CACHE/busybox/amd64/busybox"
+if [ ! -x "$amd_busybox" ]; then
+  mkdir -p "$(dirname "$amd_busybox")"
+  install -m 0755 /bin/busybox "$amd_busybox"
+fi
+
+# --- QEMU binfmt for ppc64le -------------------------------------------------------------
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  log "mounting binfmt_misc"
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || die "cannot mount binfmt_misc"
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-ppc64le ]; then
+  log "registering qemu-ppc64le"
+  grep -v '^#' /usr/lib/binfmt.d/qemu-ppc64le.conf > /proc/sys/fs/binfmt_misc/register \
+    || die "cannot register /usr/lib/binfmt.d/qemu-ppc64le.conf"
+fi
+grep -q '^enabled' /proc/sys/fs/binfmt_misc/qemu-ppc64le || die "qemu-ppc64le binfmt is registered but disabled"
+
+log "ready: buildah $(buildah --version | awk '{print $3}'), registry, skopeo, qemu-ppc64le, PostgreSQL on 127.0.0.1:5432, busybox in $CACHE/busybox"

@@ -1,0 +1,111 @@
+package dev.archipelago.model.events;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.archipelago.model.Platform;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What happened to one platform's build: published by the worker on {@code archipelago.builds.results}.
+ *
+ * <p>It repeats the request's source, image and platforms so that the assembler can join a
+ * build's results and annotate its index without asking any other service.
+ * {@code SUCCEEDED} carries {@link #artifact()}, {@code FAILED} carries {@link #error()}.
+ */
+public record ArchBuildEvent(
+        @JsonProperty(required = true) int schema,
+        @JsonProperty(required = true) String buildId,
+        @JsonProperty(required = true) int attempt,
+        @JsonProperty(required = true) Platform platform,
+        @JsonProperty(required = true) List<Platform> platforms,
+        @JsonProperty(required = true) Type type,
+        @JsonProperty(required = true) String workerId,
+        boolean emulated,
+        @JsonProperty(required = true) PinnedSource source,
+        @JsonProperty(required = true) ImageTarget image,
+        boolean allowPartial,
+        @JsonProperty(required = true) int timeoutSeconds,
+        @JsonProperty(required = true) Instant requestedAt,
+        Artifact artifact,
+        Durations durations,
+        Integer filesVerified,
+        Failure error,
+        @JsonProperty(required = true) Instant occurredAt) {
+
+    public enum Type { STARTED, SUCCEEDED, FAILED }
+
+    /** The pushed per-platform manifest. */
+    public record Artifact(
+            @JsonProperty(required = true) String digest,
+            @JsonProperty(required = true) String mediaType,
+            @JsonProperty(required = true) long size) {
+        public Artifact {
+            Schema.requiredText(digest, "artifact.digest");
+            Schema.requiredText(mediaType, "artifact.mediaType");
+        }
+    }
+
+    /** How long each phase took, in milliseconds. */
+    public record Durations(long fetchMs, long buildMs, long verifyMs, long pushMs) {
+        public long totalMs() {
+            return fetchMs + buildMs + verifyMs + pushMs;
+        }
+    }
+
+    /** Why the build failed: a stable code, a message a person can act on, and the last lines of the log (secrets masked). */
+    public record Failure(
+            @JsonProperty(required = true) BuildErrorCode code,
+            @JsonProperty(required = true) String message,
+            List<String> logTail) {
+        public Failure {
+            Schema.required(code, "error.code");
+            Schema.requiredText(message, "error.message");
+            logTail = logTail == null ? List.of() : List.copyOf(logTail);
+        }
+    }
+
+    public ArchBuildEvent {
+        Schema.check(schema);
+        Schema.requiredText(buildId, "buildId");
+        if (attempt < 1) {
+            throw new IllegalArgumentException("field 'attempt' must be 1 or more, was " + attempt);
+        }
+        Schema.required(platform, "platform");
+        platforms = List.copyOf(Schema.required(platforms, "platforms"));
+        Schema.required(type, "type");
+        Schema.requiredText(workerId, "workerId");
+        Schema.required(source, "source");
+        Schema.required(image, "image");
+        Schema.required(requestedAt, "requestedAt");
+        Schema.required(occurredAt, "occurredAt");
+        if (type == Type.SUCCEEDED && artifact == null) {
+            throw new IllegalArgumentException("field 'artifact' is required when type is SUCCEEDED");
+        }
+        if (type == Type.FAILED && error == null) {
+            throw new IllegalArgumentException("field 'error' is required when type is FAILED");
+        }
+    }
+
+    /** The STARTED event for a request. */
+    public static ArchBuildEvent started(ArchBuildRequest request, String workerId, boolean emulated, Instant at) {
+        return of(request, Type.STARTED, workerId, emulated, null, null, null, null, at);
+    }
+
+    public static ArchBuildEvent succeeded(ArchBuildRequest request, String workerId, boolean emulated,
+                                           Artifact artifact, Durations durations, int filesVerified, Instant at) {
+        return of(request, Type.SUCCEEDED, workerId, emulated, artifact, durations, filesVerified, null, at);
+    }
+
+    public static ArchBuildEvent failed(ArchBuildRequest request, String workerId, boolean emulated,
+                                        Failure failure, Durations durations, Instant at) {
+        return of(request, Type.FAILED, workerId, emulated, null, durations, null, failure, at);
+    }
+
+    private static ArchBuildEvent of(ArchBuildRequest r, Type type, String workerId, boolean emulated, Artifact artifact,
+                                     Durations durations, Integer filesVerified, Failure failure, Instant at) {
+        return new ArchBuildEvent(Schema.CURRENT, r.buildId(), r.attempt(), r.platform(), r.platforms(), type, workerId,
+                emulated, r.source(), r.image(), r.allowPartial(), r.timeoutSeconds(), r.requestedAt(), artifact,
+                durations, filesVerified, failure, at);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.archipelago.model.events;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.archipelago.model.Platform;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * How a build ended at the assembler: published on {@code archipelago.builds.outcomes}.
+ * {@code INDEX_PUSHED} carries {@link #index()}; {@code FAILED} carries {@link #error()} and,
+ * where platforms failed, {@link #failedPlatforms()}. A partial index names what it lacks in
+ * {@link #missingPlatforms()}.
+ */
+public record BuildOutcome(
+        @JsonProperty(required = true) int schema,
+        @JsonProperty(required = true) String buildId,
+        @JsonProperty(required = true) int attempt,
+        @JsonProperty(required = true) Type type,
+        Index index,
+        List<Platform> missingPlatforms,
+        List<PlatformFailure> failedPlatforms,
+        Error error,
+        @JsonProperty(required = true) Instant occurredAt) {
+
+    public enum Type { INDEX_PUSHED, FAILED }
+
+    /** The pushed index. */
+    public record Index(
+            @JsonProperty(required = true) String repository,
+            @JsonProperty(required = true) List<String> tags,
+            @JsonProperty(required = true) String digest,
+            @JsonProperty(required = true) String mediaType,
+            long size,
+            @JsonProperty(required = true) List<Child> children) {
+        public Index {
+            Schema.requiredText(repository, "index.repository");
+            tags = List.copyOf(Schema.required(tags, "index.tags"));
+            Schema.requiredText(digest, "index.digest");
+            Schema.requiredText(mediaType, "index.mediaType");
+            children = List.copyOf(Schema.required(children, "index.children"));
+        }
+    }
+
+    /** One entry of the index. */
+    public record Child(
+            @JsonProperty(required = true) Platform platform,
+            @JsonProperty(required = true) String digest,
+            @JsonProperty(required = true) String mediaType,
+            long size,
+            boolean emulated) {
+        public Child {
+            Schema.required(platform, "children.platform");
+            Schema.requiredText(digest, "children.digest");
+            Schema.requiredText(mediaType, "children.mediaType");
+        }
+    }
+
+    /** A platform that failed, with its worker's code and message. */
+    public record PlatformFailure(
+            @JsonProperty(required = true) Platform platform,
+            @JsonProperty(required = true) BuildErrorCode code,
+            String message) {
+    }
+
+    /** Why the build failed as a whole. */
+    public record Error(
+            @JsonProperty(required = true) BuildErrorCode code,
+            @JsonProperty(required = true) String message) {
+        public Error {
+            Schema.required(code, "error.code");
+            Schema.requiredText(message, "error.message");
+        }
+    }
+
+    public BuildOutcome {
+        Schema.check(schema);
+        Schema.requiredText(buildId, "buildId");
+        Schema.required(type, "type");
+        missingPlatforms = missingPlatforms == null ? List.of() : List.copyOf(missingPlatforms);
+        failedPlatforms = failedPlatforms == null ? List.of() : List.copyOf(failedPlatforms);
+        Schema.required(occurredAt, "occurredAt");
+        if (type == Type.INDEX_PUSHED && index == null) {
+            throw new IllegalArgumentException("field 'index' is required when type is INDEX_PUSHED");
+        }
+        if (type == Type.FAILED && error == null) {
+            throw new IllegalArgumentException("field 'error' is required when type is FAILED");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.archipelago.model.events;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A request to build one image for several platforms: the body of {@code POST /api/builds}
+ * and the value of a record on {@code archipelago.builds.submit}.
+ *
+ * <p>Only {@code source.git}, {@code image.repository}, {@code image.tag} and {@code platforms}
+ * are required. Platforms stay strings here so that the dispatcher can name every bad one in
+ * its answer; the dispatcher validates the rest.
+ */
+public record BuildRequest(
+        Integer schema,
+        @JsonProperty(required = true) Source source,
+        @JsonProperty(required = true) Image image,
+        @JsonProperty(required = true) List<String> platforms,
+        Map<String, String> buildArgs,
+        Map<String, String> labels,
+        Boolean allowEmulation,
+        Boolean allowPartial,
+        Integer timeoutSeconds) {
+
+    /** The build timeout when a request names none: 30 minutes. */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 1800;
+
+    public BuildRequest {
+        if (schema != null) {
+            Schema.check(schema);
+        }
+    }
+
+    /** Where the source comes from; {@code ref} defaults to {@code HEAD}, the others to {@code .} and {@code Dockerfile}. */
+    public record Source(
+            @JsonProperty(required = true) String git,
+            String ref,
+            String contextDir,
+            String dockerfile) {
+    }
+
+    /** Where the image goes and under which tags. */
+    public record Image(
+            @JsonProperty(required = true) String repository,
+            @JsonProperty(required = true) String tag,
+            String archTagTemplate,
+            Map<String, String> archTags,
+            List<String> indexTags) {
+    }
+
+    public boolean emulationAllowed() {
+        return Boolean.TRUE.equals(allowEmulation);
+    }
+
+    public boolean partialAllowed() {
+        return Boolean.TRUE.equals(allowPartial);
+    }
+
+    public int effectiveTimeoutSeconds() {
+        return timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
+    }
+}

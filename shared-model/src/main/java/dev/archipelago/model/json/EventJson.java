@@ -1,0 +1,116 @@
+package dev.archipelago.model.json;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.io.IOException;
+import java.util.stream.Collectors;
+
+/**
+ * The JSON form of the contracts: strict on input (unknown fields, missing required fields,
+ * wrong types and numbers for strings all fail, naming the field), stable on output
+ * (ISO-8601 instants, sorted map keys, no nulls) so the same event always gives the same bytes.
+ */
+public final class EventJson {
+
+    private static final ObjectMapper MAPPER = configure(JsonMapper.builder()).build();
+
+    private EventJson() {
+    }
+
+    /** Applies the contract's settings to a builder, so that a service's own mapper can share them. */
+    public static JsonMapper.Builder configure(JsonMapper.Builder builder) {
+        return builder
+                .addModule(new JavaTimeModule())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                .serializationInclusion(JsonInclude.Include.NON_NULL);
+    }
+
+    /** The shared, thread-safe mapper. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    public static byte[] encode(Object event) {
+        try {
+            return MAPPER.writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static String encodeToString(Object event) {
+        try {
+            return MAPPER.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Decodes one event.
+     *
+     * @throws EventDecodingException whose message names the field at fault and what is wrong with it
+     */
+    public static <T> T decode(byte[] json, Class<T> type) {
+        if (json == null || json.length == 0) {
+            throw new EventDecodingException("empty record: expected a " + type.getSimpleName() + " JSON object");
+        }
+        try {
+            return MAPPER.readValue(json, type);
+        } catch (IOException e) {
+            throw new EventDecodingException(describe(e, type), e);
+        }
+    }
+
+    public static <T> T decode(String json, Class<T> type) {
+        return decode(json == null ? null : json.getBytes(java.nio.charset.StandardCharsets.UTF_8), type);
+    }
+
+    /** A one-line explanation of a Jackson failure: which field, and what is wrong. */
+    public static String describe(IOException e, Class<?> type) {
+        String target = type.getSimpleName();
+        if (e instanceof JsonMappingException mapping) {
+            String path = mapping.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[");
+            String problem;
+            if (mapping instanceof UnrecognizedPropertyException unknown) {
+                return target + ": unknown field '" + (path.isEmpty() ? unknown.getPropertyName() : path) + "'";
+            } else if (mapping instanceof ValueInstantiationException && mapping.getCause() != null) {
+                problem = mapping.getCause().getMessage();
+            } else {
+                problem = firstLine(mapping.getOriginalMessage());
+            }
+            return path.isEmpty() ? target + ": " + problem : target + ": field '" + path + "': " + problem;
+        }
+        if (e instanceof JsonProcessingException processing) {
+            return target + ": malformed JSON: " + firstLine(processing.getOriginalMessage());
+        }
+        return target + ": " + e.getMessage();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "invalid value";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

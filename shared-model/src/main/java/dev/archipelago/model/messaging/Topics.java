@@ -1,0 +1,49 @@
+package dev.archipelago.model.messaging;
+
+import dev.archipelago.model.Platform;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Kafka topic names, consumer groups and header names: the one place they are spelled. */
+public final class Topics {
+
+    /** {@code BuildRequest} records from any Kafka producer; read by the dispatcher. */
+    public static final String SUBMIT = "archipelago.builds.submit";
+    /** Prefix of the per-platform request topics; see {@link #requestsFor(Platform)}. */
+    public static final String REQUESTS_PREFIX = "archipelago.builds.requests.";
+    /** {@code ArchBuildEvent} records from the workers; read by the assembler and the dispatcher. */
+    public static final String RESULTS = "archipelago.builds.results";
+    /** {@code BuildOutcome} records from the assembler; read by the dispatcher. */
+    public static final String OUTCOMES = "archipelago.builds.outcomes";
+    /** {@code WorkerHeartbeat} records from the workers; read by the dispatcher. */
+    public static final String HEARTBEATS = "archipelago.workers.heartbeats";
+    /** Records that a consumer could not read, with the reason in {@link #DLQ_REASON_HEADER}. */
+    public static final String DLQ = "archipelago.dlq";
+
+    public static final String DISPATCHER_GROUP = "archipelago-dispatcher";
+    public static final String ASSEMBLER_GROUP = "archipelago-assembler";
+    public static final String WORKER_GROUP_PREFIX = "archipelago-worker-";
+
+    /** The header SmallRye's dead-letter queue writes the failure reason into. */
+    public static final String DLQ_REASON_HEADER = "dead-letter-reason";
+
+    private Topics() {
+    }
+
+    /** The request topic of one platform, for example {@code archipelago.builds.requests.ppc64le}. */
+    public static String requestsFor(Platform platform) {
+        return REQUESTS_PREFIX + platform.tagSafeName();
+    }
+
+    /** The consumer group of the workers of one platform, for example {@code archipelago-worker-ppc64le}. */
+    public static String workerGroupFor(Platform platform) {
+        return WORKER_GROUP_PREFIX + platform.tagSafeName();
+    }
+
+    /** Every topic of the system, with one request topic per supported platform. */
+    public static List<String> all() {
+        return Stream.concat(Stream.of(SUBMIT, RESULTS, OUTCOMES, HEARTBEATS, DLQ),
+                Platform.supported().stream().map(Topics::requestsFor)).toList();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.archipelago.testsupport;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (broker and controller in one), running in
+ * this JVM from the Maven Central jars. It keeps its ports and data across {@link #stop()}
+ * and {@link #start()}, so a test can take the broker away and bring it back with its data.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final int NODE_ID = 1;
+
+    private final Path dataDir;
+    private final int brokerPort;
+    private final int controllerPort;
+    private final int partitions;
+    private final String clusterId = Uuid.randomUuid().toString();
+    private boolean formatted;
+    private KafkaRaftServer server;
+
+    /** A broker on two free loopback ports, with {@code partitions} partitions for auto-created topics. */
+    public EmbeddedKafkaBroker(int partitions) {
+        try {
+            this.dataDir = Files.createTempDirectory("archipelago-kafka");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.brokerPort = FreePorts.next();
+        this.controllerPort = FreePorts.next();
+        this.partitions = partitions;
+    }
+
+    /** Formats the storage on first use, then starts the broker and waits until it accepts connections. */
+    public synchronized EmbeddedKafkaBroker start() {
+        if (server != null) {
+            return this;
+        }
+        Instant begin = Instant.now();
+        try {
+            if (!formatted) {
+                new Formatter()
+                        .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                        .setClusterId(clusterId)
+                        .setNodeId(NODE_ID)
+                        .setDirectories(List.of(dataDir.toString()))
+                        .setMetadataLogDirectory(dataDir.toString())
+                        .setControllerListenerName("CONTROLLER")
+                        .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                        .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                        .run();
+                formatted = true;
+            }
+            server = new KafkaRaftServer(KafkaConfig.fromProps(config(), false), Time.SYSTEM);
+            server.startup();
+        } catch (Exception e) {
+            throw new IllegalStateException("the embedded Kafka broker did not start: " + e.getMessage(), e);
+        }
+        while (!FreePorts.answers(brokerPort)) {
+            if (Duration.between(begin, Instant.now()).toSeconds() > 60) {
+                throw new IllegalStateException("the embedded Kafka broker does not listen on " + bootstrapServers());
+            }
+            Thread.onSpinWait();
+        }
+        return this;
+    }
+
+    /** Stops the broker, keeping its data and ports for a later {@link #start()}. */
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    /** Stops the broker and deletes its data. */
+    @Override
+    public synchronized void close() {
+        stop();
+        try (var paths = Files.walk(dataDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp data left behind is harmless
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    private Properties config() {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", String.valueOf(NODE_ID));
+        p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", dataDir.toString());
+        p.put("metadata.log.dir", dataDir.toString());
+        p.put("num.partitions", String.valueOf(partitions));
+        p.put("auto.create.topics.enable", "true");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("log.flush.interval.messages", "1");
+        return p;
+    }
+}
