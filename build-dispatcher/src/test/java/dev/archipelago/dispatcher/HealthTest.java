@@ -1,6 +1,7 @@
 package dev.archipelago.dispatcher;
 
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(PostgresDatabaseResource.class)
 class HealthTest {
 
     @Test
@@ -18,6 +20,7 @@ class HealthTest {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.name", hasItem("build-dispatcher"));
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
-                .body("checks.name", hasItem("Kafka connection health check"));
+                .body("checks.name", hasItem("Kafka connection health check"))
+                .body("checks.name", hasItem("Database connections health check"));
     }
 }

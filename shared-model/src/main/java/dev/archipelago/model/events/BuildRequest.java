@@ -31,6 +31,9 @@ public record BuildRequest(
         if (schema != null) {
             Schema.check(schema);
         }
+        Schema.required(source, "source");
+        Schema.required(image, "image");
+        Schema.required(platforms, "platforms");
     }
 
     /** Where the source comes from; {@code ref} defaults to {@code HEAD}, the others to {@code .} and {@code Dockerfile}. */
@@ -39,6 +42,9 @@ public record BuildRequest(
             String ref,
             String contextDir,
             String dockerfile) {
+        public Source {
+            Schema.requiredText(git, "source.git");
+        }
     }
 
     /** Where the image goes and under which tags. */
@@ -48,6 +54,10 @@ public record BuildRequest(
             String archTagTemplate,
             Map<String, String> archTags,
             List<String> indexTags) {
+        public Image {
+            Schema.requiredText(repository, "image.repository");
+            Schema.requiredText(tag, "image.tag");
+        }
     }
 
     public boolean emulationAllowed() {

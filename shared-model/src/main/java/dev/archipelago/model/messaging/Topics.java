@@ -25,6 +25,15 @@ public final class Topics {
     public static final String ASSEMBLER_GROUP = "archipelago-assembler";
     public static final String WORKER_GROUP_PREFIX = "archipelago-worker-";
 
+    /**
+     * Header naming the record type on topics that carry more than one: request topics carry
+     * {@code ArchBuildRequest} (header absent or {@value #TYPE_ARCH_BUILD_REQUEST}) and
+     * {@code BuildCancel} ({@value #TYPE_BUILD_CANCEL}).
+     */
+    public static final String RECORD_TYPE_HEADER = "archipelago-record-type";
+    public static final String TYPE_ARCH_BUILD_REQUEST = "ArchBuildRequest";
+    public static final String TYPE_BUILD_CANCEL = "BuildCancel";
+
     /** The header SmallRye's dead-letter queue writes the failure reason into. */
     public static final String DLQ_REASON_HEADER = "dead-letter-reason";
 

@@ -112,6 +112,16 @@ class EventJsonTest {
     }
 
     @Test
+    void refusesNumbersAndBooleansWhereTextBelongs() {
+        assertThatThrownBy(() -> EventJson.decode("""
+                {"source":{"git":"https://example.com/a.git"},"image":{"repository":"quay.io/a/b","tag":"v1"},
+                 "platforms":["x86"],"buildArgs":{"A":1}}""", BuildRequest.class)).hasMessageContaining("buildArgs");
+        assertThatThrownBy(() -> EventJson.decode("""
+                {"source":{"git":true},"image":{"repository":"quay.io/a/b","tag":"v1"},"platforms":["x86"]}""",
+                BuildRequest.class)).hasMessageContaining("source.git");
+    }
+
+    @Test
     void namesAnUnknownPlatformInsideAList() throws IOException {
         String json = readGolden("arch-build-request.json").replace("\"linux/amd64\"", "\"linux/mips\"");
         assertThatThrownBy(() -> EventJson.decode(json, ArchBuildRequest.class))

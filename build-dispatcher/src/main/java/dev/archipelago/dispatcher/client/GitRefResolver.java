@@ -1,0 +1,104 @@
+package dev.archipelago.dispatcher.client;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.Secrets;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Pins a ref to a commit the way {@code git ls-remote} sees it, by running the git CLI with an
+ * argument list (git's own credential helpers and netrc apply). Branches win over tags, as in git.
+ */
+@ApplicationScoped
+public class GitRefResolver {
+
+    private static final Pattern FULL_COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+
+    private final DispatcherConfig config;
+
+    public GitRefResolver(DispatcherConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * @return the commit id the ref points at
+     * @throws InvalidRequestException 422 with git's message, credentials masked, when it does not resolve
+     */
+    public String resolve(String url, String ref) {
+        if (FULL_COMMIT.matcher(ref).matches()) {
+            return ref;
+        }
+        List<String> command = List.of("git", "-c", "protocol.file.allow=" + (config.allowFileUrls() ? "always" : "never"),
+                "ls-remote", "--", url, ref, "refs/heads/" + ref, "refs/tags/" + ref, "refs/tags/" + ref + "^{}");
+        if (ref.equals("HEAD")) {
+            command = List.of("git", "-c", "protocol.file.allow=" + (config.allowFileUrls() ? "always" : "never"),
+                    "ls-remote", "--", url, "HEAD");
+        }
+        Map<String, String> refs = run(command, url, ref);
+        for (String candidate : List.of("refs/heads/" + ref, "refs/tags/" + ref + "^{}", "refs/tags/" + ref, ref)) {
+            if (refs.containsKey(candidate)) {
+                return refs.get(candidate);
+            }
+        }
+        throw unresolved(url, ref, "no branch or tag named '" + ref + "'");
+    }
+
+    private Map<String, String> run(List<String> command, String url, String ref) {
+        java.nio.file.Path out = null;
+        java.nio.file.Path err = null;
+        try {
+            out = java.nio.file.Files.createTempFile("ls-remote", ".out");
+            err = java.nio.file.Files.createTempFile("ls-remote", ".err");
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().put("GIT_TERMINAL_PROMPT", "0");
+            builder.environment().put("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new");
+            Process process = builder.start();
+            if (!process.waitFor(config.gitTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw unresolved(url, ref, "git ls-remote did not answer within " + config.gitTimeout().toSeconds() + " s");
+            }
+            if (process.exitValue() != 0) {
+                throw unresolved(url, ref, java.nio.file.Files.readString(err, StandardCharsets.UTF_8).strip());
+            }
+            Map<String, String> refs = new LinkedHashMap<>();
+            for (String line : java.nio.file.Files.readAllLines(out, StandardCharsets.UTF_8)) {
+                String[] parts = line.split("\t", 2);
+                if (parts.length == 2) {
+                    refs.putIfAbsent(parts[1].strip(), parts[0].strip());
+                }
+            }
+            return refs;
+        } catch (IOException e) {
+            throw unresolved(url, ref, "cannot run git: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unresolved(url, ref, "interrupted");
+        } finally {
+            deleteQuietly(out);
+            deleteQuietly(err);
+        }
+    }
+
+    private static void deleteQuietly(java.nio.file.Path path) {
+        if (path != null) {
+            path.toFile().delete();
+        }
+    }
+
+    private static InvalidRequestException unresolved(String url, String ref, String reason) {
+        String lastLines = reason.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(reason);
+        return new InvalidRequestException(422, "Source ref does not resolve",
+                Secrets.mask("source.ref '" + ref + "' of " + url + " does not resolve to a commit: " + lastLines));
+    }
+}

@@ -1,0 +1,28 @@
+package dev.archipelago.dispatcher.messaging;
+
+import dev.archipelago.dispatcher.service.WorkerRegistry;
+import dev.archipelago.model.events.WorkerHeartbeat;
+import dev.archipelago.model.messaging.Channels;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.util.concurrent.CompletionStage;
+
+/** Keeps the worker list from the workers' heartbeats. */
+@ApplicationScoped
+public class HeartbeatsConsumer {
+
+    private final WorkerRegistry workers;
+
+    public HeartbeatsConsumer(WorkerRegistry workers) {
+        this.workers = workers;
+    }
+
+    @Incoming(Channels.HEARTBEATS_IN)
+    @Blocking
+    public CompletionStage<Void> consume(Message<byte[]> message) {
+        return IncomingRecords.handle(message, WorkerHeartbeat.class, workers::record);
+    }
+}

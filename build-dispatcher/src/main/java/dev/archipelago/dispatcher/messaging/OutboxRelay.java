@@ -1,0 +1,131 @@
+package dev.archipelago.dispatcher.messaging;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.repository.OutboxRecord;
+import dev.archipelago.dispatcher.repository.OutboxRepository;
+import dev.archipelago.dispatcher.service.OutboxWritten;
+import dev.archipelago.model.messaging.Channels;
+import dev.archipelago.model.messaging.Topics;
+import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Publishes the outbox: right after each commit that wrote to it, and on a timer for whatever an
+ * earlier pass could not publish (broker down, dispatcher killed after its commit). A record is
+ * marked sent only after the broker acknowledged it ({@code acks=all}), so a crash at any point
+ * publishes it again rather than never; consumers are idempotent by build, platform and attempt.
+ * Rows are locked with {@code SKIP LOCKED}, so several dispatcher replicas can relay side by side.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private final OutboxRepository outbox;
+    private final MutinyEmitter<String> emitter;
+    private final DispatcherConfig config;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "outbox-relay"));
+    private final AtomicBoolean pending = new AtomicBoolean();
+
+    public OutboxRelay(OutboxRepository outbox, @Channel(Channels.OUTBOX_OUT) MutinyEmitter<String> emitter,
+                       DispatcherConfig config) {
+        this.outbox = outbox;
+        this.emitter = emitter;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        nudge();
+    }
+
+    void onShutdown(@Observes ShutdownEvent event) throws InterruptedException {
+        executor.shutdown();
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    void afterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxWritten written) {
+        nudge();
+    }
+
+    @Scheduled(every = "${archipelago.dispatcher.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        nudge();
+    }
+
+    /** Asks for a relay pass; passes run one at a time and coalesce. */
+    public void nudge() {
+        if (!executor.isShutdown() && pending.compareAndSet(false, true)) {
+            executor.submit(this::drain);
+        }
+    }
+
+    private void drain() {
+        pending.set(false);
+        try {
+            int published;
+            do {
+                published = relayBatch();
+            } while (published == config.outbox().batchSize());
+        } catch (RuntimeException e) {
+            Log.warnf("outbox relay pass failed, will try again: %s", e.getMessage());
+        }
+    }
+
+    /** Publishes one batch of unsent records; returns how many were published. */
+    int relayBatch() {
+        return QuarkusTransaction.requiringNew().timeout((int) config.outbox().sendTimeout().toSeconds() + 30).call(() -> {
+            List<OutboxRecord> batch = outbox.lockUnsent(config.outbox().batchSize());
+            if (batch.isEmpty()) {
+                return 0;
+            }
+            List<Uni<Throwable>> sends = batch.stream().map(this::send).toList();
+            List<Throwable> results = Uni.join().all(sends).andFailFast().await().indefinitely();
+            Instant now = Instant.now();
+            int published = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                OutboxRecord record = batch.get(i);
+                Throwable failure = results.get(i);
+                if (failure == null) {
+                    record.sentAt = now;
+                    published++;
+                } else {
+                    record.attempts++;
+                    record.lastError = String.valueOf(failure.getMessage());
+                    Log.warnf("build %s: outbox record %d to %s not acknowledged (attempt %d): %s", record.recordKey, record.id,
+                            record.topic, record.attempts, failure.getMessage());
+                }
+            }
+            return published;
+        });
+    }
+
+    /** Sends one record; the Uni yields null when the broker acknowledged it, else the failure. */
+    private Uni<Throwable> send(OutboxRecord record) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(Topics.RECORD_TYPE_HEADER, record.recordType.getBytes(StandardCharsets.UTF_8));
+        Message<String> message = Message.of(record.payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(record.topic).withKey(record.recordKey).withHeaders(headers).build());
+        return emitter.sendMessage(message)
+                .ifNoItem().after(config.outbox().sendTimeout()).fail()
+                .onItem().transform(ignored -> (Throwable) null)
+                .onFailure().recoverWithItem(failure -> failure);
+    }
+}

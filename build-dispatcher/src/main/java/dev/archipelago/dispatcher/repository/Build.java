@@ -1,0 +1,83 @@
+package dev.archipelago.dispatcher.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.CascadeType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
+import jakarta.persistence.Id;
+import jakarta.persistence.OneToMany;
+import jakarta.persistence.OrderBy;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+@Entity
+@Table(name = "builds")
+public class Build extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    @Enumerated(EnumType.STRING)
+    public BuildState state;
+
+    public int attempt;
+
+    @Column(name = "git_url")
+    public String gitUrl;
+
+    @Column(name = "git_ref")
+    public String gitRef;
+
+    @Column(name = "commit_sha")
+    public String commit;
+
+    public String repository;
+
+    public String tag;
+
+    @Column(name = "request_json")
+    public String requestJson;
+
+    @Column(name = "submission_key")
+    public String submissionKey;
+
+    @Column(name = "index_digest")
+    public String indexDigest;
+
+    @Column(name = "index_media_type")
+    public String indexMediaType;
+
+    @Column(name = "error_code")
+    public String errorCode;
+
+    @Column(name = "error_message")
+    public String errorMessage;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+
+    @Version
+    public long version;
+
+    @OneToMany(mappedBy = "build", cascade = CascadeType.ALL, orphanRemoval = true, fetch = FetchType.EAGER)
+    @OrderBy("platform")
+    public List<BuildPlatform> platforms = new ArrayList<>();
+
+    public BuildPlatform platform(String ociName) {
+        return platforms.stream().filter(p -> p.platform.equals(ociName)).findFirst().orElse(null);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.archipelago.dispatcher.rest;
+
+import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.Secrets;
+import io.quarkus.logging.Log;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.UUID;
+
+/** Turns every error of the API into an {@code application/problem+json} answer. */
+public class ProblemMappers {
+
+    @ServerExceptionMapper
+    public Response invalid(InvalidRequestException e, UriInfo uri) {
+        return problem(e.status(), e.title(), e.getMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        String title = e.getResponse().getStatusInfo().getReasonPhrase();
+        String detail = switch (status) {
+            case 404 -> "no such resource: " + uri.getPath();
+            case 405 -> "method not allowed on " + uri.getPath();
+            case 406 -> "this resource answers application/json (or text/event-stream for /events)";
+            case 413 -> "the body is too large; the limit is 64 KiB";
+            case 415 -> "send the body as application/json";
+            default -> Secrets.mask(e.getMessage());
+        };
+        return problem(status, title, detail, uri);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e, UriInfo uri) {
+        String incident = UUID.randomUUID().toString();
+        Log.errorf(e, "incident %s on %s", incident, uri.getPath());
+        return problem(500, "Internal error", "the dispatcher failed unexpectedly; its log names incident " + incident, uri);
+    }
+
+    static Response problem(int status, String title, String detail, UriInfo uri) {
+        return Response.status(status).type(Problem.MEDIA_TYPE)
+                .entity(Problem.of(status, title, detail, uri == null ? null : uri.getPath())).build();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.archipelago.dispatcher.rest;
+
+import dev.archipelago.dispatcher.service.WorkerRegistry;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import java.util.List;
+
+@Path("/api/workers")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class WorkerResource {
+
+    private final WorkerRegistry workers;
+
+    public WorkerResource(WorkerRegistry workers) {
+        this.workers = workers;
+    }
+
+    @GET
+    @Operation(summary = "Every worker that sent a heartbeat: platform, emulated, capacity, in flight, last seen, live or stale")
+    public List<WorkerRegistry.WorkerView> list() {
+        return workers.list();
+    }
+}

@@ -1,0 +1,219 @@
+package dev.archipelago.dispatcher.service;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.TagTemplate;
+import dev.archipelago.model.events.BuildRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a {@link BuildRequest} from the API or the submit topic and normalises it. Every refusal
+ * says what to fix; nothing is stored or published for a refused request.
+ */
+@ApplicationScoped
+public class BuildRequestValidator {
+
+    public static final int MIN_TIMEOUT_SECONDS = 60;
+    public static final int MAX_TIMEOUT_SECONDS = 86_400;
+    static final int MAX_ENTRIES = 100;
+    static final int MAX_VALUE_LENGTH = 4096;
+    static final int MAX_URL_LENGTH = 2048;
+
+    private static final Pattern BUILD_ARG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*");
+    private static final Pattern SCP_LIKE = Pattern.compile("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\\\\].*");
+    private static final Pattern REF = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*");
+    private static final Set<String> SCHEMES = Set.of("https", "ssh", "git");
+
+    private final DispatcherConfig config;
+
+    public BuildRequestValidator(DispatcherConfig config) {
+        this.config = config;
+    }
+
+    public ValidatedRequest validate(BuildRequest request) {
+        List<String> problems = new ArrayList<>();
+        BuildRequest.Source source = request.source();
+        BuildRequest.Image image = request.image();
+
+        String gitUrl = source.git();
+        check(problems, () -> checkGitUrl(gitUrl));
+        String ref = source.ref() == null || source.ref().isBlank() ? "HEAD" : source.ref();
+        if (ref.length() > 255 || !REF.matcher(ref).matches() || ref.contains("..") || ref.endsWith(".lock")) {
+            problems.add("source.ref '" + abbreviate(ref) + "' is not a valid git ref name");
+        }
+        String contextDir = normalisedPath("source.contextDir", source.contextDir(), ".", problems);
+        String dockerfile = normalisedPath("source.dockerfile", source.dockerfile(), "Dockerfile", problems);
+
+        ImageReference repository = null;
+        try {
+            repository = ImageReference.parseRepository(image.repository());
+        } catch (IllegalArgumentException e) {
+            problems.add("image.repository: " + e.getMessage());
+        }
+
+        List<Platform> platforms = platforms(request.platforms(), problems);
+
+        TagTemplate.Plan tags = null;
+        if (!platforms.isEmpty()) {
+            try {
+                tags = TagTemplate.plan(image.tag(), image.archTagTemplate(), image.archTags(), image.indexTags(), platforms);
+            } catch (IllegalArgumentException e) {
+                problems.add("image: " + e.getMessage());
+            }
+        }
+
+        Map<String, String> buildArgs = entries("buildArgs", request.buildArgs(), BUILD_ARG_NAME,
+                "must match [A-Za-z_][A-Za-z0-9_]*", problems);
+        Map<String, String> labels = entries("labels", request.labels(), LABEL_KEY,
+                "must be letters, digits, '.', '_', '/' or '-'", problems);
+        labels.keySet().stream().filter(k -> k.startsWith("dev.archipelago.")).findFirst()
+                .ifPresent(k -> problems.add("labels: '" + k + "' is reserved; Archipelago sets dev.archipelago.* labels itself"));
+
+        int timeout = request.effectiveTimeoutSeconds();
+        if (timeout < MIN_TIMEOUT_SECONDS || timeout > MAX_TIMEOUT_SECONDS) {
+            problems.add("timeoutSeconds " + timeout + " is out of range; use " + MIN_TIMEOUT_SECONDS + " to " + MAX_TIMEOUT_SECONDS);
+        }
+
+        if (!problems.isEmpty()) {
+            throw InvalidRequestException.badRequest(String.join("; ", problems));
+        }
+        return new ValidatedRequest(gitUrl, ref, contextDir, dockerfile, repository, image.tag(), tags, platforms,
+                buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout);
+    }
+
+    private void checkGitUrl(String url) {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("source.git is required");
+        }
+        if (url.length() > MAX_URL_LENGTH) {
+            throw new IllegalArgumentException("source.git is longer than " + MAX_URL_LENGTH + " characters");
+        }
+        if (hasControl(url) || url.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("source.git must not contain blanks or control characters");
+        }
+        if (url.startsWith("-")) {
+            throw new IllegalArgumentException("source.git must not start with '-'");
+        }
+        if (SCP_LIKE.matcher(url).matches()) {
+            return; // user@host:path, git's short form of ssh
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("source.git '" + Secrets.mask(abbreviate(url)) + "' is not a URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("file")) {
+            if (!config.allowFileUrls()) {
+                throw new IllegalArgumentException("source.git: file:// URLs are disabled on this dispatcher; use https, ssh or git");
+            }
+            return;
+        }
+        if (!SCHEMES.contains(scheme)) {
+            throw new IllegalArgumentException("source.git scheme '" + scheme + "' is not allowed; use https, ssh or git");
+        }
+        if (uri.getHost() == null || uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
+            throw new IllegalArgumentException("source.git '" + Secrets.mask(abbreviate(url)) + "' needs a host and a repository path");
+        }
+    }
+
+    private static String normalisedPath(String field, String value, String fallback, List<String> problems) {
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        if (value.length() > 1024 || hasControl(value) || value.contains("\\")) {
+            problems.add(field + " must be a plain relative path (no control characters or backslashes)");
+            return fallback;
+        }
+        if (value.startsWith("/")) {
+            problems.add(field + " '" + abbreviate(value) + "' is absolute; give a path relative to the repository root");
+            return fallback;
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : value.split("/")) {
+            if (part.equals("..")) {
+                problems.add(field + " '" + abbreviate(value) + "' contains '..'; it must stay inside the repository");
+                return fallback;
+            }
+            if (!part.isEmpty() && !part.equals(".")) {
+                parts.add(part);
+            }
+        }
+        return parts.isEmpty() ? "." : String.join("/", parts);
+    }
+
+    private static List<Platform> platforms(List<String> names, List<String> problems) {
+        if (names == null || names.isEmpty()) {
+            problems.add("platforms is empty; name at least one, for example [\"linux/amd64\", \"linux/ppc64le\"]");
+            return List.of();
+        }
+        Set<Platform> seen = new LinkedHashSet<>();
+        for (String name : names) {
+            try {
+                Platform platform = Platform.parse(name);
+                if (!seen.add(platform)) {
+                    problems.add("platforms lists " + platform + " twice ('" + name + "')");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("platforms: " + e.getMessage());
+            }
+        }
+        return seen.stream().sorted().toList();
+    }
+
+    private static Map<String, String> entries(String field, Map<String, String> values, Pattern keyPattern, String keyRule,
+                                               List<String> problems) {
+        Map<String, String> result = new TreeMap<>();
+        if (values == null) {
+            return result;
+        }
+        if (values.size() > MAX_ENTRIES) {
+            problems.add(field + " has " + values.size() + " entries; the limit is " + MAX_ENTRIES);
+            return result;
+        }
+        for (Map.Entry<String, String> entry : values.entrySet()) {
+            String key = entry.getKey();
+            String value = entry.getValue();
+            if (key.length() > 128 || !keyPattern.matcher(key).matches()) {
+                problems.add(field + " name '" + abbreviate(key) + "' " + keyRule);
+            } else if (value == null) {
+                problems.add(field + "." + key + " has no value");
+            } else if (value.length() > MAX_VALUE_LENGTH || hasControl(value)) {
+                problems.add(field + "." + key + " must be at most " + MAX_VALUE_LENGTH + " characters without control characters");
+            } else {
+                result.put(key, value);
+            }
+        }
+        return result;
+    }
+
+    private static boolean hasControl(String text) {
+        return text.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0)
+                || c == 0x2028 || c == 0x2029);
+    }
+
+    private static void check(List<String> problems, Runnable check) {
+        try {
+            check.run();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    static String abbreviate(String value) {
+        return value.length() <= 60 ? value : value.substring(0, 57) + "...";
+    }
+}

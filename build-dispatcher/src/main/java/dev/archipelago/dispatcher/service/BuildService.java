@@ -1,0 +1,228 @@
+package dev.archipelago.dispatcher.service;
+
+import dev.archipelago.dispatcher.client.GitRefResolver;
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.repository.Build;
+import dev.archipelago.dispatcher.repository.BuildPlatform;
+import dev.archipelago.dispatcher.repository.BuildRepository;
+import dev.archipelago.dispatcher.repository.BuildState;
+import dev.archipelago.dispatcher.repository.PlatformState;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildCancel;
+import dev.archipelago.model.events.BuildRequest;
+import dev.archipelago.model.events.ImageTarget;
+import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.events.Schema;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+/** Accepts builds, fans them out through the outbox, retries and cancels them, and answers queries. */
+@ApplicationScoped
+public class BuildService {
+
+    private final BuildRequestValidator validator;
+    private final GitRefResolver refs;
+    private final WorkerRegistry workers;
+    private final BuildRepository builds;
+    private final Outbox outbox;
+    private final BuildUpdates updates;
+    private final DispatcherConfig config;
+    private final MeterRegistry metrics;
+
+    public BuildService(BuildRequestValidator validator, GitRefResolver refs, WorkerRegistry workers, BuildRepository builds,
+                        Outbox outbox, BuildUpdates updates, DispatcherConfig config, MeterRegistry metrics) {
+        this.validator = validator;
+        this.refs = refs;
+        this.workers = workers;
+        this.builds = builds;
+        this.outbox = outbox;
+        this.updates = updates;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Validates the request, pins its ref to a commit, stores the build and writes one request per
+     * platform to the outbox, all in one transaction.
+     *
+     * @param submissionKey where the request came from, unique per submission so that a redelivered
+     *                      one returns the build it made the first time; null for none
+     */
+    public BuildView accept(BuildRequest request, String submissionKey) {
+        ValidatedRequest valid = validator.validate(request);
+        if (submissionKey != null) {
+            BuildView existing = QuarkusTransaction.requiringNew().call(() ->
+                    builds.findBySubmissionKey(submissionKey).map(this::view).orElse(null));
+            if (existing != null) {
+                return existing;
+            }
+        }
+        workers.checkLive(valid.platforms(), valid.allowEmulation());
+        String commit = refs.resolve(valid.gitUrl(), valid.ref());
+        UUID id = UUID.randomUUID();
+        BuildView view;
+        try {
+            view = QuarkusTransaction.requiringNew().call(() -> store(id, valid, commit, submissionKey));
+        } catch (PersistenceException e) {
+            if (submissionKey != null) {
+                // another consumer of the same submission won the race
+                return QuarkusTransaction.requiringNew().call(() -> builds.findBySubmissionKey(submissionKey).map(this::view))
+                        .orElseThrow(() -> e);
+            }
+            throw e;
+        }
+        metrics.counter("archipelago.builds.accepted").increment();
+        Log.infof("build %s accepted: %s at %s for %s", id, valid.repository(), commit, valid.platforms());
+        updates.changed(id);
+        return view;
+    }
+
+    private BuildView store(UUID id, ValidatedRequest valid, String commit, String submissionKey) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        ArchBuildRequest template = new ArchBuildRequest(Schema.CURRENT, id.toString(), 1, valid.platforms().get(0),
+                valid.platforms(), new PinnedSource(valid.gitUrl(), valid.ref(), commit, valid.contextDir(), valid.dockerfile()),
+                new ImageTarget(valid.repository().name(), valid.tag(), valid.tags().archTag(valid.platforms().get(0)),
+                        valid.tags().indexTags()),
+                valid.buildArgs(), valid.labels(), valid.timeoutSeconds(), valid.allowPartial(), now);
+
+        Build build = new Build();
+        build.id = id;
+        build.state = BuildState.QUEUED;
+        build.attempt = 1;
+        build.gitUrl = valid.gitUrl();
+        build.gitRef = valid.ref();
+        build.commit = commit;
+        build.repository = valid.repository().name();
+        build.tag = valid.tag();
+        build.requestJson = EventJson.encodeToString(template);
+        build.submissionKey = submissionKey;
+        build.createdAt = now;
+        build.updatedAt = now;
+        for (Platform platform : valid.platforms()) {
+            BuildPlatform row = new BuildPlatform();
+            row.build = build;
+            row.platform = platform.ociName();
+            row.state = PlatformState.QUEUED;
+            row.attempt = 1;
+            row.archTag = valid.tags().archTag(platform);
+            build.platforms.add(row);
+        }
+        builds.persist(build);
+        for (BuildPlatform row : build.platforms) {
+            publishRequest(build, template, row, now);
+        }
+        builds.flush();
+        return view(build);
+    }
+
+    /** Rebuilds the platforms of a FAILED build that did not succeed, as attempt n+1. */
+    public BuildView retry(UUID id) {
+        BuildView view = QuarkusTransaction.requiringNew().call(() -> {
+            Build build = builds.findForUpdate(id).orElseThrow(() -> notFound(id));
+            if (build.state != BuildState.FAILED) {
+                throw InvalidRequestException.conflict("build " + id + " is " + build.state + "; only a FAILED build can be retried");
+            }
+            ArchBuildRequest template = EventJson.decode(build.requestJson, ArchBuildRequest.class);
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            build.attempt++;
+            build.state = BuildState.QUEUED;
+            build.errorCode = null;
+            build.errorMessage = null;
+            build.finishedAt = null;
+            build.updatedAt = now;
+            List<BuildPlatform> again = build.platforms.stream().filter(p -> p.state != PlatformState.SUCCEEDED).toList();
+            for (BuildPlatform row : again) {
+                row.state = PlatformState.QUEUED;
+                row.attempt = build.attempt;
+                row.workerId = null;
+                row.digest = null;
+                row.mediaType = null;
+                row.sizeBytes = null;
+                row.errorCode = null;
+                row.errorMessage = null;
+                row.logTail = null;
+                row.startedAt = null;
+                row.finishedAt = null;
+                publishRequest(build, template, row, now);
+            }
+            builds.flush();
+            Log.infof("build %s retried as attempt %d for %s", id, build.attempt, again.stream().map(p -> p.platform).toList());
+            return view(build);
+        });
+        updates.changed(id);
+        return view;
+    }
+
+    /** Marks a build CANCELLED and asks the workers of its unfinished platforms to stop. */
+    public BuildView cancel(UUID id) {
+        BuildView view = QuarkusTransaction.requiringNew().call(() -> {
+            Build build = builds.findForUpdate(id).orElseThrow(() -> notFound(id));
+            if (build.state.isFinal()) {
+                throw InvalidRequestException.conflict("build " + id + " is already " + build.state + "; nothing to cancel");
+            }
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            build.state = BuildState.CANCELLED;
+            build.errorCode = "CANCELLED";
+            build.errorMessage = "cancelled on request";
+            build.finishedAt = now;
+            build.updatedAt = now;
+            for (BuildPlatform row : build.platforms) {
+                if (!row.state.isFinal()) {
+                    row.state = PlatformState.CANCELLED;
+                    row.finishedAt = now;
+                    Platform platform = Platform.parse(row.platform);
+                    outbox.add(Topics.requestsFor(platform), id.toString(), Topics.TYPE_BUILD_CANCEL,
+                            new BuildCancel(Schema.CURRENT, id.toString(), row.attempt, platform, "cancelled on request", now));
+                }
+            }
+            builds.flush();
+            Log.infof("build %s cancelled", id);
+            return view(build);
+        });
+        metrics.counter("archipelago.builds.finished", "state", BuildState.CANCELLED.name()).increment();
+        updates.changed(id);
+        return view;
+    }
+
+    public BuildView get(UUID id) {
+        return QuarkusTransaction.requiringNew().call(() -> builds.findByIdOptional(id).map(this::view).orElseThrow(() -> notFound(id)));
+    }
+
+    public List<BuildView> list(BuildState state, Integer limit) {
+        int max = config.maxListLimit();
+        int size = limit == null ? 50 : limit;
+        if (size < 1 || size > max) {
+            throw InvalidRequestException.badRequest("limit " + size + " is out of range; use 1 to " + max);
+        }
+        return QuarkusTransaction.requiringNew().call(() -> builds.newest(state, size).stream().map(this::view).toList());
+    }
+
+    private void publishRequest(Build build, ArchBuildRequest template, BuildPlatform row, Instant now) {
+        Platform platform = Platform.parse(row.platform);
+        ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, build.id.toString(), row.attempt, platform,
+                template.platforms(), template.source(),
+                new ImageTarget(template.image().repository(), template.image().tag(), row.archTag, template.image().indexTags()),
+                template.buildArgs(), template.labels(), template.timeoutSeconds(), template.allowPartial(), now);
+        outbox.add(Topics.requestsFor(platform), build.id.toString(), Topics.TYPE_ARCH_BUILD_REQUEST, request);
+    }
+
+    BuildView view(Build build) {
+        List<String> indexTags = EventJson.decode(build.requestJson, ArchBuildRequest.class).image().indexTags();
+        return BuildView.of(build, indexTags);
+    }
+
+    static InvalidRequestException notFound(UUID id) {
+        return InvalidRequestException.notFound("no build with id " + id);
+    }
+}

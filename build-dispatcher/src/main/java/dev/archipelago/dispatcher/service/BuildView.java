@@ -1,0 +1,68 @@
+package dev.archipelago.dispatcher.service;
+
+import dev.archipelago.dispatcher.repository.Build;
+import dev.archipelago.dispatcher.repository.BuildPlatform;
+import dev.archipelago.dispatcher.repository.BuildState;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What the API says about a build (the {@code GET /api/builds/{id}} body of DESIGN.md), built
+ * from the entities inside the service layer. {@code version} grows with every change, so a
+ * client can tell two views apart.
+ */
+public record BuildView(
+        UUID id,
+        BuildState state,
+        int attempt,
+        String commit,
+        Source source,
+        Image image,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant finishedAt,
+        List<PlatformView> platforms,
+        Index index,
+        Error error,
+        long version) {
+
+    public record Source(String git, String ref, String commit) {
+    }
+
+    public record Image(String repository, String tag) {
+    }
+
+    public record PlatformView(String platform, String state, int attempt, String worker, boolean emulated, String image,
+                               String digest, Instant startedAt, Instant finishedAt, PlatformError error) {
+    }
+
+    public record PlatformError(String code, String message, List<String> logTail) {
+    }
+
+    public record Index(List<String> tags, String digest, String mediaType, String reference) {
+    }
+
+    public record Error(String code, String message) {
+    }
+
+    static BuildView of(Build build, List<String> indexTags) {
+        List<PlatformView> platforms = build.platforms.stream().map(p -> platform(build, p)).toList();
+        Index index = build.indexDigest == null
+                ? new Index(indexTags, null, null, null)
+                : new Index(indexTags, build.indexDigest, build.indexMediaType, build.repository + "@" + build.indexDigest);
+        Error error = build.errorCode == null ? null : new Error(build.errorCode, build.errorMessage);
+        return new BuildView(build.id, build.state, build.attempt, build.commit,
+                new Source(build.gitUrl, build.gitRef, build.commit), new Image(build.repository, build.tag),
+                build.createdAt, build.updatedAt, build.finishedAt, platforms, index, error, build.version);
+    }
+
+    private static PlatformView platform(Build build, BuildPlatform p) {
+        PlatformError error = p.errorCode == null ? null : new PlatformError(p.errorCode, p.errorMessage,
+                p.logTail == null || p.logTail.isEmpty() ? List.of() : Arrays.asList(p.logTail.split("\n", -1)));
+        return new PlatformView(p.platform, p.state.name(), p.attempt, p.workerId, p.emulated,
+                build.repository + ":" + p.archTag, p.digest, p.startedAt, p.finishedAt, error);
+    }
+}

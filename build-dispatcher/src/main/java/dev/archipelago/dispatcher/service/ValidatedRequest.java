@@ -1,0 +1,25 @@
+package dev.archipelago.dispatcher.service;
+
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.TagTemplate;
+
+import java.util.List;
+import java.util.Map;
+
+/** A build request that passed validation, normalised: platforms sorted, defaults filled in, tags planned. */
+public record ValidatedRequest(
+        String gitUrl,
+        String ref,
+        String contextDir,
+        String dockerfile,
+        ImageReference repository,
+        String tag,
+        TagTemplate.Plan tags,
+        List<Platform> platforms,
+        Map<String, String> buildArgs,
+        Map<String, String> labels,
+        boolean allowEmulation,
+        boolean allowPartial,
+        int timeoutSeconds) {
+}

@@ -1,0 +1,90 @@
+package dev.archipelago.dispatcher.service;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.repository.Worker;
+import dev.archipelago.dispatcher.repository.WorkerRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.WorkerHeartbeat;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The workers as their heartbeats describe them, and whether a build's platforms have a live one. */
+@ApplicationScoped
+public class WorkerRegistry {
+
+    private final WorkerRepository workers;
+    private final DispatcherConfig config;
+
+    public WorkerRegistry(WorkerRepository workers, DispatcherConfig config) {
+        this.workers = workers;
+        this.config = config;
+    }
+
+    /** What {@code GET /api/workers} lists. */
+    public record WorkerView(String workerId, String platform, boolean emulated, String version, String executor,
+                             int capacity, int inFlight, Instant lastSeen, boolean live) {
+    }
+
+    /** Records a heartbeat; an older one than the last seen (out of order) changes nothing. */
+    @Transactional
+    public void record(WorkerHeartbeat heartbeat) {
+        Worker worker = workers.findById(heartbeat.workerId());
+        if (worker == null) {
+            worker = new Worker();
+            worker.workerId = heartbeat.workerId();
+        } else if (worker.lastSeen != null && worker.lastSeen.isAfter(heartbeat.sentAt())) {
+            return;
+        }
+        worker.platform = heartbeat.platform().ociName();
+        worker.emulated = heartbeat.emulated();
+        worker.version = heartbeat.version();
+        worker.executor = heartbeat.executor();
+        worker.capacity = heartbeat.capacity();
+        worker.inFlight = heartbeat.inFlight();
+        worker.intervalSeconds = heartbeat.intervalSeconds();
+        worker.lastSeen = heartbeat.sentAt();
+        workers.persist(worker);
+    }
+
+    @Transactional
+    public List<WorkerView> list() {
+        Instant now = Instant.now();
+        return workers.allByPlatform().stream().map(w -> new WorkerView(w.workerId, w.platform, w.emulated, w.version,
+                w.executor, w.capacity, w.inFlight, w.lastSeen, isLive(w, now))).toList();
+    }
+
+    /**
+     * Refuses (409) a build whose platforms lack a live worker: a native one, or an emulating one
+     * when the request allows emulation. Off when {@code archipelago.dispatcher.require-live-workers=false}.
+     */
+    public void checkLive(List<Platform> platforms, boolean allowEmulation) {
+        if (!config.requireLiveWorkers()) {
+            return;
+        }
+        List<WorkerView> live = list().stream().filter(WorkerView::live).toList();
+        List<String> missing = new ArrayList<>();
+        for (Platform platform : platforms) {
+            boolean nativeLive = live.stream().anyMatch(w -> w.platform().equals(platform.ociName()) && !w.emulated());
+            boolean emulatedLive = live.stream().anyMatch(w -> w.platform().equals(platform.ociName()) && w.emulated());
+            if (!nativeLive && !(allowEmulation && emulatedLive)) {
+                missing.add(platform.ociName() + (emulatedLive ? " (only an emulating worker is live; set allowEmulation)" : ""));
+            }
+        }
+        if (!missing.isEmpty()) {
+            List<String> livePlatforms = live.stream().map(w -> w.platform() + (w.emulated() ? " (emulated)" : ""))
+                    .distinct().sorted().toList();
+            throw InvalidRequestException.conflict("no live worker for " + String.join(", ", missing) + "; live platforms: "
+                    + (livePlatforms.isEmpty() ? "none" : String.join(", ", livePlatforms)));
+        }
+    }
+
+    private boolean isLive(Worker worker, Instant now) {
+        Duration allowance = Duration.ofSeconds((long) worker.intervalSeconds * config.missedHeartbeats());
+        return worker.lastSeen.plus(allowance).isAfter(now);
+    }
+}

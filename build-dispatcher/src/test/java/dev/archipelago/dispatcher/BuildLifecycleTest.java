@@ -1,0 +1,241 @@
+package dev.archipelago.dispatcher;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildCancel;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static dev.archipelago.dispatcher.DispatcherFixture.*;
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static dev.archipelago.model.Platform.LINUX_PPC64LE;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(PostgresDatabaseResource.class)
+class BuildLifecycleTest {
+
+    private static GitFixture git;
+    private static KafkaTestClient kafka;
+
+    @BeforeAll
+    static void setUp() {
+        git = repository();
+        kafka = KafkaTestClient.forSharedBroker();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        kafka.close();
+        git.close();
+    }
+
+    @Test
+    void acceptsABuildAndPublishesOneRequestPerPlatformWithThePinnedCommit() {
+        Response response = submit(tutorialRequest(git.url()));
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        String id = response.jsonPath().getString("id");
+        assertThat(response.header("Location")).endsWith("/api/builds/" + id);
+        assertThat(response.jsonPath().getString("state")).isEqualTo("QUEUED");
+        assertThat(response.jsonPath().getString("commit")).isEqualTo(git.head());
+
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+        for (ArchBuildRequest request : List.of(amd64, ppc64le)) {
+            assertThat(request.source().commit()).isEqualTo(git.head());
+            assertThat(request.source().ref()).isEqualTo("main");
+            assertThat(request.platforms()).containsExactly(LINUX_AMD64, LINUX_PPC64LE);
+            assertThat(request.image().repository()).isEqualTo("127.0.0.1:5000/demos");
+            assertThat(request.image().indexTags()).containsExactly("gitlab-pyflask-multiarch");
+            assertThat(request.buildArgs()).containsEntry("VERSION", "1.2");
+            assertThat(request.timeoutSeconds()).isEqualTo(600);
+        }
+        assertThat(amd64.image().archTag()).isEqualTo("gitlab-pyflask-x86");
+        assertThat(ppc64le.image().archTag()).isEqualTo("gitlab-pyflask-ppc64le");
+        assertThat(kafka.readAll(Topics.requestsFor(LINUX_AMD64), id)).hasSize(1)
+                .allSatisfy(r -> assertThat(r.header(Topics.RECORD_TYPE_HEADER)).isEqualTo(Topics.TYPE_ARCH_BUILD_REQUEST));
+    }
+
+    @Test
+    void followsResultsAndTheOutcomeToSucceeded() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+
+        publish(kafka, started(amd64));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("BUILDING"));
+        publish(kafka, started(ppc64le));
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        publish(kafka, succeeded(ppc64le, DIGEST_PPC64LE));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("ASSEMBLING"));
+        publish(kafka, indexPushed(id, 1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("SUCCEEDED"));
+
+        JsonPath build = given().get("/api/builds/" + id).jsonPath();
+        assertThat(build.getString("index.digest")).isEqualTo(INDEX_DIGEST);
+        assertThat(build.getList("index.tags")).containsExactly("gitlab-pyflask-multiarch");
+        assertThat(build.getString("finishedAt")).isNotNull();
+        assertThat(build.getString("platforms[0].platform")).isEqualTo("linux/amd64");
+        assertThat(build.getString("platforms[0].digest")).isEqualTo(DIGEST_AMD64);
+        assertThat(build.getString("platforms[0].image")).isEqualTo("127.0.0.1:5000/demos:gitlab-pyflask-x86");
+        assertThat(build.getString("platforms[1].worker")).isEqualTo("worker-ppc64le");
+        assertThat(build.getBoolean("platforms[1].emulated")).isTrue();
+        assertThat(build.getString("platforms[1].state")).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void followsAFailedPlatformAndTheOutcomeToFailed() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        publish(kafka, failed(ppc64le, BuildErrorCode.BUILD_FAILED, "RUN step 2 exited 1"));
+        publish(kafka, failedOutcome(id, 1, LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("FAILED"));
+
+        JsonPath build = given().get("/api/builds/" + id).jsonPath();
+        assertThat(build.getString("error.code")).isEqualTo("PLATFORMS_FAILED");
+        assertThat(build.getString("platforms[1].error.code")).isEqualTo("BUILD_FAILED");
+        assertThat(build.getString("platforms[1].error.message")).isEqualTo("RUN step 2 exited 1");
+        assertThat(build.getList("platforms[1].error.logTail")).contains("STEP 2/2: RUN false");
+        assertThat(build.getString("index.digest")).isNull();
+    }
+
+    @Test
+    void duplicateAndLateResultsChangeNothing() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        publish(kafka, succeeded(ppc64le, DIGEST_PPC64LE));
+        publish(kafka, indexPushed(id, 1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("SUCCEEDED"));
+        long version = given().get("/api/builds/" + id).jsonPath().getLong("version");
+
+        publish(kafka, started(ppc64le));
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        publish(kafka, failed(amd64, BuildErrorCode.BUILD_FAILED, "late"));
+        publish(kafka, indexPushed(id, 1));
+        publish(kafka, failedOutcome(id, 1, LINUX_AMD64, BuildErrorCode.BUILD_FAILED));
+        // a marker event on another build, published after the noise, proves the noise was consumed
+        String marker = submitOk(tutorialRequest(git.url()));
+        publish(kafka, started(request(kafka, marker, LINUX_AMD64, 1)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(marker).equals("BUILDING"));
+
+        JsonPath build = given().get("/api/builds/" + id).jsonPath();
+        assertThat(build.getString("state")).isEqualTo("SUCCEEDED");
+        assertThat(build.getLong("version")).isEqualTo(version);
+        assertThat(build.getString("platforms[1].state")).isEqualTo("SUCCEEDED");
+        assertThat(build.getString("platforms[0].error")).isNull();
+    }
+
+    @Test
+    void outOfOrderResultsWithinABuildKeepTheFurthestState() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        publish(kafka, started(amd64));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "SUCCEEDED".equals(
+                given().get("/api/builds/" + id).jsonPath().getString("platforms[0].state")));
+        String marker = submitOk(tutorialRequest(git.url()));
+        publish(kafka, started(request(kafka, marker, LINUX_AMD64, 1)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(marker).equals("BUILDING"));
+
+        assertThat(given().get("/api/builds/" + id).jsonPath().getString("platforms[0].state")).isEqualTo("SUCCEEDED");
+        assertThat(state(id)).isEqualTo("BUILDING");
+    }
+
+    @Test
+    void retryRepublishesOnlyTheFailedPlatformAsTheNextAttempt() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+        given().post("/api/builds/" + id + "/retry").then().statusCode(409);
+
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        publish(kafka, failed(ppc64le, BuildErrorCode.BUILD_FAILED, "flaky"));
+        publish(kafka, failedOutcome(id, 1, LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("FAILED"));
+
+        JsonPath retried = given().post("/api/builds/" + id + "/retry").then().statusCode(200).extract().jsonPath();
+        assertThat(retried.getInt("attempt")).isEqualTo(2);
+        assertThat(retried.getString("state")).isEqualTo("QUEUED");
+        ArchBuildRequest again = request(kafka, id, LINUX_PPC64LE, 2);
+        assertThat(again.source().commit()).isEqualTo(ppc64le.source().commit());
+        assertThat(again.image().archTag()).isEqualTo("gitlab-pyflask-ppc64le");
+        assertThat(kafka.readAll(Topics.requestsFor(LINUX_AMD64), id)).hasSize(1);
+        assertThat(kafka.readAll(Topics.requestsFor(LINUX_PPC64LE), id)).hasSize(2);
+
+        // a late failure outcome of attempt 1 must not fail attempt 2
+        publish(kafka, failedOutcome(id, 1, LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED));
+        publish(kafka, succeeded(again, DIGEST_PPC64LE));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("ASSEMBLING"));
+        publish(kafka, indexPushed(id, 2));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("SUCCEEDED"));
+    }
+
+    @Test
+    void cancelMarksTheBuildAndReachesTheRequestTopics() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("BUILDING"));
+
+        JsonPath cancelled = given().post("/api/builds/" + id + "/cancel").then().statusCode(200).extract().jsonPath();
+
+        assertThat(cancelled.getString("state")).isEqualTo("CANCELLED");
+        List<KafkaTestClient.Received> cancels = kafka.read(Topics.requestsFor(LINUX_PPC64LE),
+                r -> id.equals(r.key()) && Topics.TYPE_BUILD_CANCEL.equals(r.header(Topics.RECORD_TYPE_HEADER)), 1,
+                Duration.ofSeconds(20));
+        assertThat(cancels).hasSize(1);
+        BuildCancel cancel = EventJson.decode(cancels.get(0).value(), BuildCancel.class);
+        assertThat(cancel.platform()).isEqualTo(Platform.LINUX_PPC64LE);
+        assertThat(cancel.attempt()).isEqualTo(1);
+        assertThat(kafka.readAll(Topics.requestsFor(LINUX_AMD64), id)).as("amd64 had finished: no cancel").hasSize(1);
+        given().post("/api/builds/" + id + "/cancel").then().statusCode(409);
+        publish(kafka, succeeded(request(kafka, id, LINUX_PPC64LE, 1), DIGEST_PPC64LE));
+        assertThat(state(id)).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void listsNewestFirstFilteredByState() {
+        String older = submitOk(tutorialRequest(git.url()));
+        String newer = submitOk(tutorialRequest(git.url()));
+        given().post("/api/builds/" + newer + "/cancel").then().statusCode(200);
+
+        List<String> queued = given().get("/api/builds?state=queued&limit=200").jsonPath().getList("id");
+        List<String> all = given().get("/api/builds?limit=2").jsonPath().getList("id");
+
+        assertThat(queued).contains(older).doesNotContain(newer);
+        assertThat(all).containsExactly(newer, older);
+        given().get("/api/builds?limit=100000").then().statusCode(400).contentType("application/problem+json");
+        given().get("/api/builds?state=DONE").then().statusCode(400);
+    }
+
+    @Test
+    void unknownBuildsAreProblems() {
+        given().get("/api/builds/00000000-0000-0000-0000-000000000000").then().statusCode(404)
+                .contentType("application/problem+json");
+        given().get("/api/builds/not-a-uuid").then().statusCode(404).contentType("application/problem+json");
+    }
+}

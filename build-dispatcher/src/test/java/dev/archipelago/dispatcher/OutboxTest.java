@@ -1,0 +1,60 @@
+package dev.archipelago.dispatcher;
+
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.EmbeddedKafkaBroker;
+import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static dev.archipelago.model.Platform.LINUX_PPC64LE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A build accepted while the broker is away is published when it is back: nothing accepted is lost. */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(PostgresDatabaseResource.class)
+class OutboxTest {
+
+    private static GitFixture git;
+
+    @BeforeAll
+    static void setUp() {
+        git = DispatcherFixture.repository();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        git.close();
+    }
+
+    @Test
+    void requestsAcceptedWhileTheBrokerIsDownArePublishedWhenItIsBack() {
+        EmbeddedKafkaBroker broker = KafkaBrokerResource.broker();
+        long unsentBefore = Counts.unsentOutbox();
+        broker.stop();
+        String id;
+        try {
+            id = DispatcherFixture.submitOk(DispatcherFixture.tutorialRequest(git.url()));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> Counts.unsentOutbox() >= unsentBefore + 2);
+        } finally {
+            broker.start();
+        }
+
+        try (KafkaTestClient kafka = KafkaTestClient.forSharedBroker()) {
+            assertThat(kafka.read(Topics.requestsFor(LINUX_AMD64), r -> id.equals(r.key()), 1, Duration.ofSeconds(90))).hasSize(1);
+            assertThat(kafka.read(Topics.requestsFor(LINUX_PPC64LE), r -> id.equals(r.key()), 1, Duration.ofSeconds(30))).hasSize(1);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> Counts.unsentOutbox() == unsentBefore);
+    }
+}

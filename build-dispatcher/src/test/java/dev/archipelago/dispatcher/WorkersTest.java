@@ -1,0 +1,116 @@
+package dev.archipelago.dispatcher;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.WorkerHeartbeat;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+@TestProfile(WorkersTest.RequireLiveWorkers.class)
+@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(PostgresDatabaseResource.class)
+class WorkersTest {
+
+    public static class RequireLiveWorkers implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("archipelago.dispatcher.require-live-workers", "true");
+        }
+    }
+
+    private static GitFixture git;
+    private static KafkaTestClient kafka;
+    private static boolean heartbeatsSent;
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeAll
+    static void setUp() {
+        git = DispatcherFixture.repository();
+        kafka = KafkaTestClient.forSharedBroker();
+    }
+
+    @BeforeEach
+    void heartbeatsOnce() {
+        if (heartbeatsSent) {
+            return;
+        }
+        heartbeatsSent = true;
+        heartbeat("amd64-" + RUN, Platform.LINUX_AMD64, false, Instant.now());
+        heartbeat("ppc64le-emu-" + RUN, Platform.LINUX_PPC64LE, true, Instant.now());
+        heartbeat("s390x-old-" + RUN, Platform.LINUX_S390X, false, Instant.now().minusSeconds(60));
+        await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/api/workers").jsonPath()
+                .getList("workerId").containsAll(List.of("amd64-" + RUN, "ppc64le-emu-" + RUN, "s390x-old-" + RUN)));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        kafka.close();
+        git.close();
+    }
+
+    @Test
+    void listsWorkersFromTheirHeartbeatsLiveOrStale() {
+        var workers = given().get("/api/workers").then().statusCode(200).extract().jsonPath();
+
+        assertThat(workers.getBoolean("find { it.workerId == 'amd64-" + RUN + "' }.live")).isTrue();
+        assertThat(workers.getBoolean("find { it.workerId == 'ppc64le-emu-" + RUN + "' }.emulated")).isTrue();
+        assertThat(workers.getInt("find { it.workerId == 'ppc64le-emu-" + RUN + "' }.capacity")).isEqualTo(2);
+        assertThat(workers.getString("find { it.workerId == 'amd64-" + RUN + "' }.version")).isEqualTo("0.1.0");
+        assertThat(workers.getBoolean("find { it.workerId == 's390x-old-" + RUN + "' }.live"))
+                .as("three missed heartbeats make a worker stale").isFalse();
+    }
+
+    @Test
+    void refusesAPlatformWithNoLiveWorkerListingTheLiveOnes() {
+        Response response = DispatcherFixture.submit(body("[\"linux/amd64\", \"linux/s390x\"]", false));
+
+        assertThat(response.statusCode()).isEqualTo(409);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.jsonPath().getString("detail"))
+                .contains("no live worker for linux/s390x")
+                .contains("live platforms: linux/amd64, linux/ppc64le (emulated)");
+    }
+
+    @Test
+    void acceptsAnEmulatedPlatformOnlyWhenTheRequestAllowsEmulation() {
+        Response refused = DispatcherFixture.submit(body("[\"linux/amd64\", \"linux/ppc64le\"]", false));
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.jsonPath().getString("detail")).contains("only an emulating worker is live; set allowEmulation");
+
+        assertThat(DispatcherFixture.submit(body("[\"linux/amd64\", \"linux/ppc64le\"]", true)).statusCode()).isEqualTo(202);
+    }
+
+    private String body(String platforms, boolean allowEmulation) {
+        return """
+                {"source": {"git": "%s"}, "image": {"repository": "quay.io/org/demos", "tag": "v1"},
+                 "platforms": %s, "allowEmulation": %s}""".formatted(git.url(), platforms, allowEmulation);
+    }
+
+    private static void heartbeat(String id, Platform platform, boolean emulated, Instant sentAt) {
+        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, emulated, "0.1.0", "buildah", 2, 0, 10, sentAt);
+        kafka.send(Topics.HEARTBEATS, id, EventJson.encodeToString(heartbeat));
+    }
+}

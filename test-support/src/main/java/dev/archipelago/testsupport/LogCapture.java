@@ -1,0 +1,58 @@
+package dev.archipelago.testsupport;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Captures every log record of this JVM (message, parameters and stack traces formatted) while
+ * it is open, so that tests can prove that no secret reaches a log line.
+ */
+public final class LogCapture implements AutoCloseable {
+
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            StringBuilder line = new StringBuilder(String.valueOf(record.getMessage()));
+            if (record.getParameters() != null) {
+                for (Object parameter : record.getParameters()) {
+                    line.append(' ').append(parameter);
+                }
+            }
+            for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
+                line.append(" | ").append(t);
+            }
+            lines.add(line.toString());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    public LogCapture() {
+        handler.setLevel(java.util.logging.Level.ALL);
+        Logger.getLogger("").addHandler(handler);
+    }
+
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    /** The captured lines that contain the text. */
+    public List<String> linesContaining(String text) {
+        return lines.stream().filter(l -> l.contains(text)).toList();
+    }
+
+    @Override
+    public void close() {
+        Logger.getLogger("").removeHandler(handler);
+    }
+}
