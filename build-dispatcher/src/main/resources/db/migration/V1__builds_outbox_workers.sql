@@ -53,6 +53,8 @@ CREATE TABLE outbox (
     payload         text         NOT NULL,
     created_at      timestamptz  NOT NULL,
     sent_at         timestamptz,
+    -- a relay that claimed the row publishes it until then; after that another relay may
+    claimed_until   timestamptz,
     attempts        integer      NOT NULL DEFAULT 0,
     last_error      text
 );

@@ -129,7 +129,8 @@ class BuildLifecycleTest {
         publish(kafka, succeeded(amd64, DIGEST_AMD64));
         publish(kafka, succeeded(ppc64le, DIGEST_PPC64LE));
         publish(kafka, indexPushed(id, 1));
-        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("SUCCEEDED"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("SUCCEEDED")
+                && given().get("/api/builds/" + id).jsonPath().getList("platforms.worker").stream().allMatch(w -> w != null));
         long version = given().get("/api/builds/" + id).jsonPath().getLong("version");
 
         publish(kafka, started(ppc64le));
@@ -147,6 +148,46 @@ class BuildLifecycleTest {
         assertThat(build.getLong("version")).isEqualTo(version);
         assertThat(build.getString("platforms[1].state")).isEqualTo("SUCCEEDED");
         assertThat(build.getString("platforms[0].error")).isNull();
+    }
+
+    @Test
+    void anOutcomeThatOvertakesTheLastResultStillShowsEveryPlatformSucceeded() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("BUILDING"));
+
+        publish(kafka, indexPushed(id, 1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("SUCCEEDED"));
+        JsonPath before = given().get("/api/builds/" + id).jsonPath();
+        assertThat(before.getString("platforms[1].state")).isEqualTo("SUCCEEDED");
+        assertThat(before.getString("platforms[1].digest")).isEqualTo(DIGEST_PPC64LE);
+        assertThat(before.getString("platforms[1].worker")).isNull();
+
+        publish(kafka, succeeded(ppc64le, DIGEST_PPC64LE));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "worker-ppc64le".equals(
+                given().get("/api/builds/" + id).jsonPath().getString("platforms[1].worker")));
+        assertThat(state(id)).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void aFailureOutcomeThatOvertakesASuccessStillLetsRetrySkipTheSucceededPlatform() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+        publish(kafka, failed(ppc64le, BuildErrorCode.BUILD_FAILED, "broken"));
+        publish(kafka, failedOutcome(id, 1, LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("FAILED"));
+
+        publish(kafka, succeeded(amd64, DIGEST_AMD64));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "SUCCEEDED".equals(
+                given().get("/api/builds/" + id).jsonPath().getString("platforms[0].state")));
+        assertThat(state(id)).isEqualTo("FAILED");
+
+        given().post("/api/builds/" + id + "/retry").then().statusCode(200);
+        request(kafka, id, LINUX_PPC64LE, 2);
+        assertThat(kafka.readAll(Topics.requestsFor(LINUX_AMD64), id)).hasSize(1);
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
@@ -22,5 +23,18 @@ class HealthTest {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.name", hasItem("Kafka connection health check"))
                 .body("checks.name", hasItem("Database connections health check"));
+    }
+
+    @Test
+    void servesMetricsOpenApiAndSwaggerUi() {
+        String git = DispatcherFixture.repository().url();
+        DispatcherFixture.submitOk(DispatcherFixture.tutorialRequest(git));
+
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("archipelago_builds_accepted_total"))
+                .body(containsString("kafka_producer"));
+        given().get("/q/openapi").then().statusCode(200)
+                .body(containsString("/api/builds/{id}/events")).body(containsString("/hooks/github"));
+        given().get("/q/swagger-ui/").then().statusCode(200);
     }
 }

@@ -34,6 +34,16 @@ public interface DispatcherConfig {
 
     Outbox outbox();
 
+    Webhooks webhooks();
+
+    interface Webhooks {
+        /** The secret token GitLab sends in {@code X-Gitlab-Token}; GitLab webhooks are off without it. */
+        java.util.Optional<String> gitlabToken();
+
+        /** The secret GitHub signs deliveries with ({@code X-Hub-Signature-256}); GitHub webhooks are off without it. */
+        java.util.Optional<String> githubSecret();
+    }
+
     interface Outbox {
         /** How often the relay looks for records that an earlier attempt could not publish. */
         @WithDefault("1s")

@@ -22,7 +22,9 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,7 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * earlier pass could not publish (broker down, dispatcher killed after its commit). A record is
  * marked sent only after the broker acknowledged it ({@code acks=all}), so a crash at any point
  * publishes it again rather than never; consumers are idempotent by build, platform and attempt.
- * Rows are locked with {@code SKIP LOCKED}, so several dispatcher replicas can relay side by side.
+ * Rows are claimed with a lease ({@code SKIP LOCKED}), so several dispatcher replicas can relay
+ * side by side and a relay that died mid-pass is taken over when its lease ends.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -89,32 +92,35 @@ public class OutboxRelay {
         }
     }
 
-    /** Publishes one batch of unsent records; returns how many were published. */
+    /**
+     * Publishes one batch of unsent records; returns how many were published. The rows are claimed
+     * in one short transaction and marked in another: no transaction is open while the broker is
+     * awaited, so a slow broker holds no locks and no connection.
+     */
     int relayBatch() {
-        return QuarkusTransaction.requiringNew().timeout((int) config.outbox().sendTimeout().toSeconds() + 30).call(() -> {
-            List<OutboxRecord> batch = outbox.lockUnsent(config.outbox().batchSize());
-            if (batch.isEmpty()) {
-                return 0;
-            }
-            List<Uni<Throwable>> sends = batch.stream().map(this::send).toList();
-            List<Throwable> results = Uni.join().all(sends).andFailFast().await().indefinitely();
-            Instant now = Instant.now();
-            int published = 0;
+        Duration lease = config.outbox().sendTimeout().plusSeconds(15);
+        List<OutboxRecord> batch = QuarkusTransaction.requiringNew()
+                .call(() -> outbox.claimUnsent(config.outbox().batchSize(), lease));
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        List<Throwable> results = Uni.join().all(batch.stream().map(this::send).toList()).andFailFast().await().indefinitely();
+        List<Long> sent = new ArrayList<>();
+        QuarkusTransaction.requiringNew().run(() -> {
             for (int i = 0; i < batch.size(); i++) {
                 OutboxRecord record = batch.get(i);
                 Throwable failure = results.get(i);
                 if (failure == null) {
-                    record.sentAt = now;
-                    published++;
+                    sent.add(record.id);
                 } else {
-                    record.attempts++;
-                    record.lastError = String.valueOf(failure.getMessage());
-                    Log.warnf("build %s: outbox record %d to %s not acknowledged (attempt %d): %s", record.recordKey, record.id,
-                            record.topic, record.attempts, failure.getMessage());
+                    outbox.release(record.id, String.valueOf(failure.getMessage()));
+                    Log.warnf("build %s: outbox record %d to %s not acknowledged (attempt %d): %s", record.recordKey,
+                            record.id, record.topic, record.attempts + 1, failure.getMessage());
                 }
             }
-            return published;
+            outbox.markSent(sent, Instant.now());
         });
+        return sent.size();
     }
 
     /** Sends one record; the Uni yields null when the broker acknowledged it, else the failure. */

@@ -35,6 +35,9 @@ public class OutboxRecord extends PanacheEntityBase {
     @Column(name = "sent_at")
     public Instant sentAt;
 
+    @Column(name = "claimed_until")
+    public Instant claimedUntil;
+
     public int attempts;
 
     @Column(name = "last_error")

@@ -24,7 +24,8 @@ import java.util.UUID;
  *
  * <p>Idempotent and safe out of order: within an attempt a platform's state only moves forward
  * (QUEUED, BUILDING, then SUCCEEDED or FAILED), events of an older attempt are ignored, and once
- * a build is final nothing changes it. Each event locks its build row, so events of one build
+ * a build is SUCCEEDED or CANCELLED nothing changes it; a FAILED build keeps recording its
+ * platforms' results, because its outcome can overtake them and retry rebuilds only what failed. Each event locks its build row, so events of one build
  * apply one after the other even across dispatcher replicas.
  */
 @ApplicationScoped
@@ -56,7 +57,19 @@ public class BuildProgress {
             case SUCCEEDED -> PlatformState.SUCCEEDED;
             case FAILED -> PlatformState.FAILED;
         };
-        if (build.state.isFinal() || event.attempt() < row.attempt
+        if (build.state == BuildState.SUCCEEDED && next == PlatformState.SUCCEEDED && row.state == PlatformState.SUCCEEDED
+                && row.workerId == null && event.artifact() != null && event.artifact().digest().equals(row.digest)) {
+            // the outcome overtook this result (they travel on different topics): keep the worker's details
+            row.workerId = event.workerId();
+            row.emulated = event.emulated();
+            row.startedAt = row.startedAt == null ? event.occurredAt() : row.startedAt;
+            touch(build, event.occurredAt());
+            return true;
+        }
+        // A FAILED build still records what its platforms did (its outcome may overtake their results,
+        // and retry must know which succeeded); SUCCEEDED and CANCELLED builds change no more.
+        boolean closed = build.state == BuildState.SUCCEEDED || build.state == BuildState.CANCELLED;
+        if (closed || event.attempt() < row.attempt
                 || (event.attempt() == row.attempt && row.state.rank() >= next.rank())) {
             Log.debugf("build %s: %s %s of attempt %d changes nothing", build.id, event.platform(), event.type(), event.attempt());
             return false;
@@ -87,7 +100,9 @@ public class BuildProgress {
             Timer.builder("archipelago.platform.build").tag("platform", row.platform).tag("outcome", event.type().name())
                     .register(metrics).record(Duration.ofMillis(event.durations().totalMs()));
         }
-        build.state = stateFromPlatforms(build);
+        if (!build.state.isFinal()) {
+            build.state = stateFromPlatforms(build);
+        }
         touch(build, event.occurredAt());
         Log.infof("build %s: %s %s (attempt %d) -> build %s", build.id, event.platform(), event.type(), event.attempt(), build.state);
         return true;
@@ -110,6 +125,18 @@ public class BuildProgress {
             build.state = BuildState.SUCCEEDED;
             build.indexDigest = outcome.index().digest();
             build.indexMediaType = outcome.index().mediaType();
+            // the outcome may overtake the last results: its children say what each platform pushed
+            for (BuildOutcome.Child child : outcome.index().children()) {
+                BuildPlatform row = build.platform(child.platform().ociName());
+                if (row != null && row.state != PlatformState.SUCCEEDED) {
+                    row.state = PlatformState.SUCCEEDED;
+                    row.digest = child.digest();
+                    row.mediaType = child.mediaType();
+                    row.sizeBytes = child.size();
+                    row.emulated = child.emulated();
+                    row.finishedAt = at;
+                }
+            }
         } else {
             build.state = BuildState.FAILED;
             build.errorCode = outcome.error().code().name();

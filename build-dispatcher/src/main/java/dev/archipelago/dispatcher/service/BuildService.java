@@ -60,6 +60,14 @@ public class BuildService {
      *                      one returns the build it made the first time; null for none
      */
     public BuildView accept(BuildRequest request, String submissionKey) {
+        return accept(request, submissionKey, null);
+    }
+
+    /**
+     * Like {@link #accept(BuildRequest, String)}, but with the commit already known (a webhook's
+     * pushed commit), so the ref is not resolved again and cannot have moved on.
+     */
+    public BuildView accept(BuildRequest request, String submissionKey, String pinnedCommit) {
         ValidatedRequest valid = validator.validate(request);
         if (submissionKey != null) {
             BuildView existing = QuarkusTransaction.requiringNew().call(() ->
@@ -69,7 +77,7 @@ public class BuildService {
             }
         }
         workers.checkLive(valid.platforms(), valid.allowEmulation());
-        String commit = refs.resolve(valid.gitUrl(), valid.ref());
+        String commit = pinnedCommit != null ? pinnedCommit : refs.resolve(valid.gitUrl(), valid.ref());
         UUID id = UUID.randomUUID();
         BuildView view;
         try {

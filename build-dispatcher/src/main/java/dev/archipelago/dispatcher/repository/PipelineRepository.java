@@ -1,0 +1,15 @@
+package dev.archipelago.dispatcher.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.List;
+
+@ApplicationScoped
+public class PipelineRepository implements PanacheRepositoryBase<Pipeline, String> {
+
+    public List<Pipeline> forProject(String provider, String project) {
+        return list("provider = ?1 and project = ?2", Sort.ascending("name"), provider, project);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.archipelago.dispatcher;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.service.BuildRequestValidator;
+import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ValidatedRequest;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.BuildRequest;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The validator alone, with the production defaults (file:// refused). */
+class BuildRequestValidatorTest {
+
+    private final BuildRequestValidator validator = new BuildRequestValidator(defaults());
+
+    @Test
+    void refusesFileUrlsByDefault() {
+        assertThatThrownBy(() -> validator.validate(request("file:///srv/repo")))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("file:// URLs are disabled");
+    }
+
+    @Test
+    void acceptsHttpsSshGitAndScpLikeUrls() {
+        for (String url : List.of("https://gitlab.com/org/app.git", "ssh://git@gitlab.com/org/app.git",
+                "git://example.com/app.git", "git@github.com:owner/app.git")) {
+            assertThat(validator.validate(request(url)).gitUrl()).isEqualTo(url);
+        }
+    }
+
+    @Test
+    void normalisesDefaultsAndSortsPlatforms() {
+        ValidatedRequest valid = validator.validate(request("https://gitlab.com/org/app.git"));
+        assertThat(valid.platforms()).containsExactly(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE);
+        assertThat(valid.ref()).isEqualTo("HEAD");
+        assertThat(valid.contextDir()).isEqualTo(".");
+        assertThat(valid.dockerfile()).isEqualTo("Dockerfile");
+        assertThat(valid.timeoutSeconds()).isEqualTo(BuildRequest.DEFAULT_TIMEOUT_SECONDS);
+        assertThat(valid.tags().archTag(Platform.LINUX_PPC64LE)).isEqualTo("v1-ppc64le");
+    }
+
+    @Test
+    void collectsEveryProblemInOneAnswer() {
+        BuildRequest bad = new BuildRequest(null, new BuildRequest.Source("http://x/y.git", null, "/abs", null),
+                new BuildRequest.Image("Quay.io/A", "v1", null, null, null), List.of("vax"), Map.of("1A", "x"), null,
+                null, null, 5);
+        assertThatThrownBy(() -> validator.validate(bad)).hasMessageContaining("scheme 'http'")
+                .hasMessageContaining("is absolute").hasMessageContaining("unknown platform 'vax'")
+                .hasMessageContaining("1A").hasMessageContaining("timeoutSeconds 5");
+    }
+
+    private static BuildRequest request(String url) {
+        return new BuildRequest(null, new BuildRequest.Source(url, null, null, null),
+                new BuildRequest.Image("quay.io/org/app", "v1", null, null, null), List.of("ppc64le", "x86_64"),
+                null, null, null, null, null);
+    }
+
+    private static DispatcherConfig defaults() {
+        return new DispatcherConfig() {
+            public boolean requireLiveWorkers() { return true; }
+            public boolean allowFileUrls() { return false; }
+            public Duration gitTimeout() { return Duration.ofSeconds(30); }
+            public int missedHeartbeats() { return 3; }
+            public int maxListLimit() { return 200; }
+            public String publicUrl() { return "http://localhost:8080"; }
+            public Outbox outbox() { return null; }
+            public Webhooks webhooks() { return new Webhooks() {
+                public Optional<String> gitlabToken() { return Optional.empty(); }
+                public Optional<String> githubSecret() { return Optional.empty(); }
+            }; }
+        };
+    }
+}
