@@ -1,0 +1,21 @@
+package dev.archipelago.assembler.client;
+
+import dev.archipelago.assembler.config.AssemblerConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/** Makes the one registry client of the assembler from its configuration. */
+public class RegistryClientProducer {
+
+    @Produces
+    @ApplicationScoped
+    RegistryClient registryClient(AssemblerConfig config) {
+        RegistryCredentials credentials = config.authFile().map(Path::of).map(RegistryCredentials::fromAuthFile)
+                .orElse(RegistryCredentials.none());
+        return new RegistryClient(credentials, config.insecureRegistries().orElse(Set.of()), config.registryConnectTimeout(),
+                config.registryRequestTimeout(), config.registryAttempts());
+    }
+}

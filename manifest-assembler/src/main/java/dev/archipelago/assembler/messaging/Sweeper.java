@@ -1,0 +1,51 @@
+package dev.archipelago.assembler.messaging;
+
+import dev.archipelago.assembler.repository.AssemblyRepository;
+import dev.archipelago.assembler.service.Assembler;
+import dev.archipelago.assembler.service.JoinService;
+import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+
+/**
+ * Finishes what the consumer could not: builds past their deadline fail with TIMEOUT, READY builds
+ * whose assembly a crash or an unavailable registry interrupted are assembled, and outcomes not yet
+ * acknowledged by the broker are published again.
+ */
+@ApplicationScoped
+public class Sweeper {
+
+    private final AssemblyRepository assemblies;
+    private final JoinService join;
+    private final Assembler assembler;
+    private final OutcomePublisher outcomes;
+
+    public Sweeper(AssemblyRepository assemblies, JoinService join, Assembler assembler, OutcomePublisher outcomes) {
+        this.assemblies = assemblies;
+        this.join = join;
+        this.assembler = assembler;
+        this.outcomes = outcomes;
+    }
+
+    @Scheduled(every = "${archipelago.assembler.sweep-interval:5s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        try {
+            Instant now = Instant.now();
+            for (String buildId : QuarkusTransaction.requiringNew().call(() -> assemblies.overdueIds(now))) {
+                join.timeOut(buildId, now);
+            }
+            for (String buildId : QuarkusTransaction.requiringNew().call(assemblies::readyIds)) {
+                assembler.assemble(buildId);
+            }
+            for (String buildId : QuarkusTransaction.requiringNew().call(assemblies::unpublishedIds)) {
+                outcomes.publish(buildId);
+            }
+        } catch (RuntimeException e) {
+            Log.warnf("sweep failed, will try again: %s", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.archipelago.assembler.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.CascadeType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
+import jakarta.persistence.Id;
+import jakarta.persistence.OneToMany;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+@Entity
+@Table(name = "assemblies")
+public class Assembly extends PanacheEntityBase {
+
+    public enum State { COLLECTING, READY, PUSHED, FAILED }
+
+    @Id
+    @Column(name = "build_id")
+    public String buildId;
+
+    public int attempt;
+
+    public String platforms;
+
+    public String repository;
+
+    @Column(name = "index_tags")
+    public String indexTags;
+
+    @Column(name = "source_git")
+    public String sourceGit;
+
+    @Column(name = "source_commit")
+    public String sourceCommit;
+
+    @Column(name = "allow_partial")
+    public boolean allowPartial;
+
+    @Column(name = "requested_at")
+    public Instant requestedAt;
+
+    public Instant deadline;
+
+    @Enumerated(EnumType.STRING)
+    public State state;
+
+    @Column(name = "claimed_until")
+    public Instant claimedUntil;
+
+    @Column(name = "index_digest")
+    public String indexDigest;
+
+    @Column(name = "index_media_type")
+    public String indexMediaType;
+
+    @Column(name = "outcome_json")
+    public String outcomeJson;
+
+    @Column(name = "outcome_published_at")
+    public Instant outcomePublishedAt;
+
+    @Column(name = "last_result_at")
+    public Instant lastResultAt;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+
+    @OneToMany(mappedBy = "assembly", cascade = CascadeType.ALL, orphanRemoval = true, fetch = FetchType.EAGER)
+    public List<AssemblyResult> results = new ArrayList<>();
+
+    public List<String> expectedPlatforms() {
+        return Arrays.asList(platforms.split(","));
+    }
+
+    public List<String> tags() {
+        return Arrays.asList(indexTags.split(","));
+    }
+
+    public AssemblyResult result(String platform) {
+        return results.stream().filter(r -> r.platform.equals(platform)).findFirst().orElse(null);
+    }
+}

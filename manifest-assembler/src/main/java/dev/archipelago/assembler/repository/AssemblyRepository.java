@@ -1,0 +1,42 @@
+package dev.archipelago.assembler.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+@ApplicationScoped
+public class AssemblyRepository implements PanacheRepositoryBase<Assembly, String> {
+
+    public Optional<Assembly> findForUpdate(String buildId) {
+        return findByIdOptional(buildId, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    /** Claims a READY build for one assembler thread or replica for {@code lease}; false if another holds it. */
+    public boolean claimReady(String buildId, Duration lease) {
+        return update("claimedUntil = ?1 where buildId = ?2 and state = ?3 and (claimedUntil is null or claimedUntil < ?4)",
+                Instant.now().plus(lease), buildId, Assembly.State.READY, Instant.now()) == 1;
+    }
+
+    public List<String> readyIds() {
+        return find("state", Assembly.State.READY).project(BuildIdOnly.class).list().stream().map(BuildIdOnly::buildId).toList();
+    }
+
+    public List<String> overdueIds(Instant now) {
+        return find("state = ?1 and deadline < ?2", Assembly.State.COLLECTING, now).project(BuildIdOnly.class).list()
+                .stream().map(BuildIdOnly::buildId).toList();
+    }
+
+    public List<String> unpublishedIds() {
+        return find("outcomeJson is not null and outcomePublishedAt is null").project(BuildIdOnly.class).list()
+                .stream().map(BuildIdOnly::buildId).toList();
+    }
+
+    @io.quarkus.runtime.annotations.RegisterForReflection
+    public record BuildIdOnly(String buildId) {
+    }
+}

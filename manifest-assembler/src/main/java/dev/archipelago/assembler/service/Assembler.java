@@ -1,0 +1,223 @@
+package dev.archipelago.assembler.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archipelago.assembler.client.RegistryClient;
+import dev.archipelago.assembler.client.RegistryException;
+import dev.archipelago.assembler.repository.Assembly;
+import dev.archipelago.assembler.repository.AssemblyRepository;
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.json.EventJson;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Assembles a READY build: fetches each child manifest by digest (exact bytes), reads its config
+ * and checks that it is the platform the worker reported, builds the index and PUTs it under every
+ * index tag that does not already point at it. Registry calls run outside any transaction; the
+ * build is claimed with a lease so that one thread or replica assembles it at a time.
+ */
+@ApplicationScoped
+public class Assembler {
+
+    private static final String ACCEPT_MANIFESTS = MediaTypes.OCI_MANIFEST + ", " + MediaTypes.DOCKER_MANIFEST;
+    private static final Duration CLAIM = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AssemblyRepository assemblies;
+    private final RegistryClient registry;
+    private final MeterRegistry metrics;
+
+    public Assembler(AssemblyRepository assemblies, RegistryClient registry, MeterRegistry metrics) {
+        this.assemblies = assemblies;
+        this.registry = registry;
+        this.metrics = metrics;
+    }
+
+    /** What assembling needs, read in one transaction. */
+    private record Snapshot(String buildId, int attempt, ImageReference repository, List<String> tags, String git,
+                            String commit, Instant requestedAt, List<String> expected, List<IndexBuilder.Child> children,
+                            Instant lastResultAt, Instant deadline) {
+    }
+
+    /** Assembles the build if it is READY and nobody else holds it; returns whether it finished (pushed or failed). */
+    public boolean assemble(String buildId) {
+        Snapshot snapshot = QuarkusTransaction.requiringNew().call(() -> {
+            if (!assemblies.claimReady(buildId, CLAIM)) {
+                return null;
+            }
+            Assembly a = assemblies.findById(buildId);
+            List<IndexBuilder.Child> children = a.expectedPlatforms().stream().map(a::result)
+                    .filter(r -> r != null && r.state.equals("SUCCEEDED"))
+                    .map(r -> new IndexBuilder.Child(Platform.parse(r.platform), r.digest, r.mediaType,
+                            r.sizeBytes == null ? 0 : r.sizeBytes, r.emulated)).toList();
+            return new Snapshot(a.buildId, a.attempt, ImageReference.parseRepository(a.repository), a.tags(), a.sourceGit,
+                    a.sourceCommit, a.requestedAt, a.expectedPlatforms(), children, a.lastResultAt, a.deadline);
+        });
+        if (snapshot == null) {
+            return false;
+        }
+        try {
+            BuildOutcome.Index index = push(snapshot);
+            List<Platform> missing = snapshot.expected().stream().map(Platform::parse)
+                    .filter(p -> snapshot.children().stream().noneMatch(c -> c.platform().equals(p))).toList();
+            BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.INDEX_PUSHED,
+                    index, missing, List.of(), null, Instant.now());
+            finish(snapshot.buildId(), Assembly.State.PUSHED, outcome, index);
+            metrics.counter("archipelago.assemblies", "outcome", "INDEX_PUSHED").increment();
+            if (snapshot.lastResultAt() != null) {
+                metrics.timer("archipelago.assembly.join.latency").record(Duration.between(snapshot.lastResultAt(), Instant.now()));
+            }
+            Log.infof("build %s: index %s pushed to %s as %s%s", snapshot.buildId(), index.digest(), snapshot.repository().name(),
+                    snapshot.tags(), missing.isEmpty() ? "" : " (partial: missing " + missing + ")");
+            return true;
+        } catch (AssemblyFailure failure) {
+            BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.FAILED, null,
+                    List.of(), failure.platform == null ? List.of() : List.of(new BuildOutcome.PlatformFailure(failure.platform,
+                    failure.code, failure.getMessage())), new BuildOutcome.Error(failure.code, failure.getMessage()), Instant.now());
+            finish(snapshot.buildId(), Assembly.State.FAILED, outcome, null);
+            metrics.counter("archipelago.assemblies", "outcome", failure.code.name()).increment();
+            Log.warnf("build %s: assembly failed with %s: %s", snapshot.buildId(), failure.code, failure.getMessage());
+            return true;
+        } catch (RegistryException e) {
+            if (Instant.now().isAfter(snapshot.deadline())) {
+                BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.FAILED, null,
+                        List.of(), List.of(), new BuildOutcome.Error(BuildErrorCode.INDEX_PUSH_FAILED, e.getMessage()), Instant.now());
+                finish(snapshot.buildId(), Assembly.State.FAILED, outcome, null);
+                return true;
+            }
+            Log.warnf("build %s: registry unavailable while assembling, will retry: %s", snapshot.buildId(), e.getMessage());
+            QuarkusTransaction.requiringNew().run(() -> assemblies.update("claimedUntil = null where buildId = ?1", buildId));
+            return false;
+        }
+    }
+
+    private BuildOutcome.Index push(Snapshot s) {
+        String host = s.repository().apiHost();
+        String repo = s.repository().repository();
+        List<IndexBuilder.Child> verified = new ArrayList<>();
+        for (IndexBuilder.Child child : s.children()) {
+            verified.add(verify(host, repo, child));
+        }
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(IndexBuilder.ANNOTATION_CREATED, DateTimeFormatter.ISO_INSTANT.format(s.requestedAt()));
+        annotations.put(IndexBuilder.ANNOTATION_SOURCE, s.git());
+        annotations.put(IndexBuilder.ANNOTATION_REVISION, s.commit());
+        annotations.put(IndexBuilder.ANNOTATION_BUILD_ID, s.buildId());
+        IndexBuilder.Index index;
+        try {
+            index = IndexBuilder.build(verified, annotations);
+        } catch (IndexBuilder.MixedFormatsException e) {
+            throw new AssemblyFailure(BuildErrorCode.MIXED_MANIFEST_FORMATS, null, e.getMessage());
+        }
+        for (String tag : s.tags()) {
+            try {
+                if (registry.headManifest(host, repo, tag, index.mediaType()).filter(index.digest()::equals).isPresent()) {
+                    Log.infof("build %s: %s:%s already points at %s, not pushed again", s.buildId(), repo, tag, index.digest());
+                    continue;
+                }
+                registry.putManifest(host, repo, tag, index.mediaType(), index.bytes());
+            } catch (RegistryException e) {
+                if (e.kind() == RegistryException.Kind.UNAUTHORIZED) {
+                    throw new AssemblyFailure(BuildErrorCode.INDEX_PUSH_UNAUTHORIZED, null, e.getMessage());
+                }
+                if (e.kind() != RegistryException.Kind.UNAVAILABLE) {
+                    throw new AssemblyFailure(BuildErrorCode.INDEX_PUSH_FAILED, null, e.getMessage());
+                }
+                throw e;
+            }
+        }
+        List<BuildOutcome.Child> children = verified.stream().sorted(java.util.Comparator.comparing(IndexBuilder.Child::platform))
+                .map(c -> new BuildOutcome.Child(c.platform(), c.digest(), c.mediaType(), c.size(), c.emulated())).toList();
+        return new BuildOutcome.Index(s.repository().name(), s.tags(), index.digest(), index.mediaType(), index.size(), children);
+    }
+
+    /** Fetches a child by digest and checks its config's platform; returns it with its real type and size. */
+    private IndexBuilder.Child verify(String host, String repo, IndexBuilder.Child child) {
+        Platform reported = child.platform();
+        try {
+            RegistryClient.Fetched manifest = registry.getManifest(host, repo, child.digest(), ACCEPT_MANIFESTS);
+            JsonNode json = JSON.readTree(manifest.body());
+            String type = json.hasNonNull("mediaType") ? json.get("mediaType").asText() : manifest.mediaType();
+            if (!MediaTypes.IMAGE_MANIFESTS.contains(type)) {
+                throw new AssemblyFailure(BuildErrorCode.CHILD_PLATFORM_MISMATCH, reported, reported + ": " + child.digest()
+                        + " is a " + type + ", not a single-platform image manifest");
+            }
+            String configDigest = json.path("config").path("digest").asText();
+            JsonNode config = JSON.readTree(registry.getBlob(host, repo, configDigest));
+            String os = config.path("os").asText();
+            String arch = config.path("architecture").asText();
+            String variant = config.path("variant").asText("");
+            Platform actual;
+            try {
+                actual = Platform.parse(os + "/" + arch + (variant.isEmpty() ? "" : "/" + variant));
+            } catch (IllegalArgumentException e) {
+                throw new AssemblyFailure(BuildErrorCode.CHILD_PLATFORM_MISMATCH, reported, reported + ": the worker reported "
+                        + reported + " but the image config of " + child.digest() + " says " + os + "/" + arch
+                        + (variant.isEmpty() ? "" : "/" + variant));
+            }
+            if (!actual.equals(reported)) {
+                throw new AssemblyFailure(BuildErrorCode.CHILD_PLATFORM_MISMATCH, reported, reported + ": the worker reported "
+                        + reported + " but the image config of " + child.digest() + " says " + actual);
+            }
+            return new IndexBuilder.Child(reported, manifest.digest(), type, manifest.body().length, child.emulated());
+        } catch (RegistryException e) {
+            switch (e.kind()) {
+                case NOT_FOUND -> throw new AssemblyFailure(BuildErrorCode.CHILD_NOT_FOUND, reported, reported + ": manifest "
+                        + child.digest() + " is not in " + host + "/" + repo);
+                case UNAUTHORIZED -> throw new AssemblyFailure(BuildErrorCode.INDEX_PUSH_UNAUTHORIZED, reported, e.getMessage());
+                case INVALID -> throw new AssemblyFailure(BuildErrorCode.CHILD_NOT_FOUND, reported, reported + ": " + e.getMessage());
+                default -> throw e;
+            }
+        } catch (IOException e) {
+            throw new AssemblyFailure(BuildErrorCode.CHILD_PLATFORM_MISMATCH, reported, reported + ": manifest or config of "
+                    + child.digest() + " is not JSON");
+        }
+    }
+
+    private void finish(String buildId, Assembly.State state, BuildOutcome outcome, BuildOutcome.Index index) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            Assembly a = assemblies.findForUpdate(buildId).orElseThrow();
+            if (a.state != Assembly.State.READY || a.attempt != outcome.attempt()) {
+                return;
+            }
+            a.state = state;
+            a.claimedUntil = null;
+            a.outcomeJson = EventJson.encodeToString(outcome);
+            a.outcomePublishedAt = null;
+            if (index != null) {
+                a.indexDigest = index.digest();
+                a.indexMediaType = index.mediaType();
+            }
+            a.updatedAt = Instant.now();
+        });
+    }
+
+    /** Why an assembly failed: a stable code, the platform at fault if any, a message that names both values. */
+    static final class AssemblyFailure extends RuntimeException {
+        final BuildErrorCode code;
+        final Platform platform;
+
+        AssemblyFailure(BuildErrorCode code, Platform platform, String message) {
+            super(message);
+            this.code = code;
+            this.platform = platform;
+        }
+    }
+
+}

@@ -1,0 +1,173 @@
+package dev.archipelago.assembler.service;
+
+import dev.archipelago.assembler.config.AssemblerConfig;
+import dev.archipelago.assembler.repository.Assembly;
+import dev.archipelago.assembler.repository.AssemblyRepository;
+import dev.archipelago.assembler.repository.AssemblyResult;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.json.EventJson;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The durable join of a build's results. Each result is stored under the build's row lock and
+ * decides what the build needs next: wait, assemble (every expected platform succeeded, or all
+ * finished with some success when the request allowed a partial index), or fail.
+ *
+ * <p>Within an attempt a platform only moves forward; an older attempt's result changes nothing;
+ * a newer attempt (the dispatcher's retry of failed platforms) reopens a FAILED build and keeps
+ * the platforms that had succeeded. A PUSHED build changes no more.
+ */
+@ApplicationScoped
+public class JoinService {
+
+    private static final Map<String, Integer> RANK = Map.of("STARTED", 1, "SUCCEEDED", 2, "FAILED", 2);
+
+    private final AssemblyRepository assemblies;
+    private final AssemblerConfig config;
+
+    public JoinService(AssemblyRepository assemblies, AssemblerConfig config) {
+        this.assemblies = assemblies;
+        this.config = config;
+    }
+
+    /** Stores a result; returns the build's state after it. */
+    @Transactional
+    public Assembly.State record(ArchBuildEvent event) {
+        Instant now = Instant.now();
+        Assembly assembly = assemblies.findForUpdate(event.buildId()).orElseGet(() -> create(event, now));
+        if (assembly.state == Assembly.State.PUSHED) {
+            return assembly.state;
+        }
+        if (event.attempt() > assembly.attempt) {
+            assembly.attempt = event.attempt();
+            assembly.deadline = deadline(event);
+            if (assembly.state == Assembly.State.FAILED) {
+                Log.infof("build %s: attempt %d reopens the join", assembly.buildId, event.attempt());
+                assembly.state = Assembly.State.COLLECTING;
+                assembly.outcomeJson = null;
+                assembly.outcomePublishedAt = null;
+            }
+        }
+        if (assembly.state == Assembly.State.FAILED) {
+            return assembly.state;
+        }
+        String platform = event.platform().ociName();
+        if (!assembly.expectedPlatforms().contains(platform)) {
+            fail(assembly, event.attempt(), BuildErrorCode.CHILD_PLATFORM_MISMATCH, "a result arrived for " + platform
+                    + ", which build " + assembly.buildId + " did not ask for (expected " + assembly.platforms + ")", List.of(), now);
+            return assembly.state;
+        }
+        AssemblyResult row = assembly.result(platform);
+        if (row == null) {
+            row = new AssemblyResult();
+            row.assembly = assembly;
+            row.platform = platform;
+            assembly.results.add(row);
+        } else if (event.attempt() < row.attempt
+                || (event.attempt() == row.attempt && RANK.get(row.state) >= RANK.get(event.type().name()))) {
+            return assembly.state;
+        }
+        row.attempt = event.attempt();
+        row.state = event.type().name();
+        row.workerId = event.workerId();
+        row.emulated = event.emulated();
+        row.updatedAt = now;
+        if (event.artifact() != null) {
+            row.digest = event.artifact().digest();
+            row.mediaType = event.artifact().mediaType();
+            row.sizeBytes = event.artifact().size();
+        }
+        if (event.error() != null) {
+            row.errorCode = event.error().code().name();
+            row.errorMessage = event.error().message();
+        }
+        assembly.lastResultAt = now;
+        assembly.updatedAt = now;
+        decide(assembly, now);
+        return assembly.state;
+    }
+
+    /** Fails an assembly whose platforms did not all report by its deadline; returns whether it did. */
+    @Transactional
+    public boolean timeOut(String buildId, Instant now) {
+        Assembly assembly = assemblies.findForUpdate(buildId).orElse(null);
+        if (assembly == null || assembly.state != Assembly.State.COLLECTING || assembly.deadline.isAfter(now)) {
+            return false;
+        }
+        List<String> missing = assembly.expectedPlatforms().stream().filter(p -> !isFinal(assembly.result(p))).toList();
+        List<BuildOutcome.PlatformFailure> failures = missing.stream().map(p -> new BuildOutcome.PlatformFailure(
+                Platform.parse(p), BuildErrorCode.TIMEOUT, "no result within the build's timeout")).toList();
+        fail(assembly, assembly.attempt, BuildErrorCode.TIMEOUT, "timed out waiting for " + String.join(", ", missing)
+                + " (timeout plus " + config.timeoutGrace().toSeconds() + " s grace)", failures, now);
+        Log.warnf("build %s: TIMEOUT, no result from %s", buildId, missing);
+        return true;
+    }
+
+    private void decide(Assembly assembly, Instant now) {
+        List<String> expected = assembly.expectedPlatforms();
+        List<AssemblyResult> failed = expected.stream().map(assembly::result).filter(r -> r != null && r.state.equals("FAILED")).toList();
+        long succeeded = expected.stream().map(assembly::result).filter(r -> r != null && r.state.equals("SUCCEEDED")).count();
+        boolean allFinal = expected.stream().allMatch(p -> isFinal(assembly.result(p)));
+        if (!failed.isEmpty() && !assembly.allowPartial) {
+            List<BuildOutcome.PlatformFailure> failures = failed.stream().map(r -> new BuildOutcome.PlatformFailure(
+                    Platform.parse(r.platform), BuildErrorCode.valueOf(r.errorCode), r.errorMessage)).toList();
+            fail(assembly, assembly.attempt, BuildErrorCode.PLATFORMS_FAILED, failed.stream()
+                    .map(r -> r.platform + " failed with " + r.errorCode).collect(Collectors.joining("; "))
+                    + "; no index was pushed", failures, now);
+        } else if (succeeded == expected.size() || (assembly.allowPartial && allFinal && succeeded > 0)) {
+            assembly.state = Assembly.State.READY;
+        } else if (allFinal) {
+            fail(assembly, assembly.attempt, BuildErrorCode.PLATFORMS_FAILED, "every platform failed", failed.stream()
+                    .map(r -> new BuildOutcome.PlatformFailure(Platform.parse(r.platform), BuildErrorCode.valueOf(r.errorCode),
+                            r.errorMessage)).toList(), now);
+        }
+    }
+
+    static void fail(Assembly assembly, int attempt, BuildErrorCode code, String message,
+                     List<BuildOutcome.PlatformFailure> failures, Instant now) {
+        assembly.state = Assembly.State.FAILED;
+        assembly.claimedUntil = null;
+        assembly.outcomeJson = EventJson.encodeToString(new BuildOutcome(1, assembly.buildId, attempt, BuildOutcome.Type.FAILED,
+                null, List.of(), new ArrayList<>(failures), new BuildOutcome.Error(code, message), now));
+        assembly.outcomePublishedAt = null;
+        assembly.updatedAt = now;
+    }
+
+    private static boolean isFinal(AssemblyResult result) {
+        return result != null && (result.state.equals("SUCCEEDED") || result.state.equals("FAILED"));
+    }
+
+    private Assembly create(ArchBuildEvent event, Instant now) {
+        Assembly assembly = new Assembly();
+        assembly.buildId = event.buildId();
+        assembly.attempt = event.attempt();
+        assembly.platforms = event.platforms().stream().sorted().map(Platform::ociName).collect(Collectors.joining(","));
+        assembly.repository = event.image().repository();
+        assembly.indexTags = String.join(",", event.image().indexTags());
+        assembly.sourceGit = event.source().git();
+        assembly.sourceCommit = event.source().commit();
+        assembly.allowPartial = event.allowPartial();
+        assembly.requestedAt = event.requestedAt();
+        assembly.deadline = deadline(event);
+        assembly.state = Assembly.State.COLLECTING;
+        assembly.createdAt = now;
+        assembly.updatedAt = now;
+        assemblies.persist(assembly);
+        return assembly;
+    }
+
+    private Instant deadline(ArchBuildEvent event) {
+        return event.requestedAt().plusSeconds(event.timeoutSeconds()).plus(config.timeoutGrace());
+    }
+}
