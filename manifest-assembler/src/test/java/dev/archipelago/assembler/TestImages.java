@@ -22,6 +22,7 @@ final class TestImages {
 
     static final String REPOSITORY = "assembler/app";
     private static Map<String, String> digests;
+    private static Buildah buildah;
 
     private TestImages() {
     }
@@ -42,9 +43,22 @@ final class TestImages {
         return registry().hostPort() + "/" + REPOSITORY;
     }
 
+    /** Pushes the built images (OCI) to another registry; returns the digests by platform tag-safe name. */
+    static synchronized Map<String, String> pushTo(String repository, Path authFile) {
+        digest(Platform.LINUX_AMD64, "oci");
+        Map<String, String> pushed = new HashMap<>();
+        for (Platform platform : new Platform[]{Platform.LINUX_AMD64, Platform.LINUX_PPC64LE}) {
+            pushed.put(platform.tagSafeName(), buildah.push("localhost/assembler-test:" + platform.tagSafeName(),
+                    repository + ":" + platform.tagSafeName(), "oci", authFile));
+        }
+        return pushed;
+    }
+
     private static Map<String, String> build() {
         Map<String, String> result = new HashMap<>();
-        try (Buildah buildah = Buildah.isolated()) {
+        buildah = Buildah.isolated();
+        Runtime.getRuntime().addShutdownHook(new Thread(buildah::close, "buildah-cleanup"));
+        try {
             for (Platform platform : new Platform[]{Platform.LINUX_AMD64, Platform.LINUX_PPC64LE}) {
                 Path context = Files.createTempDirectory("assembler-image");
                 Files.copy(Tools.busybox(platform), context.resolve("busybox"));

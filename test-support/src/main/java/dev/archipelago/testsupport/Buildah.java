@@ -62,9 +62,19 @@ public final class Buildah implements AutoCloseable {
 
     /** Pushes a local image to a plain-HTTP registry, returning the pushed manifest's digest. */
     public String push(String image, String destination, String format) {
+        return push(image, destination, format, null);
+    }
+
+    /** Pushes with the credentials of a containers auth.json. */
+    public String push(String image, String destination, String format, Path authFile) {
         Path digestFile = root.resolve("digest-" + System.nanoTime());
-        run("push", "--tls-verify=false", "--format", format, "--digestfile", digestFile.toString(),
-                image, "docker://" + destination);
+        List<String> args = new ArrayList<>(List.of("push", "--tls-verify=false", "--format", format,
+                "--digestfile", digestFile.toString()));
+        if (authFile != null) {
+            args.addAll(List.of("--authfile", authFile.toString()));
+        }
+        args.addAll(List.of(image, "docker://" + destination));
+        run(args.toArray(String[]::new));
         try {
             return Files.readString(digestFile).strip();
         } catch (IOException e) {

@@ -34,6 +34,7 @@ public final class LocalRegistry implements AutoCloseable {
     private final String password;
     private final Path log;
     private Process process;
+    private TokenIssuer issuer;
 
     private LocalRegistry(Path root, int port, String username, String password) {
         this.root = root;
@@ -53,11 +54,26 @@ public final class LocalRegistry implements AutoCloseable {
         return start(username, password);
     }
 
+    /**
+     * A registry behind a bearer-token challenge ({@code auth: token}), with a {@link TokenIssuer}
+     * that hands tokens to this user and password.
+     */
+    public static LocalRegistry withTokenAuth(String username, String password) {
+        return start(username, password, true);
+    }
+
     private static LocalRegistry start(String username, String password) {
+        return start(username, password, false);
+    }
+
+    private static LocalRegistry start(String username, String password, boolean token) {
         Path binary = Tools.registry();
         try {
             Path root = Files.createTempDirectory("archipelago-registry");
             LocalRegistry registry = new LocalRegistry(root, FreePorts.next(), username, password);
+            if (token) {
+                registry.issuer = TokenIssuer.start(root, username, password);
+            }
             registry.launch(binary);
             return registry;
         } catch (IOException e) {
@@ -75,7 +91,12 @@ public final class LocalRegistry implements AutoCloseable {
                 .append("  maintenance:\n    uploadpurging:\n      enabled: false\n")
                 .append("http:\n  addr: 127.0.0.1:").append(port).append('\n')
                 .append("  secret: ").append(UUID.randomUUID()).append('\n');
-        if (username != null) {
+        if (issuer != null) {
+            config.append("auth:\n  token:\n    realm: ").append(issuer.realm()).append('\n')
+                    .append("    service: ").append(TokenIssuer.SERVICE).append('\n')
+                    .append("    issuer: ").append(TokenIssuer.ISSUER).append('\n')
+                    .append("    rootcertbundle: ").append(issuer.certificatePem()).append('\n');
+        } else if (username != null) {
             Path htpasswd = root.resolve("htpasswd");
             Files.writeString(htpasswd, username + ":" + BCrypt.hashpw(password, BCrypt.gensalt(10)) + "\n");
             config.append("auth:\n  htpasswd:\n    realm: archipelago-test\n    path: ").append(htpasswd).append('\n');
@@ -131,6 +152,11 @@ public final class LocalRegistry implements AutoCloseable {
         return file;
     }
 
+    /** The token issuer of a registry made by {@link #withTokenAuth}, else null. */
+    public TokenIssuer tokenIssuer() {
+        return issuer;
+    }
+
     /** The registry's own log, access log included: the place to count requests. */
     public List<String> logLines() {
         try {
@@ -146,11 +172,18 @@ public final class LocalRegistry implements AutoCloseable {
         if (accept != null) {
             request.header("Accept", accept);
         }
-        if (username != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                    (username + ":" + password).getBytes(StandardCharsets.UTF_8)));
-        }
+        String basic = "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
         try {
+            if (issuer != null) {
+                String name = path.replaceFirst("^/v2/", "").replaceFirst("/(manifests|blobs|tags)/.*$", "");
+                URI tokenUri = URI.create(issuer.realm() + "?service=" + TokenIssuer.SERVICE + "&scope=repository:" + name + ":pull");
+                String body = HTTP.send(HttpRequest.newBuilder(tokenUri).header("Authorization", basic).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                String token = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("token").asText();
+                request.header("Authorization", "Bearer " + token);
+            } else if (username != null) {
+                request.header("Authorization", basic);
+            }
             return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -181,6 +214,9 @@ public final class LocalRegistry implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        if (issuer != null) {
+            issuer.close();
+        }
         try (var paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

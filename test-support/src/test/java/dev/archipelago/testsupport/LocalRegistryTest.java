@@ -90,4 +90,23 @@ class LocalRegistryTest {
     private static String sha256(byte[] bytes) throws Exception {
         return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
+
+    @Test
+    void acceptsOnlyBearerTokensFromItsIssuerWhenTokenAuthIsOn() throws Exception {
+        try (LocalRegistry registry = LocalRegistry.withTokenAuth("robot", "token-pass-for-test")) {
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(registry.baseUri().resolve("/v2/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v)
+                    .startsWith("Bearer").contains(registry.tokenIssuer().realm()).contains("archipelago-test-registry"));
+
+            HttpResponse<String> badToken = http.send(HttpRequest.newBuilder(registry.baseUri().resolve("/v2/"))
+                    .header("Authorization", "Bearer not.a.token").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(badToken.statusCode()).isEqualTo(401);
+
+            assertThat(registry.get("/v2/private/app/tags/list", null).statusCode()).as("a token from the issuer works")
+                    .isIn(200, 404);
+            assertThat(registry.tokenIssuer().issued()).isEqualTo(1);
+        }
+    }
 }
