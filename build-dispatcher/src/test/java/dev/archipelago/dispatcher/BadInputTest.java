@@ -136,17 +136,28 @@ class BadInputTest {
     }
 
     @Test
-    void masksCredentialsOfAnUnreachableRepositoryInAnswersAndLogs() {
-        int closedPort = dev.archipelago.testsupport.FreePorts.next();
+    void refusesCredentialsInTheGitUrlWithoutEchoingThem() {
         String secret = "pa55-" + java.util.UUID.randomUUID();
         try (LogCapture logs = new LogCapture()) {
-            Response response = submit(body("\"source\": {\"git\": \"https://robot:" + secret + "@127.0.0.1:" + closedPort
-                    + "/org/app.git\"}"));
+            Response withPassword = submit(body("\"source\": {\"git\": \"https://robot:" + secret + "@gitlab.com/org/app.git\"}"));
+            Response withToken = submit(body("\"source\": {\"git\": \"https://" + secret + "@github.com/org/app.git\"}"));
 
-            assertThat(response.statusCode()).isEqualTo(422);
-            assertThat(response.asString()).doesNotContain(secret).contains("https://***@127.0.0.1:" + closedPort);
+            for (Response response : List.of(withPassword, withToken)) {
+                assertThat(response.statusCode()).isEqualTo(400);
+                assertThat(response.jsonPath().getString("detail")).contains("must not carry credentials").contains("https://***@");
+                assertThat(response.asString()).doesNotContain(secret);
+            }
             assertThat(logs.linesContaining(secret)).isEmpty();
         }
+    }
+
+    @Test
+    void anUnreachableRepositoryIs422WithGitsMessage() {
+        int closedPort = dev.archipelago.testsupport.FreePorts.next();
+        Response response = submit(body("\"source\": {\"git\": \"https://127.0.0.1:" + closedPort + "/org/app.git\"}"));
+
+        assertThat(response.statusCode()).isEqualTo(422);
+        assertThat(response.jsonPath().getString("detail")).contains("does not resolve").contains("127.0.0.1:" + closedPort);
     }
 
     @Test

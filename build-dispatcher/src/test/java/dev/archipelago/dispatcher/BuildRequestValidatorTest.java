@@ -36,6 +36,15 @@ class BuildRequestValidatorTest {
     }
 
     @Test
+    void refusesCredentialsInUrlsButNotSshUserNames() {
+        assertThatThrownBy(() -> validator.validate(request("https://user:pw@gitlab.com/org/app.git")))
+                .hasMessageContaining("must not carry credentials").hasMessageNotContaining("pw@");
+        assertThatThrownBy(() -> validator.validate(request("https://ghp_token@github.com/org/app.git")))
+                .hasMessageContaining("must not carry credentials").hasMessageNotContaining("ghp_token");
+        assertThat(validator.validate(request("ssh://git@gitlab.com/org/app.git")).gitUrl()).startsWith("ssh://git@");
+    }
+
+    @Test
     void normalisesDefaultsAndSortsPlatforms() {
         ValidatedRequest valid = validator.validate(request("https://gitlab.com/org/app.git"));
         assertThat(valid.platforms()).containsExactly(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE);

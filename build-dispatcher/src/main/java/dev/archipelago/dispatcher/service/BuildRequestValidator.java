@@ -125,6 +125,11 @@ public class BuildRequestValidator {
         if (!SCHEMES.contains(scheme)) {
             throw new IllegalArgumentException("source.git scheme '" + scheme + "' is not allowed; use https, ssh or git");
         }
+        if (uri.getRawUserInfo() != null && (scheme.equals("https") || uri.getRawUserInfo().contains(":"))) {
+            // credentials in the URL would travel on Kafka, into the database and into image annotations
+            throw new IllegalArgumentException("source.git must not carry credentials ('" + Secrets.mask(abbreviate(url))
+                    + "'); give the workers and the dispatcher a git credential store or netrc for the host instead");
+        }
         if (uri.getHost() == null || uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
             throw new IllegalArgumentException("source.git '" + Secrets.mask(abbreviate(url)) + "' needs a host and a repository path");
         }

@@ -1,0 +1,106 @@
+package dev.archipelago.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+@ConfigMapping(prefix = "archipelago.worker")
+public interface WorkerConfig {
+
+    /** The platform this worker builds (OCI name or alias); detected from the JVM's os.arch when unset. */
+    Optional<String> platform();
+
+    /** The request topic; derived from the platform by {@link WorkerTopicConfigSourceFactory}. */
+    String requestsTopic();
+
+    /** The consumer group; derived from the platform by {@link WorkerTopicConfigSourceFactory}. */
+    String consumerGroup();
+
+    /** Allow building a platform this host is not, through QEMU binfmt; results are marked emulated. */
+    @WithDefault("false")
+    boolean emulation();
+
+    /** How many builds run at once (the tutorial's runners used 10). */
+    @WithDefault("2")
+    int concurrency();
+
+    /** This worker's id in events and heartbeats; defaults to the host name, the platform and a random suffix. */
+    Optional<String> id();
+
+    /** The executor: {@code buildah} (child process on this host). */
+    @WithDefault("buildah")
+    String executor();
+
+    /** The buildah program. */
+    @WithDefault("buildah")
+    String buildah();
+
+    /** The skopeo program (reads the pushed manifest back). */
+    @WithDefault("skopeo")
+    String skopeo();
+
+    /** The git program. */
+    @WithDefault("git")
+    String git();
+
+    /** buildah's storage root, kept between builds as the layer cache. */
+    @WithDefault("/var/lib/archipelago/storage")
+    String storageRoot();
+
+    /** buildah's run root. */
+    @WithDefault("/run/archipelago/storage")
+    String runRoot();
+
+    /** {@code overlay}, {@code vfs}, or {@code auto} (overlay where the kernel has it, else vfs). */
+    @WithDefault("auto")
+    String storageDriver();
+
+    /** buildah's isolation; {@code chroot} needs no user namespaces (what restricted pods allow). */
+    @WithDefault("chroot")
+    String isolation();
+
+    /** Build layers are cached and reused ({@code --layers}); false builds with {@code --no-cache} like the tutorial. */
+    @WithDefault("true")
+    boolean layerCache();
+
+    /** Image format pushed: {@code oci} or {@code docker}. */
+    @WithDefault("oci")
+    String format();
+
+    /** Where each build's private work folder is made; removed after every build. */
+    @WithDefault("/var/tmp/archipelago/work")
+    String workDir();
+
+    /** Where the results of finished builds are kept, so that a redelivered request is answered without a rebuild. */
+    @WithDefault("/var/lib/archipelago/results")
+    String resultsDir();
+
+    /** The containers auth.json used to pull base images and to push. */
+    Optional<String> authFile();
+
+    /** Registries (host:port) spoken to over plain HTTP. */
+    Optional<Set<String>> insecureRegistries();
+
+    /** Tries of a push that fails with a server or connection error. */
+    @WithDefault("3")
+    int pushAttempts();
+
+    /** The most executables whose ELF header is checked per image. */
+    @WithDefault("2000")
+    int verifyMaxFiles();
+
+    /** How often a heartbeat is sent. */
+    @WithDefault("10s")
+    Duration heartbeatInterval();
+
+    /** Lines of the build log carried by a FAILED event. */
+    @WithDefault("50")
+    int logTailLines();
+
+    /** The binfmt_misc folder where QEMU handlers are registered. */
+    @WithDefault("/proc/sys/fs/binfmt_misc")
+    String binfmtDir();
+}

@@ -1,0 +1,129 @@
+package dev.archipelago.worker.service;
+
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * One platform's build from request to result: fetch the pinned commit into a private folder,
+ * build, verify the platform, push {@code repository:archTag}, and say how it went. Cleans its
+ * folder and its working image in every path; keeps the layer cache.
+ */
+final class BuildJob {
+
+    private static final Pattern URL_USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]+@");
+
+    private final ArchBuildRequest request;
+    private final String workerId;
+    private final boolean emulated;
+    private final BuildahExecutor buildah;
+    private final SourceFetcher fetcher;
+    private final Path workRoot;
+    private final int tailLines;
+    final JobProcess process;
+    private final Path folder;
+
+    BuildJob(ArchBuildRequest request, String workerId, boolean emulated, BuildahExecutor buildah, SourceFetcher fetcher,
+             Path workRoot, int tailLines) throws IOException {
+        this.request = request;
+        this.workerId = workerId;
+        this.emulated = emulated;
+        this.buildah = buildah;
+        this.fetcher = fetcher;
+        this.workRoot = workRoot;
+        this.tailLines = tailLines;
+        Files.createDirectories(workRoot);
+        this.folder = Files.createTempDirectory(workRoot, request.buildId() + "-" + request.platform().tagSafeName() + "-");
+        Instant deadline = request.requestedAt().plusSeconds(request.timeoutSeconds());
+        this.process = new JobProcess(folder.resolve("build.log"), deadline);
+    }
+
+    ArchBuildEvent run() {
+        long fetchMs = 0;
+        long buildMs = 0;
+        long verifyMs = 0;
+        long pushMs = 0;
+        String localTag = "localhost/archipelago-build/" + request.buildId() + "-" + request.platform().tagSafeName() + ":"
+                + request.attempt();
+        boolean built = false;
+        try {
+            long t = System.nanoTime();
+            SourceFetcher.Checkout checkout = fetcher.fetch(request.source(), folder.resolve("src"), process);
+            fetchMs = millisSince(t);
+            t = System.nanoTime();
+            built = true;
+            buildah.build(request, checkout, localTag, process);
+            buildMs = millisSince(t);
+            t = System.nanoTime();
+            int files = buildah.verify(localTag, request.platform(), process);
+            verifyMs = millisSince(t);
+            t = System.nanoTime();
+            ImageReference target = ImageReference.parseRepository(request.image().repository()).withTag(request.image().archTag());
+            BuildahExecutor.Pushed pushed = buildah.push(localTag, target, folder.resolve("digest"), process);
+            pushMs = millisSince(t);
+
+            return ArchBuildEvent.succeeded(request, workerId, emulated,
+                    new ArchBuildEvent.Artifact(pushed.digest(), pushed.mediaType(), pushed.size()),
+                    new ArchBuildEvent.Durations(fetchMs, buildMs, verifyMs, pushMs), files, Instant.now());
+        } catch (BuildFailure failure) {
+            return failed(failure.code, failure.getMessage(), fetchMs, buildMs, verifyMs, pushMs);
+        } catch (JobProcess.Stopped stopped) {
+            return stopped.timedOut
+                    ? failed(BuildErrorCode.TIMEOUT, "the build did not finish within " + request.timeoutSeconds() + " s", fetchMs, buildMs, verifyMs, pushMs)
+                    : failed(BuildErrorCode.CANCELLED, "the build was cancelled", fetchMs, buildMs, verifyMs, pushMs);
+        } catch (IOException | RuntimeException e) {
+            return failed(BuildErrorCode.INTERNAL, "the worker failed: " + e.getMessage(), fetchMs, buildMs, verifyMs, pushMs);
+        } finally {
+            if (built) {
+                cleanUpImage(localTag);
+            }
+            deleteFolder();
+        }
+    }
+
+    private ArchBuildEvent failed(BuildErrorCode code, String message, long fetchMs, long buildMs, long verifyMs, long pushMs) {
+        List<String> tail = process.tail(tailLines).stream().map(BuildJob::mask).toList();
+        return ArchBuildEvent.failed(request, workerId, emulated, new ArchBuildEvent.Failure(code, mask(message), tail),
+                new ArchBuildEvent.Durations(fetchMs, buildMs, verifyMs, pushMs), Instant.now());
+    }
+
+    /** Removes the build's tag; the layers stay in the cache for the next build. */
+    private void cleanUpImage(String localTag) {
+        try {
+            new JobProcess(folder.resolve("cleanup.log"), Instant.now().plusSeconds(60))
+                    .run(buildah.buildah("rmi", localTag), null, Map.of());
+        } catch (IOException | JobProcess.Stopped e) {
+            // an image left behind costs disk until the next prune, nothing more
+        }
+    }
+
+    private void deleteFolder() {
+        try (var paths = Files.walk(folder)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // the work root is on a scratch volume
+        }
+    }
+
+    static String mask(String line) {
+        return line == null ? null : URL_USERINFO.matcher(line).replaceAll("$1***@");
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    Path workRoot() {
+        return workRoot;
+    }
+}

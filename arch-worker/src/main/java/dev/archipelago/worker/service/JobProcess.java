@@ -1,0 +1,169 @@
+package dev.archipelago.worker.service;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the child processes of one build: argument lists only (never a shell), output appended to
+ * the build's log, bounded by the build's deadline, and stopped at once when the build is
+ * cancelled. Killing takes the whole process tree (buildah's own children included).
+ */
+final class JobProcess {
+
+    /** Why a step stopped before its process finished on its own. */
+    static final class Stopped extends Exception {
+        final boolean timedOut;
+
+        Stopped(boolean timedOut, String message) {
+            super(message);
+            this.timedOut = timedOut;
+        }
+    }
+
+    private final Path log;
+    private final Instant deadline;
+    private volatile boolean cancelled;
+    private volatile Process current;
+
+    JobProcess(Path log, Instant deadline) {
+        this.log = log;
+        this.deadline = deadline;
+    }
+
+    /** Runs a step; returns its exit code, its output having gone to the log. */
+    int run(List<String> command, Path directory, Map<String, String> environment) throws Stopped, IOException {
+        checkNotStopped();
+        Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (directory != null) {
+            builder.directory(directory.toFile());
+        }
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        current = process;
+        try {
+            while (!process.waitFor(200, TimeUnit.MILLISECONDS)) {
+                if (cancelled || Instant.now().isAfter(deadline)) {
+                    kill(process);
+                    checkNotStopped();
+                }
+            }
+            if (process.exitValue() != 0) {
+                // a cancel from another thread kills the process; its failure is the cancel's, not the build's
+                checkNotStopped();
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            kill(process);
+            Thread.currentThread().interrupt();
+            throw new Stopped(false, "interrupted");
+        } finally {
+            current = null;
+        }
+    }
+
+    /** Runs a step and returns what it printed (not logged: used for JSON answers). */
+    String capture(List<String> command) throws Stopped, IOException {
+        return capture(command, Map.of());
+    }
+
+    String capture(List<String> command, Map<String, String> environment) throws Stopped, IOException {
+        checkNotStopped();
+        Path out = Files.createTempFile("capture", ".out");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            current = process;
+            while (!process.waitFor(200, TimeUnit.MILLISECONDS)) {
+                if (cancelled || Instant.now().isAfter(deadline)) {
+                    kill(process);
+                    checkNotStopped();
+                }
+            }
+            if (process.exitValue() != 0) {
+                throw new IOException(command.get(0) + " " + command.get(command.size() > 1 ? 1 : 0) + " exited " + process.exitValue());
+            }
+            return Files.readString(out, StandardCharsets.UTF_8);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Stopped(false, "interrupted");
+        } finally {
+            current = null;
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** The size of the log now, to read what a later step adds with {@link #logSince(long)}. */
+    long logSize() {
+        try {
+            return Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    String logSince(long offset) {
+        try (var channel = java.nio.channels.FileChannel.open(log)) {
+            long size = channel.size();
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) Math.min(size - offset, 64 * 1024));
+            channel.read(buffer, offset);
+            return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The last lines of the log. */
+    List<String> tail(int lines) {
+        try {
+            List<String> all = Files.exists(log)
+                    ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList() : List.of();
+            return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    void cancel() {
+        cancelled = true;
+        Process process = current;
+        if (process != null) {
+            kill(process);
+        }
+    }
+
+    boolean isCancelled() {
+        return cancelled;
+    }
+
+    void checkNotStopped() throws Stopped {
+        if (cancelled) {
+            throw new Stopped(false, "the build was cancelled");
+        }
+        if (Instant.now().isAfter(deadline)) {
+            throw new Stopped(true, "the build did not finish within its timeout");
+        }
+    }
+
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
