@@ -39,14 +39,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** A broker on two free loopback ports, with {@code partitions} partitions for auto-created topics. */
     public EmbeddedKafkaBroker(int partitions) {
+        this(tempDir(), FreePorts.next(), FreePorts.next(), partitions);
+    }
+
+    /** A broker on given ports with its data in {@code dataDir}; data formatted earlier is kept. */
+    public EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort, int partitions) {
+        this.dataDir = dataDir;
+        this.brokerPort = brokerPort;
+        this.controllerPort = controllerPort;
+        this.partitions = partitions;
+        this.formatted = Files.exists(dataDir.resolve("meta.properties"));
+    }
+
+    private static Path tempDir() {
         try {
-            this.dataDir = Files.createTempDirectory("archipelago-kafka");
+            return Files.createTempDirectory("archipelago-kafka");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.brokerPort = FreePorts.next();
-        this.controllerPort = FreePorts.next();
-        this.partitions = partitions;
     }
 
     /** Formats the storage on first use, then starts the broker and waits until it accepts connections. */

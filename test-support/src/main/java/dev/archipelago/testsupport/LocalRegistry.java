@@ -49,6 +49,23 @@ public final class LocalRegistry implements AutoCloseable {
         return start(null, null);
     }
 
+    /** An anonymous registry on a given port with its storage under {@code root}, for the local stack. */
+    public static LocalRegistry anonymousAt(Path root, int port) {
+        try {
+            Files.createDirectories(root);
+            LocalRegistry registry = new LocalRegistry(root, port, null, null);
+            registry.launch(Tools.registry());
+            return registry;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the registry: " + e.getMessage(), e);
+        }
+    }
+
+    /** The registry process's id, so that a stack left running can be stopped by PID. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** A registry that wants HTTP basic auth with this user and password. */
     public static LocalRegistry withBasicAuth(String username, String password) {
         return start(username, password);

@@ -75,6 +75,18 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** Drops a database by name (a stack stopped after its launcher exited). */
+    public static void drop(String name) {
+        if (!name.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException("not a test database name: " + name);
+        }
+        try (Connection admin = adminConnection(); Statement st = admin.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            System.err.println("could not drop database " + name + ": " + e.getMessage());
+        }
+    }
+
     private static Connection adminConnection() throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + PORT + "/postgres", USER, PASSWORD);
     }

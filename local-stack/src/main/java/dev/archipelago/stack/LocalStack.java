@@ -1,0 +1,451 @@
+package dev.archipelago.stack;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.testsupport.FreePorts;
+import dev.archipelago.testsupport.LocalRegistry;
+import dev.archipelago.testsupport.TestDatabase;
+import dev.archipelago.testsupport.Tools;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The whole system on one machine without a container engine: a KRaft broker (its own JVM), a
+ * distribution registry, databases on the machine's PostgreSQL, the dispatcher, the assembler,
+ * an amd64 worker (native here) and a ppc64le worker (under QEMU), each its own process with its
+ * log under {@code <home>/logs}. Used by {@code scripts/run-local.sh} and the scenario tests.
+ * Everything it starts is stopped by PID, by {@link #close()} or by {@link #stop(Path)}.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** The loopback ports of the stack. */
+    public record Ports(int kafka, int kafkaController, int registry, int dispatcher, int assembler, int workerAmd64,
+                        int workerPpc64le) {
+
+        /** The defaults of the run command, each overridable by an environment variable. */
+        public static Ports fromEnvironment() {
+            return new Ports(env("ARCHIPELAGO_STACK_KAFKA_PORT", 19092), env("ARCHIPELAGO_STACK_KAFKA_CONTROLLER_PORT", 19093),
+                    env("ARCHIPELAGO_STACK_REGISTRY_PORT", 15000), env("ARCHIPELAGO_STACK_DISPATCHER_PORT", 8080),
+                    env("ARCHIPELAGO_STACK_ASSEMBLER_PORT", 8082), env("ARCHIPELAGO_STACK_WORKER_AMD64_PORT", 8081),
+                    env("ARCHIPELAGO_STACK_WORKER_PPC64LE_PORT", 8083));
+        }
+
+        /** Free ports, for tests. */
+        public static Ports free() {
+            return new Ports(FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(),
+                    FreePorts.next(), FreePorts.next());
+        }
+
+        Map<String, Integer> named() {
+            Map<String, Integer> named = new LinkedHashMap<>();
+            named.put("kafka (ARCHIPELAGO_STACK_KAFKA_PORT)", kafka);
+            named.put("kafka controller (ARCHIPELAGO_STACK_KAFKA_CONTROLLER_PORT)", kafkaController);
+            named.put("registry (ARCHIPELAGO_STACK_REGISTRY_PORT)", registry);
+            named.put("dispatcher (ARCHIPELAGO_STACK_DISPATCHER_PORT)", dispatcher);
+            named.put("assembler (ARCHIPELAGO_STACK_ASSEMBLER_PORT)", assembler);
+            named.put("amd64 worker (ARCHIPELAGO_STACK_WORKER_AMD64_PORT)", workerAmd64);
+            named.put("ppc64le worker (ARCHIPELAGO_STACK_WORKER_PPC64LE_PORT)", workerPpc64le);
+            return named;
+        }
+
+        private static int env(String name, int fallback) {
+            String value = System.getenv(name);
+            return value == null || value.isBlank() ? fallback : Integer.parseInt(value.strip());
+        }
+    }
+
+    /** A step of the stack that failed; the message names the step and what to do. */
+    public static final class StackException extends RuntimeException {
+        public StackException(String message) {
+            super(message);
+        }
+    }
+
+    private record Service(String name, Process process, Path log) {
+    }
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final String STATE_FILE = "stack.pids";
+
+    private final Path repoRoot;
+    private final Path home;
+    private final Ports ports;
+    private final Consumer<String> say;
+    private final List<Service> services = new ArrayList<>();
+    private final List<String> databases = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private LocalRegistry registry;
+
+    private LocalStack(Path repoRoot, Path home, Ports ports, Consumer<String> say) {
+        this.repoRoot = repoRoot;
+        this.home = home;
+        this.ports = ports;
+        this.say = say;
+    }
+
+    /** Starts everything and waits until every service is ready. */
+    public static LocalStack start(Path repoRoot, Path home, Ports ports, Consumer<String> say) {
+        LocalStack stack = new LocalStack(repoRoot, home, ports, say);
+        try {
+            stack.startAll();
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        Tools.buildah();
+        Tools.requireEmulation(Platform.LINUX_PPC64LE);
+        for (Map.Entry<String, Integer> port : ports.named().entrySet()) {
+            if (FreePorts.answers(port.getValue())) {
+                throw new StackException("port " + port.getValue() + " for the " + port.getKey().replace(" (", " is busy: set ")
+                        .replace(")", "") + " to another port, or stop what listens there");
+            }
+        }
+        for (String module : List.of("build-dispatcher", "manifest-assembler", "arch-worker")) {
+            if (!Files.exists(jar(module))) {
+                throw new StackException("no " + jar(module) + ": build the services first (./mvnw -DskipTests install, "
+                        + "which scripts/run-local.sh runs)");
+            }
+        }
+        try {
+            Files.createDirectories(home.resolve("logs"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+
+        say.accept("starting Kafka (KRaft) on 127.0.0.1:" + ports.kafka());
+        String javaCp = System.getProperty("java.class.path");
+        services.add(launch("kafka", List.of(java(), "-Xmx512m", "-cp", javaCp, "dev.archipelago.testsupport.KafkaServerMain",
+                String.valueOf(ports.kafka()), String.valueOf(ports.kafkaController()), home.resolve("kafka").toString()), Map.of()));
+        waitForPort("kafka", ports.kafka());
+
+        say.accept("starting the registry on 127.0.0.1:" + ports.registry());
+        registry = LocalRegistry.anonymousAt(home.resolve("registry"), ports.registry());
+
+        TestDatabase dispatcherDb = TestDatabase.create("archipelago_stack_dispatcher");
+        TestDatabase assemblerDb = TestDatabase.create("archipelago_stack_assembler");
+        databases.add(dispatcherDb.name());
+        databases.add(assemblerDb.name());
+
+        String kafka = "127.0.0.1:" + ports.kafka();
+        String insecure = registryHost();
+        say.accept("starting the dispatcher, the assembler and two workers (amd64 native, ppc64le under QEMU)");
+        services.add(service("build-dispatcher", ports.dispatcher(), Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka,
+                "QUARKUS_DATASOURCE_JDBC_URL", dispatcherDb.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
+                "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
+                "ARCHIPELAGO_DISPATCHER_ALLOW_FILE_URLS", "true",
+                "ARCHIPELAGO_DISPATCHER_PUBLIC_URL", "http://127.0.0.1:" + ports.dispatcher())));
+        services.add(service("manifest-assembler", ports.assembler(), Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka,
+                "QUARKUS_DATASOURCE_JDBC_URL", assemblerDb.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
+                "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
+                "ARCHIPELAGO_ASSEMBLER_INSECURE_REGISTRIES", insecure,
+                "ARCHIPELAGO_ASSEMBLER_SWEEP_INTERVAL", "2s")));
+        services.add(worker(Platform.LINUX_AMD64, ports.workerAmd64(), false, kafka, insecure));
+        services.add(worker(Platform.LINUX_PPC64LE, ports.workerPpc64le(), true, kafka, insecure));
+        writeState();
+        waitReady("build-dispatcher", ports.dispatcher());
+        waitReady("manifest-assembler", ports.assembler());
+        waitReady("arch-worker-amd64", ports.workerAmd64());
+        waitReady("arch-worker-ppc64le", ports.workerPpc64le());
+        waitForWorkers();
+        say.accept("ready: every service answers /q/health/ready and both workers are live");
+    }
+
+    /**
+     * Builds a multi-arch busybox base image from the static binaries the setup script caches and
+     * pushes it as {@code <registry>/base/busybox:stable}: the example builds FROM it, because
+     * this machine cannot reach Docker Hub.
+     */
+    public String pushBaseImage() {
+        String base = registryHost() + "/base/busybox:stable";
+        try (Buildah buildah = Buildah.isolated()) {
+            List<String> children = new ArrayList<>();
+            for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+                Path context = Files.createTempDirectory("stack-base");
+                Files.copy(Tools.busybox(platform), context.resolve("busybox"));
+                Files.writeString(context.resolve("Dockerfile"), """
+                        FROM scratch
+                        COPY busybox /bin/busybox
+                        RUN ["/bin/busybox", "mkdir", "-p", "/usr/bin", "/usr/sbin", "/sbin", "/usr/local/bin", "/tmp", "/etc"]
+                        RUN ["/bin/busybox", "--install", "-s"]
+                        CMD ["/bin/sh"]
+                        """);
+                String local = "localhost/stack-base:" + platform.tagSafeName();
+                buildah.build(context, platform, local);
+                String child = registryHost() + "/base/busybox:stable-" + platform.tagSafeName();
+                buildah.push(local, child, "oci");
+                children.add(child);
+            }
+            buildah.run("manifest", "create", "localhost/stack-base-list");
+            for (String child : children) {
+                buildah.run("manifest", "add", "--tls-verify=false", "localhost/stack-base-list", "docker://" + child);
+            }
+            buildah.run("manifest", "push", "--all", "--tls-verify=false", "--format", "oci", "localhost/stack-base-list",
+                    "docker://" + base);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return base;
+    }
+
+    public String registryHost() {
+        return "127.0.0.1:" + ports.registry();
+    }
+
+    public URI dispatcher() {
+        return URI.create("http://127.0.0.1:" + ports.dispatcher());
+    }
+
+    public Ports ports() {
+        return ports;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public LocalRegistry registry() {
+        return registry;
+    }
+
+    /** The service logs, for a failure message. */
+    public String tail(String service, int lines) {
+        Path log = home.resolve("logs").resolve(service + ".log");
+        try {
+            List<String> all = Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList() : List.of();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Leaves the processes running (the run command without --once); {@link #stop(Path)} ends them later. */
+    public void detach() {
+        services.clear();
+        registry = null;
+        databases.clear();
+    }
+
+    @Override
+    public void close() {
+        for (int i = services.size() - 1; i >= 0; i--) {
+            stopProcess(services.get(i).process().toHandle());
+        }
+        services.clear();
+        if (registry != null) {
+            registry.stop();
+            registry = null;
+        }
+        databases.forEach(TestDatabase::drop);
+        databases.clear();
+        try {
+            Files.deleteIfExists(home.resolve(STATE_FILE));
+        } catch (IOException ignored) {
+            // nothing to stop any more
+        }
+    }
+
+    /** Stops a stack that a run command left running, by the PIDs it wrote down; returns how many it stopped. */
+    public static int stop(Path home) {
+        Path state = home.resolve(STATE_FILE);
+        if (!Files.exists(state)) {
+            return 0;
+        }
+        int stopped = 0;
+        try {
+            List<String> lines = Files.readAllLines(state);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String[] parts = lines.get(i).split(" ");
+                if (parts[0].equals("database")) {
+                    TestDatabase.drop(parts[1]);
+                } else if (parts.length == 2) {
+                    var handle = ProcessHandle.of(Long.parseLong(parts[1]));
+                    if (handle.isPresent()) {
+                        stopProcess(handle.get());
+                        stopped++;
+                    }
+                }
+            }
+            Files.delete(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return stopped;
+    }
+
+    /** Whether a stack that wrote its PIDs under {@code home} still has a live process. */
+    public static boolean running(Path home) {
+        Path state = home.resolve(STATE_FILE);
+        try {
+            return Files.exists(state) && Files.readAllLines(state).stream().map(l -> l.split(" "))
+                    .filter(p -> p.length == 2 && !p[0].equals("database"))
+                    .anyMatch(p -> ProcessHandle.of(Long.parseLong(p[1])).map(ProcessHandle::isAlive).orElse(false));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Service worker(Platform platform, int port, boolean emulated, String kafka, String insecure) {
+        Path root = home.resolve("worker-" + platform.tagSafeName());
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+        env.put("ARCHIPELAGO_WORKER_PLATFORM", platform.ociName());
+        env.put("ARCHIPELAGO_WORKER_EMULATION", String.valueOf(emulated));
+        env.put("ARCHIPELAGO_WORKER_ID", "local-" + platform.tagSafeName());
+        env.put("ARCHIPELAGO_WORKER_STORAGE_ROOT", root.resolve("storage").toString());
+        env.put("ARCHIPELAGO_WORKER_RUN_ROOT", root.resolve("run").toString());
+        env.put("ARCHIPELAGO_WORKER_WORK_DIR", root.resolve("work").toString());
+        env.put("ARCHIPELAGO_WORKER_RESULTS_DIR", root.resolve("results").toString());
+        env.put("ARCHIPELAGO_WORKER_INSECURE_REGISTRIES", insecure);
+        env.put("ARCHIPELAGO_WORKER_HEARTBEAT_INTERVAL", "2s");
+        return service("arch-worker-" + platform.tagSafeName(), "arch-worker", port, env);
+    }
+
+    private Service service(String module, int port, Map<String, String> env) {
+        return service(module, module, port, env);
+    }
+
+    private Service service(String name, String module, int port, Map<String, String> env) {
+        Map<String, String> all = new LinkedHashMap<>(env);
+        all.put("HTTP_PORT", String.valueOf(port));
+        return launch(name, List.of(java(), "-Xmx384m", "-jar", jar(module).toString()), all);
+    }
+
+    private Service launch(String name, List<String> command, Map<String, String> env) {
+        Path log = home.resolve("logs").resolve(name + ".log");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().putAll(env);
+            return new Service(name, builder.start(), log);
+        } catch (IOException e) {
+            throw new StackException("cannot start " + name + ": " + e.getMessage());
+        }
+    }
+
+    private void waitForPort(String name, int port) {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        while (!FreePorts.answers(port)) {
+            checkAlive(name);
+            if (Instant.now().isAfter(deadline)) {
+                throw new StackException(name + " does not listen on " + port + " after " + READY_TIMEOUT.toSeconds() + " s:\n"
+                        + tail(name, 30));
+            }
+            pause();
+        }
+    }
+
+    private void waitReady(String name, int port) {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        while (true) {
+            checkAlive(name);
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StackException("interrupted");
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new StackException(name + " is not ready after " + READY_TIMEOUT.toSeconds() + " s:\n" + tail(name, 30));
+            }
+            pause();
+        }
+    }
+
+    private void waitForWorkers() {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        while (true) {
+            try {
+                String body = http.send(HttpRequest.newBuilder(dispatcher().resolve("/api/workers")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                if (body.contains("\"local-amd64\"") && body.contains("\"local-ppc64le\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // try again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StackException("interrupted");
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new StackException("the dispatcher lists no live workers after " + READY_TIMEOUT.toSeconds() + " s");
+            }
+            pause();
+        }
+    }
+
+    private void checkAlive(String name) {
+        services.stream().filter(s -> s.name().equals(name) && !s.process().isAlive()).findFirst().ifPresent(s -> {
+            throw new StackException(name + " exited with " + s.process().exitValue() + ":\n" + tail(name, 30));
+        });
+    }
+
+    private void writeState() {
+        StringBuilder state = new StringBuilder();
+        services.forEach(s -> state.append(s.name()).append(' ').append(s.process().pid()).append('\n'));
+        state.append("registry ").append(registry.pid()).append('\n');
+        databases.forEach(d -> state.append("database ").append(d).append('\n'));
+        try {
+            Files.writeString(home.resolve(STATE_FILE), state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Path jar(String module) {
+        return repoRoot.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    private static void stopProcess(ProcessHandle handle) {
+        handle.descendants().forEach(ProcessHandle::destroy);
+        handle.destroy();
+        try {
+            handle.onExit().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            handle.descendants().forEach(ProcessHandle::destroyForcibly);
+            handle.destroyForcibly();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(250);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.archipelago.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.archipelago.model.Platform;
+import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.testsupport.GitFixture;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * The run command: {@code demo [--once]} starts the stack, builds the example app for amd64 and
+ * ppc64le, proves the index by running each platform's image, and leaves the stack running (or
+ * stops it with {@code --once}); {@code stop} stops a stack left running. Exits non-zero naming
+ * the step that failed.
+ */
+public final class LocalStackCli {
+
+    private LocalStackCli() {
+    }
+
+    public static void main(String[] args) {
+        List<String> arguments = List.of(args);
+        String command = arguments.isEmpty() || arguments.get(0).startsWith("--") ? "demo" : arguments.get(0);
+        Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", ".")).toAbsolutePath().normalize();
+        Path home = Path.of(System.getenv().getOrDefault("ARCHIPELAGO_STACK_HOME", repoRoot.resolve(".local-stack").toString()));
+        int code = switch (command) {
+            case "stop" -> {
+                System.out.println("stopped " + LocalStack.stop(home) + " processes of the stack in " + home);
+                yield 0;
+            }
+            case "demo" -> demo(repoRoot, home, arguments.contains("--once"));
+            default -> {
+                System.err.println("usage: run-local.sh [demo] [--once] | stop");
+                yield 2;
+            }
+        };
+        System.exit(code);
+    }
+
+    private static int demo(Path repoRoot, Path home, boolean once) {
+        if (LocalStack.running(home)) {
+            System.err.println("A stack is already running from " + home + ": stop it with scripts/run-local.sh stop");
+            return 1;
+        }
+        LocalStack stack = null;
+        boolean leaveRunning = false;
+        try {
+            stack = step("start the stack", () -> LocalStack.start(repoRoot, home, LocalStack.Ports.fromEnvironment(),
+                    line -> System.out.println("  " + line)));
+            LocalStack running = stack;
+            String base = step("push a multi-arch base image to the local registry", running::pushBaseImage);
+            GitFixture example = step("prepare the example app's repository", () -> exampleRepository(repoRoot));
+            String repository = running.registryHost() + "/demos/hello-multiarch";
+            StackClient api = new StackClient(running.dispatcher());
+            String id = step("submit the build", () -> api.submit("""
+                    {"source": {"git": "%s", "ref": "main"},
+                     "image": {"repository": "%s", "tag": "latest"},
+                     "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
+                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(example.url(), repository, base)));
+            System.out.println("  build " + id + " of " + example.head());
+            JsonNode build = step("follow the build", () -> api.follow(id, Duration.ofMinutes(10), System.out::println));
+            if (!build.path("state").asText().equals("SUCCEEDED")) {
+                build.path("platforms").forEach(p -> {
+                    if (!p.path("error").isMissingNode() && !p.path("error").isNull()) {
+                        System.out.println("  " + p.path("platform").asText() + ": " + p.path("error").path("code").asText() + " "
+                                + p.path("error").path("message").asText());
+                        p.path("error").path("logTail").forEach(l -> System.out.println("    | " + l.asText()));
+                    }
+                });
+                throw new LocalStack.StackException("the build ended " + build.path("state").asText() + ": " + build.path("error"));
+            }
+            String index = build.path("index").path("reference").asText();
+            System.out.println();
+            System.out.println("Index:  " + repository + ":" + build.path("index").path("tags").get(0).asText());
+            System.out.println("        " + index + "  (" + build.path("index").path("mediaType").asText() + ")");
+            build.path("platforms").forEach(p -> System.out.println("Image:  " + p.path("image").asText() + "@"
+                    + p.path("digest").asText() + "  " + p.path("platform").asText()
+                    + (p.path("emulated").asBoolean() ? " (built under QEMU)" : "")));
+            step("pull each platform from the index and run it", () -> {
+                try (Buildah buildah = Buildah.isolated()) {
+                    for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+                        String output = buildah.runIn(index, platform, "/usr/local/bin/hello").strip();
+                        System.out.println("  " + platform + ": " + output);
+                        if (!output.startsWith("Hello from " + platform.unameMachine())) {
+                            throw new LocalStack.StackException(platform + " printed '" + output + "'");
+                        }
+                    }
+                }
+                return null;
+            });
+            if (once) {
+                System.out.println("\nDone (--once): stopping the stack.");
+            } else {
+                leaveRunning = true;
+                running.detach();
+                System.out.println("""
+
+                        The stack is running (logs in %s):
+                          API         %s/api/builds
+                          Swagger UI  %s/q/swagger-ui
+                          health      %s/q/health
+                          registry    http://%s/v2/_catalog
+                          Kafka       127.0.0.1:%d
+                        Stop it with: scripts/run-local.sh stop""".formatted(home.resolve("logs"), running.dispatcher(),
+                        running.dispatcher(), running.dispatcher(), running.registryHost(), running.ports().kafka()));
+            }
+            return 0;
+        } catch (StepFailed failed) {
+            System.err.println("\nFAILED at step '" + failed.step + "': " + failed.getCause().getMessage());
+            return 1;
+        } finally {
+            if (stack != null && !leaveRunning) {
+                stack.close();
+            }
+        }
+    }
+
+    /** A repository holding the example app, so that the dispatcher can pin a commit of it. */
+    private static GitFixture exampleRepository(Path repoRoot) {
+        GitFixture git = GitFixture.create();
+        Path example = repoRoot.resolve("examples/hello-multiarch");
+        try (Stream<Path> files = Files.list(example)) {
+            for (Path file : files.toList()) {
+                if (Files.isExecutable(file)) {
+                    git.copy(file, file.getFileName().toString());
+                } else {
+                    git.write(file.getFileName().toString(), Files.readString(file));
+                }
+            }
+        } catch (IOException e) {
+            throw new LocalStack.StackException("cannot read " + example + ": " + e.getMessage());
+        }
+        git.commit("hello-multiarch");
+        return git;
+    }
+
+    private static final class StepFailed extends RuntimeException {
+        final String step;
+
+        StepFailed(String step, RuntimeException cause) {
+            super(cause);
+            this.step = step;
+        }
+    }
+
+    private static <T> T step(String name, Supplier<T> action) {
+        System.out.println("==> " + name);
+        try {
+            return action.get();
+        } catch (RuntimeException e) {
+            throw new StepFailed(name, e);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.archipelago.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archipelago.model.Platform;
+import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.testsupport.Processes;
+import dev.archipelago.testsupport.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The tutorial's scenario end to end: every service as its own process against the real broker,
+ * PostgreSQL and registry, with the tutorial's naming; the index checked from outside the system
+ * with skopeo, and each platform's image run. Then a build that fails only on ppc64le, and its fix.
+ */
+class TutorialScenarioTest {
+
+    private static LocalStack stack;
+    private static StackClient api;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", "..")).toAbsolutePath().normalize();
+        stack = LocalStack.start(repoRoot, Files.createTempDirectory("archipelago-e2e"), LocalStack.Ports.free(), System.out::println);
+        api = new StackClient(stack.dispatcher());
+        base = stack.pushBaseImage();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void theTutorialsBuildWithItsNamingRunsOnBothArchitectures() throws Exception {
+        try (GitFixture app = appRepository("")) {
+            String repository = stack.registryHost() + "/demos";
+            String id = api.submit("""
+                    {"source": {"git": "%s", "ref": "main"},
+                     "image": {"repository": "%s", "tag": "gitlab-pyflask",
+                               "archTags": {"x86": "gitlab-pyflask-x86"}, "indexTags": ["gitlab-pyflask-multiarch"]},
+                     "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
+                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, base));
+
+            JsonNode build = api.follow(id, Duration.ofMinutes(5), System.out::println);
+
+            assertThat(build.path("state").asText()).as(build.toString()).isEqualTo("SUCCEEDED");
+            assertThat(build.path("commit").asText()).isEqualTo(app.head());
+            JsonNode index = inspect("--raw", repository + ":gitlab-pyflask-multiarch");
+            assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+            assertThat(index.path("manifests")).hasSize(2);
+            String x86 = inspect(repository + ":gitlab-pyflask-x86").path("Digest").asText();
+            String ppc = inspect(repository + ":gitlab-pyflask-ppc64le").path("Digest").asText();
+            assertThat(index.path("manifests").get(0).path("digest").asText()).isEqualTo(x86);
+            assertThat(index.path("manifests").get(0).path("platform").path("architecture").asText()).isEqualTo("amd64");
+            assertThat(index.path("manifests").get(1).path("digest").asText()).isEqualTo(ppc);
+            assertThat(index.path("manifests").get(1).path("platform").path("architecture").asText()).isEqualTo("ppc64le");
+            assertThat(index.path("manifests").get(1).path("annotations").path("dev.archipelago.emulated").asText()).isEqualTo("true");
+            assertThat(index.path("annotations").path("org.opencontainers.image.revision").asText()).isEqualTo(app.head());
+            assertThat(build.path("index").path("digest").asText())
+                    .isEqualTo(inspect(repository + ":gitlab-pyflask-multiarch").path("Digest").asText());
+
+            try (Buildah buildah = Buildah.isolated()) {
+                for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+                    assertThat(buildah.runIn(repository + ":gitlab-pyflask-multiarch", platform, "/usr/local/bin/hello"))
+                            .startsWith("Hello from " + platform.unameMachine() + " (built on " + platform.unameMachine() + ")");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBuildThatFailsOnlyOnPpc64lePushesNoIndexAndItsFixSucceeds() {
+        String check = "RUN if [ \"$(uname -m)\" = ppc64le ]; then echo 'this app does not support ppc64le yet' >&2; exit 3; fi";
+        try (GitFixture app = appRepository(check)) {
+            String repository = stack.registryHost() + "/demos/fragile";
+            String request = """
+                    {"source": {"git": "%s", "ref": "main"},
+                     "image": {"repository": "%s", "tag": "v1"},
+                     "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
+                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, base);
+
+            JsonNode failed = api.follow(api.submit(request), Duration.ofMinutes(5), System.out::println);
+
+            assertThat(failed.path("state").asText()).isEqualTo("FAILED");
+            JsonNode ppc = failed.path("platforms").get(1);
+            assertThat(ppc.path("platform").asText()).isEqualTo("linux/ppc64le");
+            assertThat(ppc.path("state").asText()).isEqualTo("FAILED");
+            assertThat(ppc.path("error").path("code").asText()).isEqualTo("BUILD_FAILED");
+            assertThat(ppc.path("error").path("logTail").toString()).contains("this app does not support ppc64le yet");
+            assertThat(failed.path("error").path("message").asText()).contains("linux/ppc64le");
+            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json").statusCode())
+                    .as("no index tag").isEqualTo(404);
+
+            app.write("Dockerfile", dockerfile("")).commit("support ppc64le");
+            JsonNode fixed = api.follow(api.submit(request), Duration.ofMinutes(5), System.out::println);
+
+            assertThat(fixed.path("state").asText()).isEqualTo("SUCCEEDED");
+            assertThat(fixed.path("commit").asText()).isEqualTo(app.head());
+            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json").statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    private static GitFixture appRepository(String extraStep) {
+        GitFixture git = GitFixture.create();
+        git.write("hello.sh", "#!/bin/sh\necho \"Hello from $(uname -m) ($(cat /etc/built-on))\"\n")
+                .write("Dockerfile", dockerfile(extraStep)).commit("app");
+        return git;
+    }
+
+    private static String dockerfile(String extraStep) {
+        return """
+                ARG BASE
+                FROM ${BASE}
+                COPY hello.sh /usr/local/bin/hello
+                %s
+                RUN chmod 0755 /usr/local/bin/hello && echo "built on $(uname -m)" > /etc/built-on
+                CMD ["/usr/local/bin/hello"]
+                """.formatted(extraStep);
+    }
+
+    private static JsonNode inspect(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(Tools.skopeo().toString(), "inspect", "--tls-verify=false"));
+        for (int i = 0; i < args.length; i++) {
+            command.add(i == args.length - 1 ? "docker://" + args[i] : args[i]);
+        }
+        return new ObjectMapper().readTree(Processes.run(Duration.ofSeconds(60), null, java.util.Map.of(), command).orThrow().stdout());
+    }
+}
