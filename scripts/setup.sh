@@ -56,9 +56,11 @@ su postgres -c "psql -v ON_ERROR_STOP=1 -qtAc \"
       CREATE ROLE archipelago LOGIN CREATEDB PASSWORD 'archipelago';
     END IF;
   END \\\$\\\$;\"" >/dev/null || die "cannot create the PostgreSQL role 'archipelago'"
-if ! su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = 'archipelago'\"" | grep -q 1; then
-  su postgres -c "psql -qc 'CREATE DATABASE archipelago OWNER archipelago'" >/dev/null
-fi
+for db in archipelago archipelago_assembler; do   # the dev-mode databases of the dispatcher and the assembler
+  if ! su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = '$db'\"" | grep -q 1; then
+    su postgres -c "psql -qc 'CREATE DATABASE $db OWNER archipelago'" >/dev/null
+  fi
+done
 
 # --- ppc64le busybox for test images ---------------------------------------------------
 ppc_busybox="$CACHE/busybox/ppc64le/busybox"
