@@ -77,7 +77,7 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private record Service(String name, Process process, Path log) {
+    private record Service(String name, Process process, Path log, List<String> command, Map<String, String> env) {
     }
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -231,6 +231,54 @@ public final class LocalStack implements AutoCloseable {
         return registry;
     }
 
+    /** Kills a process of the stack at once ({@code kill -9}, by PID), as a crash would. */
+    public void kill(String name) {
+        Service service = find(name);
+        service.process().toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        service.process().destroyForcibly();
+        try {
+            service.process().waitFor(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts a killed process of the stack again with the same command and environment, and waits until it is ready. */
+    public void restart(String name) {
+        Service old = find(name);
+        if (old.process().isAlive()) {
+            throw new StackException(name + " still runs; kill it first");
+        }
+        try {
+            Files.writeString(old.log(), "\n--- restarted ---\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            ProcessBuilder builder = new ProcessBuilder(old.command()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(old.log().toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().putAll(old.env());
+            services.set(services.indexOf(old), new Service(name, builder.start(), old.log(), old.command(), old.env()));
+        } catch (IOException e) {
+            throw new StackException("cannot restart " + name + ": " + e.getMessage());
+        }
+        writeState();
+        if (name.equals("kafka")) {
+            waitForPort(name, ports.kafka());
+        } else {
+            waitReady(name, Integer.parseInt(old.env().get("HTTP_PORT")));
+        }
+    }
+
+    /** The JDBC URL of a service's database (for tests that look at stored state). */
+    public String databaseUrl(String service) {
+        return services.stream().filter(s -> s.name().equals(service)).findFirst()
+                .map(s -> s.env().get("QUARKUS_DATASOURCE_JDBC_URL"))
+                .orElseThrow(() -> new StackException("no database for " + service));
+    }
+
+    private Service find(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new StackException("no process named " + name + " in the stack"));
+    }
+
     /** The service logs, for a failure message. */
     public String tail(String service, int lines) {
         Path log = home.resolve("logs").resolve(service + ".log");
@@ -340,7 +388,7 @@ public final class LocalStack implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().putAll(env);
-            return new Service(name, builder.start(), log);
+            return new Service(name, builder.start(), log, command, env);
         } catch (IOException e) {
             throw new StackException("cannot start " + name + ": " + e.getMessage());
         }

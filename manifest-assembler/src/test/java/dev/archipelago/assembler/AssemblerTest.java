@@ -86,7 +86,7 @@ class AssemblerTest {
             assertThat(index.path("annotations").path("dev.archipelago.build-id").asText()).isEqualTo(id);
             assertThat(index.path("annotations").path("org.opencontainers.image.revision").asText()).isEqualTo(COMMIT);
             assertThat(index.path("annotations").path("org.opencontainers.image.source").asText()).isEqualTo("https://gitlab.com/org/app.git");
-            assertThat(index.path("annotations").path("org.opencontainers.image.created").asText()).isEqualTo("2026-11-27T06:00:00Z");
+            assertThat(index.path("annotations").path("org.opencontainers.image.created").asText()).isEqualTo(REQUESTED.toString());
         }
         assertThat(TestImages.registry().get("/v2/" + TestImages.REPOSITORY + "/manifests/" + tags.get(0), MediaTypes.OCI_INDEX)
                 .headers().firstValue("Docker-Content-Digest")).hasValue(outcome.index().digest());
@@ -273,6 +273,27 @@ class AssemblerTest {
         assertThat(kafka.read(Topics.DLQ, r -> marker.equals(r.key()), 2, Duration.ofSeconds(30)))
                 .hasSize(2).allSatisfy(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).isNotBlank());
         assertThat(outcome(kafka, id, 1).type()).isEqualTo(BuildOutcome.Type.INDEX_PUSHED);
+    }
+
+    @Inject
+    dev.archipelago.assembler.client.RegistryClient registryClient;
+
+    @Test
+    void mountsABlobFromAnotherRepositoryWithoutUploadingItsBytes() throws Exception {
+        String host = TestImages.registry().hostPort();
+        var manifest = registryClient.getManifest(host, TestImages.REPOSITORY, TestImages.digest(LINUX_AMD64, "oci"),
+                MediaTypes.OCI_MANIFEST);
+        String config = new ObjectMapper().readTree(manifest.body()).path("config").path("digest").asText();
+        String target = "mounted/" + uniqueTag("app");
+        assertThat(registryClient.blobExists(host, target, config)).isFalse();
+
+        assertThat(registryClient.mountBlob(host, target, config, TestImages.REPOSITORY)).isTrue();
+
+        assertThat(registryClient.blobExists(host, target, config)).isTrue();
+        assertThat(TestImages.registry().logLines())
+                .filteredOn(l -> l.startsWith("127.0.0.1 - -") && l.contains("/v2/" + target + "/blobs/uploads/"))
+                .as("one mount request, no upload").singleElement().satisfies(l -> assertThat(l).contains("\"POST ").contains("mount="));
+        assertThat(registryClient.getBlob(host, target, config)).isEqualTo(registryClient.getBlob(host, TestImages.REPOSITORY, config));
     }
 
     @Test
