@@ -1,6 +1,5 @@
 package dev.archipelago.worker;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -8,7 +7,7 @@ import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.testsupport.GitFixture;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.Processes;
+import dev.archipelago.testsupport.Skopeo;
 import dev.archipelago.testsupport.Tools;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.Map;
 
 import static dev.archipelago.worker.WorkerFixture.*;
@@ -61,9 +59,8 @@ class EmulatedWorkerTest {
             assertThat(result.type()).as(String.valueOf(result.error())).isEqualTo(ArchBuildEvent.Type.SUCCEEDED);
             assertThat(result.emulated()).isTrue();
             assertThat(result.filesVerified()).isGreaterThanOrEqualTo(1);
-            String config = Processes.run(Duration.ofSeconds(60), Tools.skopeo().toString(), "inspect", "--tls-verify=false",
-                    "--config", "docker://" + request.image().repository() + ":" + request.image().archTag()).orThrow().stdout();
-            assertThat(new ObjectMapper().readTree(config).path("architecture").asText()).isEqualTo("ppc64le");
+            assertThat(Skopeo.inspect(request.image().repository() + ":" + request.image().archTag(), "--config")
+                    .path("architecture").asText()).isEqualTo("ppc64le");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.archipelago.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -13,8 +12,7 @@ import dev.archipelago.testsupport.GitFixture;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.testsupport.Skopeo;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -79,10 +77,9 @@ class NativeWorkerTest {
         assertThat(result.workerId()).isEqualTo("test-worker-amd64");
         assertThat(result.filesVerified()).isGreaterThanOrEqualTo(1);
         String reference = request.image().repository() + ":" + request.image().archTag();
-        JsonNode raw = inspect("--raw", reference);
-        assertThat(result.artifact().digest()).isEqualTo(inspect(reference).path("Digest").asText());
-        assertThat(result.artifact().size()).isEqualTo(new ObjectMapper().writeValueAsBytes(raw).length > 0 ? rawSize(reference) : -1);
-        JsonNode config = inspect("--config", reference);
+        assertThat(result.artifact().digest()).isEqualTo(Skopeo.inspect(reference).path("Digest").asText());
+        assertThat(result.artifact().size()).isEqualTo(Skopeo.raw(reference).length);
+        JsonNode config = Skopeo.inspect(reference, "--config");
         assertThat(config.path("architecture").asText()).isEqualTo("amd64");
         assertThat(config.path("config").path("Labels").path("org.opencontainers.image.revision").asText()).isEqualTo(app.head());
         assertThat(config.path("config").path("Labels").path("dev.archipelago.build-id").asText()).isEqualTo(request.buildId());
@@ -243,18 +240,5 @@ class NativeWorkerTest {
         kafka.send(Topics.requestsFor(Platform.LINUX_AMD64), key, "{\"schema\": 1}");
         assertThat(kafka.read(Topics.DLQ, r -> key.equals(r.key()), 1, Duration.ofSeconds(30))).singleElement()
                 .satisfies(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).contains("ArchBuildRequest"));
-    }
-
-    private static JsonNode inspect(String... args) throws Exception {
-        java.util.List<String> command = new java.util.ArrayList<>(List.of(Tools.skopeo().toString(), "inspect", "--tls-verify=false"));
-        for (int i = 0; i < args.length; i++) {
-            command.add(i == args.length - 1 ? "docker://" + args[i] : args[i]);
-        }
-        return new ObjectMapper().readTree(Processes.run(Duration.ofSeconds(60), null, Map.of(), command).orThrow().stdout());
-    }
-
-    private static long rawSize(String reference) {
-        return Processes.run(Duration.ofSeconds(60), Tools.skopeo().toString(), "inspect", "--tls-verify=false", "--raw",
-                "docker://" + reference).orThrow().stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 }

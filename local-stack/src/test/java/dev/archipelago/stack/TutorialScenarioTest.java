@@ -1,12 +1,10 @@
 package dev.archipelago.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.Platform;
 import dev.archipelago.testsupport.Buildah;
 import dev.archipelago.testsupport.GitFixture;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.testsupport.Skopeo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,11 +57,11 @@ class TutorialScenarioTest {
 
             assertThat(build.path("state").asText()).as(build.toString()).isEqualTo("SUCCEEDED");
             assertThat(build.path("commit").asText()).isEqualTo(app.head());
-            JsonNode index = inspect("--raw", repository + ":gitlab-pyflask-multiarch");
+            JsonNode index = Skopeo.inspect(repository + ":gitlab-pyflask-multiarch", "--raw");
             assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
             assertThat(index.path("manifests")).hasSize(2);
-            String x86 = inspect(repository + ":gitlab-pyflask-x86").path("Digest").asText();
-            String ppc = inspect(repository + ":gitlab-pyflask-ppc64le").path("Digest").asText();
+            String x86 = Skopeo.inspect(repository + ":gitlab-pyflask-x86").path("Digest").asText();
+            String ppc = Skopeo.inspect(repository + ":gitlab-pyflask-ppc64le").path("Digest").asText();
             assertThat(index.path("manifests").get(0).path("digest").asText()).isEqualTo(x86);
             assertThat(index.path("manifests").get(0).path("platform").path("architecture").asText()).isEqualTo("amd64");
             assertThat(index.path("manifests").get(1).path("digest").asText()).isEqualTo(ppc);
@@ -71,7 +69,7 @@ class TutorialScenarioTest {
             assertThat(index.path("manifests").get(1).path("annotations").path("dev.archipelago.emulated").asText()).isEqualTo("true");
             assertThat(index.path("annotations").path("org.opencontainers.image.revision").asText()).isEqualTo(app.head());
             assertThat(build.path("index").path("digest").asText())
-                    .isEqualTo(inspect(repository + ":gitlab-pyflask-multiarch").path("Digest").asText());
+                    .isEqualTo(Skopeo.inspect(repository + ":gitlab-pyflask-multiarch").path("Digest").asText());
 
             try (Buildah buildah = Buildah.isolated()) {
                 for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
@@ -131,13 +129,5 @@ class TutorialScenarioTest {
                 RUN chmod 0755 /usr/local/bin/hello && echo "built on $(uname -m)" > /etc/built-on
                 CMD ["/usr/local/bin/hello"]
                 """.formatted(extraStep);
-    }
-
-    private static JsonNode inspect(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(Tools.skopeo().toString(), "inspect", "--tls-verify=false"));
-        for (int i = 0; i < args.length; i++) {
-            command.add(i == args.length - 1 ? "docker://" + args[i] : args[i]);
-        }
-        return new ObjectMapper().readTree(Processes.run(Duration.ofSeconds(60), null, java.util.Map.of(), command).orThrow().stdout());
     }
 }

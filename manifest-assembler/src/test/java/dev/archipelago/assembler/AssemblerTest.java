@@ -11,8 +11,7 @@ import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LocalRegistryResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.testsupport.Skopeo;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -304,10 +303,8 @@ class AssemblerTest {
                 .body(org.hamcrest.Matchers.containsString("archipelago_assemblies_total"));
     }
 
-    private static JsonNode inspectRaw(String tag) throws Exception {
-        String raw = Processes.run(Duration.ofSeconds(60), Tools.skopeo().toString(), "inspect", "--raw", "--tls-verify=false",
-                "docker://" + TestImages.repository() + ":" + tag).orThrow().stdout();
-        return new ObjectMapper().readTree(raw);
+    private static JsonNode inspectRaw(String tag) {
+        return Skopeo.inspect(TestImages.repository() + ":" + tag, "--raw");
     }
 
     private static boolean tagExists(String tag) {
