@@ -61,6 +61,7 @@ public class BuildScheduler {
         this.buildah = new BuildahExecutor(config);
         this.fetcher = new SourceFetcher(config.git());
         this.workerId = worker.id();
+        buildah.removeLeftoverContainers();
         this.pool = Executors.newFixedThreadPool(config.concurrency(), r -> new Thread(r, "build"));
         metrics.gauge("archipelago.worker.builds.in.flight", running);
         Log.infof("worker %s: %s, up to %d builds at once, storage %s (%s)", workerId, identity.platform(), config.concurrency(),

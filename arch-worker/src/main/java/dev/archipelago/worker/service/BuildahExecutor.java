@@ -67,6 +67,24 @@ final class BuildahExecutor {
         return driver;
     }
 
+    /**
+     * Removes the working containers a previous run left behind (a worker killed mid-build). Called
+     * before any build starts: the storage belongs to this worker alone, so none of them is in use.
+     * Images, and so the layer cache, stay.
+     */
+    void removeLeftoverContainers() {
+        try {
+            Path log = Files.createTempFile("buildah-cleanup", ".log");
+            JobProcess process = new JobProcess(log, java.time.Instant.now().plusSeconds(120));
+            if (process.run(buildah("rm", "--all"), null, Map.of()) != 0) {
+                io.quarkus.logging.Log.warnf("could not remove leftover build containers: %s", String.join(" ", process.tail(5)));
+            }
+            Files.deleteIfExists(log);
+        } catch (IOException | JobProcess.Stopped e) {
+            io.quarkus.logging.Log.warnf("could not remove leftover build containers: %s", e.getMessage());
+        }
+    }
+
     /** The global options that select the worker's storage. */
     List<String> buildah(String... args) {
         List<String> command = new ArrayList<>(List.of(config.buildah(), "--root", config.storageRoot(), "--runroot",
@@ -79,7 +97,9 @@ final class BuildahExecutor {
     void build(ArchBuildRequest request, SourceFetcher.Checkout checkout, String localTag, JobProcess process)
             throws BuildFailure, JobProcess.Stopped, IOException {
         List<String> command = buildah("build", "--isolation", config.isolation(), "--platform", request.platform().ociName(),
-                "--format", config.format(), "-f", checkout.dockerfile().toString(), "-t", localTag);
+                "--format", config.format(), "-f", checkout.dockerfile().toString(), "-t", localTag,
+                // a failed build removes its intermediate containers (and their mounts) too
+                "--force-rm");
         command.add(config.layerCache() ? "--layers" : "--no-cache");
         config.authFile().ifPresent(file -> command.addAll(List.of("--authfile", file)));
         request.buildArgs().forEach((name, value) -> command.addAll(List.of("--build-arg", name + "=" + value)));
