@@ -4,7 +4,6 @@ import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 
 import java.util.List;
 import java.util.Optional;
@@ -13,9 +12,16 @@ import java.util.UUID;
 @ApplicationScoped
 public class BuildRepository implements PanacheRepositoryBase<Build, UUID> {
 
-    /** The build, locked for the rest of the transaction so that concurrent events apply one after the other. */
+    /**
+     * The build, locked for the rest of the transaction so that concurrent events apply one after
+     * the other. The lock is its own statement, before the build and its platforms are read: a
+     * locking select joined to the platforms would, in READ COMMITTED, return a build row updated by
+     * the transaction it waited for together with that transaction's old platform rows.
+     */
     public Optional<Build> findForUpdate(UUID id) {
-        return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
+        boolean exists = !getEntityManager().createNativeQuery("SELECT id FROM builds WHERE id = :id FOR UPDATE")
+                .setParameter("id", id).getResultList().isEmpty();
+        return exists ? findByIdOptional(id) : Optional.empty();
     }
 
     public Optional<Build> findBySubmissionKey(String key) {

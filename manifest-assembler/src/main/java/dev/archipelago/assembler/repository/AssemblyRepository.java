@@ -2,7 +2,6 @@ package dev.archipelago.assembler.repository;
 
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +11,15 @@ import java.util.Optional;
 @ApplicationScoped
 public class AssemblyRepository implements PanacheRepositoryBase<Assembly, String> {
 
+    /**
+     * The assembly, locked for the rest of the transaction. The lock is its own statement, before
+     * the assembly and its results are read: a locking select joined to the results would, in READ
+     * COMMITTED, pair an updated assembly row with the old result rows.
+     */
     public Optional<Assembly> findForUpdate(String buildId) {
-        return findByIdOptional(buildId, LockModeType.PESSIMISTIC_WRITE);
+        boolean exists = !getEntityManager().createNativeQuery("SELECT build_id FROM assemblies WHERE build_id = :id FOR UPDATE")
+                .setParameter("id", buildId).getResultList().isEmpty();
+        return exists ? findByIdOptional(buildId) : Optional.empty();
     }
 
     /** Claims a READY build for one assembler thread or replica for {@code lease}; false if another holds it. */

@@ -21,7 +21,8 @@ public final class Topics {
     /** Records that a consumer could not read, with the reason in {@link #DLQ_REASON_HEADER}. */
     public static final String DLQ = "archipelago.dlq";
 
-    public static final String DISPATCHER_GROUP = "archipelago-dispatcher";
+    /** Prefix of the dispatcher's consumer groups, one per channel: {@code archipelago-dispatcher-results} and so on. */
+    public static final String DISPATCHER_GROUP_PREFIX = "archipelago-dispatcher-";
     public static final String ASSEMBLER_GROUP = "archipelago-assembler";
     public static final String WORKER_GROUP_PREFIX = "archipelago-worker-";
 
