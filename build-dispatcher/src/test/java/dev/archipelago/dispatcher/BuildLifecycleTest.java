@@ -111,7 +111,8 @@ class BuildLifecycleTest {
         publish(kafka, succeeded(amd64, DIGEST_AMD64));
         publish(kafka, failed(ppc64le, BuildErrorCode.BUILD_FAILED, "RUN step 2 exited 1"));
         publish(kafka, failedOutcome(id, 1, LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED));
-        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("FAILED"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("FAILED") && "RUN step 2 exited 1".equals(
+                given().get("/api/builds/" + id).jsonPath().getString("platforms[1].error.message")));
 
         JsonPath build = given().get("/api/builds/" + id).jsonPath();
         assertThat(build.getString("error.code")).isEqualTo("PLATFORMS_FAILED");
@@ -188,6 +189,24 @@ class BuildLifecycleTest {
         given().post("/api/builds/" + id + "/retry").then().statusCode(200);
         request(kafka, id, LINUX_PPC64LE, 2);
         assertThat(kafka.readAll(Topics.requestsFor(LINUX_AMD64), id)).hasSize(1);
+    }
+
+    @Test
+    void aFailureOutcomeThatOvertakesTheFailedResultStillShowsTheWorkersMessageAndLogTail() {
+        String id = submitOk(tutorialRequest(git.url()));
+        ArchBuildRequest ppc64le = request(kafka, id, LINUX_PPC64LE, 1);
+        publish(kafka, failedOutcome(id, 1, LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("FAILED"));
+        assertThat(given().get("/api/builds/" + id).jsonPath().getString("platforms[1].error.message")).isEqualTo("it failed");
+
+        publish(kafka, failed(ppc64le, BuildErrorCode.BUILD_FAILED, "RUN step 2 exited 1"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> "RUN step 2 exited 1".equals(
+                given().get("/api/builds/" + id).jsonPath().getString("platforms[1].error.message")));
+        JsonPath build = given().get("/api/builds/" + id).jsonPath();
+        assertThat(build.getList("platforms[1].error.logTail")).contains("STEP 2/2: RUN false");
+        assertThat(build.getString("platforms[1].worker")).isEqualTo("worker-ppc64le");
+        assertThat(build.getString("state")).isEqualTo("FAILED");
     }
 
     @Test

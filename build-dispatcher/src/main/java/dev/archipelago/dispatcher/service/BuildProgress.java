@@ -57,12 +57,19 @@ public class BuildProgress {
             case SUCCEEDED -> PlatformState.SUCCEEDED;
             case FAILED -> PlatformState.FAILED;
         };
-        if (build.state == BuildState.SUCCEEDED && next == PlatformState.SUCCEEDED && row.state == PlatformState.SUCCEEDED
-                && row.workerId == null && event.artifact() != null && event.artifact().digest().equals(row.digest)) {
-            // the outcome overtook this result (they travel on different topics): keep the worker's details
+        if (next.isFinal() && row.state == next && row.workerId == null && event.attempt() == row.attempt
+                && build.state != BuildState.CANCELLED
+                && (event.artifact() == null || row.digest == null || event.artifact().digest().equals(row.digest))) {
+            // the outcome overtook this result (they travel on different topics) and set the platform's
+            // state from its own summary: keep the worker's details (worker, log tail, full message)
             row.workerId = event.workerId();
             row.emulated = event.emulated();
             row.startedAt = row.startedAt == null ? event.occurredAt() : row.startedAt;
+            if (event.error() != null) {
+                row.errorCode = event.error().code().name();
+                row.errorMessage = event.error().message();
+                row.logTail = String.join("\n", event.error().logTail());
+            }
             touch(build, event.occurredAt());
             return true;
         }
