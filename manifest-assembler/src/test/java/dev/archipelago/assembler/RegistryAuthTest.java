@@ -74,6 +74,10 @@ class RegistryAuthTest {
         basic = LocalRegistry.withBasicAuth("robot", BASIC_PASSWORD);
         token = LocalRegistry.withTokenAuth("robot", TOKEN_PASSWORD);
         refusing = LocalRegistry.withBasicAuth("robot", RIGHT_PASSWORD_OF_THE_WRONG_ONE);
+        // Quarkus also evaluates the profile in a class loader of its own, whose copies of these fields
+        // the test's @AfterAll never sees: whoever starts registries stops them when the JVM exits
+        List<LocalRegistry> started = List.of(basic, token, refusing);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> started.forEach(LocalRegistry::close), "auth-registries"));
         try {
             authFile = Files.createTempDirectory("assembler-auth").resolve("auth.json");
             Files.writeString(authFile, "{\"auths\":{" + entry(basic, BASIC_PASSWORD) + "," + entry(token, TOKEN_PASSWORD) + ","
@@ -97,9 +101,6 @@ class RegistryAuthTest {
         }
         logs.close();
         kafka.close();
-        for (LocalRegistry registry : List.of(basic, token, refusing)) {
-            registry.close();
-        }
     }
 
     @Test
