@@ -10,8 +10,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -28,22 +26,23 @@ import static org.awaitility.Awaitility.await;
  */
 class CrashRecoveryTest {
 
+    private static RunningStack running;
     private static LocalStack stack;
     private static StackClient api;
     private static String base;
 
     @BeforeAll
-    static void start() throws Exception {
-        Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", "..")).toAbsolutePath().normalize();
-        stack = LocalStack.start(repoRoot, Files.createTempDirectory("archipelago-crash"), LocalStack.Ports.free(), System.out::println);
-        api = new StackClient(stack.dispatcher());
-        base = stack.pushBaseImage();
+    static void start() {
+        running = RunningStack.start("archipelago-crash");
+        stack = running.stack();
+        api = running.api();
+        base = running.base();
     }
 
     @AfterAll
     static void stop() {
-        if (stack != null) {
-            stack.close();
+        if (running != null) {
+            running.close();
         }
     }
 

@@ -9,8 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -23,22 +21,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TutorialScenarioTest {
 
+    private static RunningStack running;
     private static LocalStack stack;
     private static StackClient api;
     private static String base;
 
     @BeforeAll
-    static void start() throws Exception {
-        Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", "..")).toAbsolutePath().normalize();
-        stack = LocalStack.start(repoRoot, Files.createTempDirectory("archipelago-e2e"), LocalStack.Ports.free(), System.out::println);
-        api = new StackClient(stack.dispatcher());
-        base = stack.pushBaseImage();
+    static void start() {
+        running = RunningStack.start("archipelago-e2e");
+        stack = running.stack();
+        api = running.api();
+        base = running.base();
     }
 
     @AfterAll
     static void stop() {
-        if (stack != null) {
-            stack.close();
+        if (running != null) {
+            running.close();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.archipelago.worker.service;
 
 import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Redaction;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
@@ -12,7 +13,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * One platform's build from request to result: fetch the pinned commit into a private folder,
@@ -21,14 +21,11 @@ import java.util.regex.Pattern;
  */
 final class BuildJob {
 
-    private static final Pattern URL_USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]+@");
-
     private final ArchBuildRequest request;
     private final String workerId;
     private final boolean emulated;
     private final BuildahExecutor buildah;
     private final SourceFetcher fetcher;
-    private final Path workRoot;
     private final int tailLines;
     final JobProcess process;
     private final Path folder;
@@ -40,7 +37,6 @@ final class BuildJob {
         this.emulated = emulated;
         this.buildah = buildah;
         this.fetcher = fetcher;
-        this.workRoot = workRoot;
         this.tailLines = tailLines;
         Files.createDirectories(workRoot);
         this.folder = Files.createTempDirectory(workRoot, request.buildId() + "-" + request.platform().tagSafeName() + "-");
@@ -116,14 +112,10 @@ final class BuildJob {
     }
 
     static String mask(String line) {
-        return line == null ? null : URL_USERINFO.matcher(line).replaceAll("$1***@");
+        return Redaction.maskUrlCredentials(line);
     }
 
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
-    }
-
-    Path workRoot() {
-        return workRoot;
     }
 }

@@ -1,11 +1,12 @@
 package dev.archipelago.dispatcher.service;
 
+import dev.archipelago.model.Redaction;
+
 import java.util.regex.Pattern;
 
 /** Masks credentials that may ride in git URLs or tool output before they reach a message or log line. */
 public final class Secrets {
 
-    private static final Pattern URL_USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]+@");
     private static final Pattern BEARER = Pattern.compile("(?i)(authorization:\\s*(basic|bearer)\\s+)\\S+");
 
     private Secrets() {
@@ -16,7 +17,7 @@ public final class Secrets {
         if (text == null) {
             return null;
         }
-        String masked = URL_USERINFO.matcher(text).replaceAll("$1***@");
+        String masked = Redaction.maskUrlCredentials(text);
         return BEARER.matcher(masked).replaceAll("$1***");
     }
 }
