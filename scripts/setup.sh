@@ -2,7 +2,9 @@
 # Installs and starts what Archipelago's tests and local stack need on a Debian 12 machine
 # without a container engine. Idempotent, and quick when everything is already there.
 #
-#   - Debian packages: docker-registry buildah skopeo qemu-user-static busybox-static git
+#   - Debian packages: docker-registry buildah skopeo qemu-user-static busybox-static git curl,
+#     and for the dashboard's browser test chromium chromium-driver fonts-dejavu-core (without
+#     their recommends)
 #   - PostgreSQL: installed only if no server answers on 127.0.0.1:5432, started if stopped,
 #     and a role 'archipelago' (password 'archipelago', CREATEDB) for the tests and local stack
 #   - a ppc64le static busybox (from Debian's busybox-static:ppc64el, fetched with a private
@@ -14,6 +16,7 @@ set -euo pipefail
 
 CACHE="${ARCHIPELAGO_CACHE:-$HOME/.cache/archipelago}"
 PACKAGES=(docker-registry buildah skopeo qemu-user-static busybox-static git curl)
+BROWSER_PACKAGES=(chromium chromium-driver fonts-dejavu-core)
 PG_VERSION=15
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -38,6 +41,11 @@ for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
+missing=()
+for pkg in "${BROWSER_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ "${#missing[@]}" -eq 0 ] || apt_install --no-install-recommends "${missing[@]}"
 
 # --- PostgreSQL ------------------------------------------------------------------------
 pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }

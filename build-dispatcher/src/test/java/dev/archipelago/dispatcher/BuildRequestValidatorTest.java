@@ -59,7 +59,7 @@ class BuildRequestValidatorTest {
     void collectsEveryProblemInOneAnswer() {
         BuildRequest bad = new BuildRequest(null, new BuildRequest.Source("http://x/y.git", null, "/abs", null),
                 new BuildRequest.Image("Quay.io/A", "v1", null, null, null), List.of("vax"), Map.of("1A", "x"), null,
-                null, null, 5);
+                null, null, 5, null);
         assertThatThrownBy(() -> validator.validate(bad)).hasMessageContaining("scheme 'http'")
                 .hasMessageContaining("is absolute").hasMessageContaining("unknown platform 'vax'")
                 .hasMessageContaining("1A").hasMessageContaining("timeoutSeconds 5");
@@ -68,7 +68,32 @@ class BuildRequestValidatorTest {
     private static BuildRequest request(String url) {
         return new BuildRequest(null, new BuildRequest.Source(url, null, null, null),
                 new BuildRequest.Image("quay.io/org/app", "v1", null, null, null), List.of("ppc64le", "x86_64"),
-                null, null, null, null, null);
+                null, null, null, null, null, null);
+    }
+
+    @Test
+    void aCommitStatusNamesAConfiguredTargetAndAProjectOfItsProvider() {
+        assertThat(validator.validate(withStatus("gitlab-main", "group/sub/app")).commitStatus().project()).isEqualTo("group/sub/app");
+        assertThat(validator.validate(withStatus("gitlab-main", "4242")).commitStatus().target()).isEqualTo("gitlab-main");
+        assertThat(validator.validate(withStatus("github", "owner/app")).commitStatus().project()).isEqualTo("owner/app");
+
+        assertThatThrownBy(() -> validator.validate(withStatus("jenkins", "owner/app")))
+                .hasMessage("commitStatus.target 'jenkins' is not configured on this dispatcher; use one of [github, gitlab-main]");
+        assertThatThrownBy(() -> validator.validate(withStatus("github", "owner/app/extra")))
+                .hasMessage("commitStatus.project 'owner/app/extra' is not a GitHub repository (owner/repo)");
+        assertThatThrownBy(() -> validator.validate(withStatus("gitlab-main", "app")))
+                .hasMessage("commitStatus.project 'app' is not a GitLab project (a numeric id or group/project)");
+        assertThatThrownBy(() -> validator.validate(withStatus("gitlab-main", "group/../../users")))
+                .hasMessageContaining("is not a GitLab project");
+        assertThatThrownBy(() -> validator.validate(withStatus("github", "owner/..")))
+                .hasMessageContaining("is not a GitHub repository");
+        assertThat(validator.validate(withStatus("github", "owner/.github")).commitStatus().project()).isEqualTo("owner/.github");
+    }
+
+    private static BuildRequest withStatus(String target, String project) {
+        BuildRequest ok = request("https://gitlab.com/org/app.git");
+        return new BuildRequest(null, ok.source(), ok.image(), ok.platforms(), null, null, null, null, null,
+                new BuildRequest.CommitStatus(target, project));
     }
 
     private static DispatcherConfig defaults() {
@@ -84,6 +109,25 @@ class BuildRequestValidatorTest {
                 public Optional<String> gitlabToken() { return Optional.empty(); }
                 public Optional<String> githubSecret() { return Optional.empty(); }
             }; }
+            public CommitStatus commitStatus() { return new CommitStatus() {
+                public Map<String, StatusTarget> targets() {
+                    return Map.of("gitlab-main", target("gitlab"), "github", target("github"));
+                }
+                public String context() { return "archipelago"; }
+                public int attempts() { return 3; }
+                public Duration retryDelay() { return Duration.ofMillis(500); }
+                public Duration timeout() { return Duration.ofSeconds(10); }
+                public Duration sweepInterval() { return Duration.ofSeconds(10); }
+                public Duration giveUpAfter() { return Duration.ofHours(1); }
+            }; }
+        };
+    }
+
+    private static DispatcherConfig.StatusTarget target(String provider) {
+        return new DispatcherConfig.StatusTarget() {
+            public String provider() { return provider; }
+            public String apiUrl() { return "https://" + provider + ".example.com/api"; }
+            public String token() { return "not-used"; }
         };
     }
 }

@@ -36,6 +36,53 @@ public interface DispatcherConfig {
 
     Webhooks webhooks();
 
+    CommitStatus commitStatus();
+
+    /**
+     * Commit statuses in GitLab or GitHub. A build reports to a named target: the request's
+     * {@code commitStatus.target}, a pipeline's {@code statusTarget}, or for a webhook build without
+     * one the target named like the provider ({@code gitlab}, {@code github}) when it exists.
+     */
+    interface CommitStatus {
+        /** The status targets by name: {@code archipelago.dispatcher.commit-status.targets.<name>.*}. */
+        java.util.Map<String, StatusTarget> targets();
+
+        /** The name a status carries in GitLab ({@code name}) and GitHub ({@code context}). */
+        @WithDefault("archipelago")
+        String context();
+
+        /** Calls per status before giving up until the next sweep: 1 plus retries. */
+        @WithDefault("3")
+        int attempts();
+
+        /** The pause before the first retry; it doubles for each further one. */
+        @WithDefault("500ms")
+        Duration retryDelay();
+
+        /** How long one call may take, connecting included. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** How often builds whose last status is behind their state are reported again (another replica, a failed call). */
+        @WithDefault("10s")
+        Duration sweepInterval();
+
+        /** How long after a build's last change a status that could not be reported is still tried. */
+        @WithDefault("1h")
+        Duration giveUpAfter();
+    }
+
+    interface StatusTarget {
+        /** {@code gitlab} or {@code github}. */
+        String provider();
+
+        /** The API's base URL: {@code https://gitlab.example.com/api/v4} or {@code https://api.github.com}. */
+        String apiUrl();
+
+        /** The token (GitLab: a token with the api scope; GitHub: a token allowed to write commit statuses). Set it from a Secret. */
+        String token();
+    }
+
     interface Webhooks {
         /** The secret token GitLab sends in {@code X-Gitlab-Token}; GitLab webhooks are off without it. */
         java.util.Optional<String> gitlabToken();

@@ -61,6 +61,17 @@ public class Build extends PanacheEntityBase {
     @Column(name = "error_message")
     public String errorMessage;
 
+    /** The commit status target (see DispatcherConfig.CommitStatus) and project; null when the build reports none. */
+    @Column(name = "status_target")
+    public String statusTarget;
+
+    @Column(name = "status_project")
+    public String statusProject;
+
+    /** The last commit status reported; written by CommitStatusReporter with its own statement, outside {@link #version}. */
+    @Column(name = "status_reported", insertable = false, updatable = false)
+    public String statusReported;
+
     @Column(name = "created_at")
     public Instant createdAt;
 

@@ -34,6 +34,8 @@ public class BuildRequestValidator {
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*");
     private static final Pattern SCP_LIKE = Pattern.compile("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\\\\].*");
     private static final Pattern REF = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*");
+    private static final Pattern GITHUB_REPOSITORY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*/(?!\\.{1,2}$)[A-Za-z0-9_.-]+");
+    private static final Pattern GITLAB_PROJECT = Pattern.compile("[0-9]+|[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+");
     private static final Set<String> SCHEMES = Set.of("https", "ssh", "git");
 
     private final DispatcherConfig config;
@@ -86,11 +88,32 @@ public class BuildRequestValidator {
             problems.add("timeoutSeconds " + timeout + " is out of range; use " + MIN_TIMEOUT_SECONDS + " to " + MAX_TIMEOUT_SECONDS);
         }
 
+        checkCommitStatus(request.commitStatus(), problems);
+
         if (!problems.isEmpty()) {
             throw InvalidRequestException.badRequest(String.join("; ", problems));
         }
         return new ValidatedRequest(gitUrl, ref, contextDir, dockerfile, repository, image.tag(), tags, platforms,
-                buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout);
+                buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout, request.commitStatus());
+    }
+
+    private void checkCommitStatus(BuildRequest.CommitStatus status, List<String> problems) {
+        if (status == null) {
+            return;
+        }
+        DispatcherConfig.StatusTarget target = config.commitStatus().targets().get(status.target());
+        if (target == null) {
+            problems.add("commitStatus.target '" + abbreviate(status.target()) + "' is not configured on this dispatcher; "
+                    + (config.commitStatus().targets().isEmpty() ? "it has no status targets"
+                    : "use one of " + new java.util.TreeSet<>(config.commitStatus().targets().keySet())));
+            return;
+        }
+        boolean github = "github".equals(target.provider());
+        Pattern form = github ? GITHUB_REPOSITORY : GITLAB_PROJECT;
+        if (status.project().length() > 255 || !form.matcher(status.project()).matches()) {
+            problems.add("commitStatus.project '" + abbreviate(status.project()) + "' is not a "
+                    + (github ? "GitHub repository (owner/repo)" : "GitLab project (a numeric id or group/project)"));
+        }
     }
 
     private void checkGitUrl(String url) {

@@ -115,6 +115,10 @@ public class BuildService {
         build.tag = valid.tag();
         build.requestJson = EventJson.encodeToString(template);
         build.submissionKey = submissionKey;
+        if (valid.commitStatus() != null) {
+            build.statusTarget = valid.commitStatus().target();
+            build.statusProject = valid.commitStatus().project();
+        }
         build.createdAt = now;
         build.updatedAt = now;
         for (Platform platform : valid.platforms()) {

@@ -11,7 +11,8 @@ import java.util.Map;
  * <p>{@code branches} are exact names or globs ({@code release/*}). {@code tagTemplate} and the
  * entries of {@code indexTags} may use {@code {branch}} (with '/' turned into '-') and
  * {@code {shortSha}} (the first 7 hex digits of the pushed commit). {@code git} overrides the clone
- * URL the webhook names (for a mirror, or ssh).
+ * URL the webhook names (for a mirror, or ssh). {@code statusTarget} names the commit status target
+ * its builds report to; without it, the target named like the provider is used when one is configured.
  */
 public record PipelineDefinition(
         @JsonProperty(required = true) String name,
@@ -30,7 +31,8 @@ public record PipelineDefinition(
         Map<String, String> labels,
         Boolean allowEmulation,
         Boolean allowPartial,
-        Integer timeoutSeconds) {
+        Integer timeoutSeconds,
+        String statusTarget) {
 
     public static final List<String> PROVIDERS = List.of("gitlab", "github");
 

@@ -1,5 +1,6 @@
 package dev.archipelago.dispatcher.service;
 
+import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.repository.Pipeline;
 import dev.archipelago.dispatcher.repository.PipelineRepository;
 import dev.archipelago.model.events.BuildRequest;
@@ -25,11 +26,14 @@ public class PipelineService {
     private final PipelineRepository pipelines;
     private final BuildRequestValidator validator;
     private final BuildService builds;
+    private final DispatcherConfig config;
 
-    public PipelineService(PipelineRepository pipelines, BuildRequestValidator validator, BuildService builds) {
+    public PipelineService(PipelineRepository pipelines, BuildRequestValidator validator, BuildService builds,
+                           DispatcherConfig config) {
         this.pipelines = pipelines;
         this.validator = validator;
         this.builds = builds;
+        this.config = config;
     }
 
     /** A push as a webhook reports it. */
@@ -84,7 +88,8 @@ public class PipelineService {
                         .filter(d -> d.branches().stream().anyMatch(glob -> matches(glob, push.branch()))).toList());
         List<BuildView> started = new ArrayList<>();
         for (PipelineDefinition definition : matching) {
-            BuildRequest request = request(definition, push.cloneUrl(), push.branch(), push.commit());
+            BuildRequest request = request(definition, push.cloneUrl(), push.branch(), push.commit(),
+                    commitStatus(definition, push.project()));
             String key = push.provider() + ":" + push.project() + ":" + push.commit() + ":" + definition.name();
             BuildView view = builds.accept(request, key, push.commit());
             Log.infof("build %s: started by a %s push of %s to %s (pipeline %s)", view.id(), push.provider(), push.commit(),
@@ -105,6 +110,9 @@ public class PipelineService {
         if (d.project().isBlank() || d.project().length() > 255) {
             problems.add("project must name the GitLab path (group/project) or GitHub full name (owner/repo)");
         }
+        if (d.statusTarget() != null && d.statusTarget().isBlank()) {
+            problems.add("statusTarget is blank; name a configured status target or leave it out");
+        }
         if (d.branches().isEmpty()) {
             problems.add("branches is empty; name at least one branch or glob");
         }
@@ -112,10 +120,20 @@ public class PipelineService {
             throw InvalidRequestException.badRequest(String.join("; ", problems));
         }
         String git = d.git() != null ? d.git() : "https://example.com/" + d.project() + ".git";
-        validator.validate(request(d, git, "main", SAMPLE_COMMIT));
+        validator.validate(request(d, git, "main", SAMPLE_COMMIT, commitStatus(d, d.project())));
     }
 
-    static BuildRequest request(PipelineDefinition d, String cloneUrl, String branch, String commit) {
+    /** The pipeline's status target, else the one named like its provider when configured, else none. */
+    private BuildRequest.CommitStatus commitStatus(PipelineDefinition d, String project) {
+        if (d.statusTarget() != null) {
+            return new BuildRequest.CommitStatus(d.statusTarget(), project);
+        }
+        DispatcherConfig.StatusTarget byProvider = config.commitStatus().targets().get(d.provider());
+        return byProvider != null && byProvider.provider().equals(d.provider()) ? new BuildRequest.CommitStatus(d.provider(), project) : null;
+    }
+
+    static BuildRequest request(PipelineDefinition d, String cloneUrl, String branch, String commit,
+                                BuildRequest.CommitStatus commitStatus) {
         if (!COMMIT.matcher(commit).matches()) {
             throw InvalidRequestException.badRequest("the pushed commit '" + commit + "' is not a 40-hex commit id");
         }
@@ -124,7 +142,7 @@ public class PipelineService {
                 : d.indexTags().stream().map(t -> render(t, branch, commit)).toList();
         return new BuildRequest(null, new BuildRequest.Source(d.git() != null ? d.git() : cloneUrl, branch, d.contextDir(), d.dockerfile()),
                 new BuildRequest.Image(d.repository(), tag, d.archTagTemplate(), null, indexTags),
-                d.platforms(), d.buildArgs(), d.labels(), d.allowEmulation(), d.allowPartial(), d.timeoutSeconds());
+                d.platforms(), d.buildArgs(), d.labels(), d.allowEmulation(), d.allowPartial(), d.timeoutSeconds(), commitStatus);
     }
 
     private static String render(String template, String branch, String commit) {

@@ -3,6 +3,7 @@ package dev.archipelago.dispatcher.service;
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.TagTemplate;
+import dev.archipelago.model.events.BuildRequest;
 
 import java.util.List;
 import java.util.Map;
@@ -21,5 +22,6 @@ public record ValidatedRequest(
         Map<String, String> labels,
         boolean allowEmulation,
         boolean allowPartial,
-        int timeoutSeconds) {
+        int timeoutSeconds,
+        BuildRequest.CommitStatus commitStatus) {
 }

@@ -22,7 +22,8 @@ public record BuildRequest(
         Map<String, String> labels,
         Boolean allowEmulation,
         Boolean allowPartial,
-        Integer timeoutSeconds) {
+        Integer timeoutSeconds,
+        CommitStatus commitStatus) {
 
     /** The build timeout when a request names none: 30 minutes. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 1800;
@@ -57,6 +58,21 @@ public record BuildRequest(
         public Image {
             Schema.requiredText(repository, "image.repository");
             Schema.requiredText(tag, "image.tag");
+        }
+    }
+
+    /**
+     * Where to report the build's progress as a commit status: {@code target} names a status target
+     * configured on the dispatcher (which holds the API URL and the token, so no token travels in a
+     * request), {@code project} is the GitLab project (id or {@code group/project}) or the GitHub
+     * repository ({@code owner/repo}).
+     */
+    public record CommitStatus(
+            @JsonProperty(required = true) String target,
+            @JsonProperty(required = true) String project) {
+        public CommitStatus {
+            Schema.requiredText(target, "commitStatus.target");
+            Schema.requiredText(project, "commitStatus.project");
         }
     }
 
