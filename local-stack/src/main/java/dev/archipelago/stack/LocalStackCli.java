@@ -102,13 +102,14 @@ public final class LocalStackCli {
                 System.out.println("""
 
                         The stack is running (logs in %s):
+                          dashboard   %s/
                           API         %s/api/builds
                           Swagger UI  %s/q/swagger-ui
                           health      %s/q/health
                           registry    http://%s/v2/_catalog
                           Kafka       127.0.0.1:%d
                         Stop it with: scripts/run-local.sh stop""".formatted(home.resolve("logs"), running.dispatcher(),
-                        running.dispatcher(), running.dispatcher(), running.registryHost(), running.ports().kafka()));
+                        running.dispatcher(), running.dispatcher(), running.dispatcher(), running.registryHost(), running.ports().kafka()));
             }
             return 0;
         } catch (StepFailed failed) {
