@@ -30,7 +30,10 @@ public interface WorkerConfig {
     /** This worker's id in events and heartbeats; defaults to the host name, the platform and a random suffix. */
     Optional<String> id();
 
-    /** The executor: {@code buildah} (child process on this host). */
+    /**
+     * The executor: {@code buildah} (a child process on this host) or {@code kubernetes} (a build pod
+     * per platform build, on a node of the worker's platform, through the Kubernetes API).
+     */
     @WithDefault("buildah")
     String executor();
 
@@ -103,4 +106,51 @@ public interface WorkerConfig {
     /** The binfmt_misc folder where QEMU handlers are registered. */
     @WithDefault("/proc/sys/fs/binfmt_misc")
     String binfmtDir();
+
+    /** The Kubernetes executor's settings ({@code archipelago.worker.kubernetes.*}). */
+    Kubernetes kubernetes();
+
+    interface Kubernetes {
+        /** Where build pods are made; the client's namespace (the worker's own, in a cluster) when unset. */
+        Optional<String> namespace();
+
+        /** The image of the build container: buildah (and sh) in it, run with chroot isolation and vfs storage. */
+        @WithDefault("quay.io/buildah/stable:v1.38")
+        String builderImage();
+
+        /** The image of the init container that fetches the source: git and a POSIX sh. */
+        @WithDefault("docker.io/alpine/git:v2.47.2")
+        String fetchImage();
+
+        /** A {@code kubernetes.io/dockerconfigjson} Secret mounted read-only into the build container for pulls and the push. */
+        Optional<String> registrySecret();
+
+        /** The build pods' service account: it needs no API access, only the SecurityContextConstraints for buildah. */
+        @WithDefault("archipelago-build")
+        String serviceAccount();
+
+        @WithDefault("500m")
+        String cpuRequest();
+
+        @WithDefault("2")
+        String cpuLimit();
+
+        @WithDefault("1Gi")
+        String memoryRequest();
+
+        @WithDefault("4Gi")
+        String memoryLimit();
+
+        /** How often a build pod's state is read. */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /**
+         * The worker's own pod (from the downward API): set, build pods get it as their owner, so
+         * that Kubernetes removes them when the worker's pod goes away.
+         */
+        Optional<String> ownerPodName();
+
+        Optional<String> ownerPodUid();
+    }
 }

@@ -1,45 +1,33 @@
 package dev.archipelago.worker.health;
 
 import dev.archipelago.worker.config.WorkerConfig;
+import dev.archipelago.worker.service.BuildExecutor;
 import dev.archipelago.worker.service.PlatformIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-/** Ready only when buildah answers; the broker has its own check. */
+/** Ready only when the executor can build: buildah answers, or the Kubernetes API lets the worker list its pods. */
 @Readiness
 @ApplicationScoped
 public class BuilderReadiness implements HealthCheck {
 
     private final WorkerConfig config;
     private final PlatformIdentity identity;
+    private final BuildExecutor executor;
 
-    public BuilderReadiness(WorkerConfig config, PlatformIdentity identity) {
+    public BuilderReadiness(WorkerConfig config, PlatformIdentity identity, BuildExecutor executor) {
         this.config = config;
         this.identity = identity;
+        this.executor = executor;
     }
 
     @Override
     public HealthCheckResponse call() {
-        var response = HealthCheckResponse.named("buildah").withData("platform", identity.platform().ociName())
+        var response = HealthCheckResponse.named(config.executor()).withData("platform", identity.platform().ociName())
                 .withData("emulated", identity.emulated());
-        try {
-            Process process = new ProcessBuilder(List.of(config.buildah(), "version")).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0) {
-                return response.up().build();
-            }
-            process.destroyForcibly();
-            return response.down().withData("reason", "buildah version did not succeed").build();
-        } catch (java.io.IOException e) {
-            return response.down().withData("reason", "cannot run " + config.buildah() + ": " + e.getMessage()).build();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return response.down().build();
-        }
+        return executor.notReady().map(reason -> response.down().withData("reason", reason).build())
+                .orElseGet(() -> response.up().build());
     }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
  * build, verify the platform, push {@code repository:archTag}, and say how it went. Cleans its
  * folder and its working image in every path; keeps the layer cache.
  */
-final class BuildJob {
+final class BuildJob implements BuildExecutor.PlatformBuild {
 
     private final ArchBuildRequest request;
     private final String workerId;
@@ -44,7 +44,13 @@ final class BuildJob {
         this.process = new JobProcess(folder.resolve("build.log"), deadline);
     }
 
-    ArchBuildEvent run() {
+    @Override
+    public void cancel() {
+        process.cancel();
+    }
+
+    @Override
+    public ArchBuildEvent run() {
         long fetchMs = 0;
         long buildMs = 0;
         long verifyMs = 0;

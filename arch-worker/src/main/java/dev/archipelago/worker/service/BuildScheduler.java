@@ -13,7 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -38,8 +37,7 @@ public class BuildScheduler {
     private final ResultsPublisher results;
     private final CompletedBuilds completed;
     private final MeterRegistry metrics;
-    private final BuildahExecutor buildah;
-    private final SourceFetcher fetcher;
+    private final BuildExecutor executor;
     private final String workerId;
     private final ExecutorService pool;
     private final Map<String, Running> jobs = new ConcurrentHashMap<>();
@@ -47,31 +45,30 @@ public class BuildScheduler {
 
     private static final class Running {
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        volatile BuildJob job;
+        volatile BuildExecutor.PlatformBuild job;
         volatile boolean cancelled;
     }
 
     public BuildScheduler(WorkerConfig config, PlatformIdentity identity, ResultsPublisher results, CompletedBuilds completed,
-                          MeterRegistry metrics, WorkerIdentity worker) {
+                          MeterRegistry metrics, WorkerIdentity worker, BuildExecutor executor) {
         this.config = config;
         this.identity = identity;
         this.results = results;
         this.completed = completed;
         this.metrics = metrics;
-        this.buildah = new BuildahExecutor(config);
-        this.fetcher = new SourceFetcher(config.git());
+        this.executor = executor;
         this.workerId = worker.id();
-        buildah.removeLeftoverContainers();
+        executor.removeLeftovers(workerId);
         this.pool = Executors.newFixedThreadPool(config.concurrency(), r -> new Thread(r, "build"));
         metrics.gauge("archipelago.worker.builds.in.flight", running);
-        Log.infof("worker %s: %s, up to %d builds at once, storage %s (%s)", workerId, identity.platform(), config.concurrency(),
-                config.storageRoot(), buildah.driver());
+        Log.infof("worker %s: %s, up to %d builds at once, %s", workerId, identity.platform(), config.concurrency(),
+                executor.describe());
     }
 
     void onShutdown(@Observes ShutdownEvent event) {
         jobs.values().forEach(r -> {
             if (r.job != null) {
-                r.job.process.cancel();
+                r.job.cancel();
             }
         });
         pool.shutdownNow();
@@ -102,7 +99,7 @@ public class BuildScheduler {
             if (key.startsWith(cancel.buildId() + "|" + cancel.platform().ociName() + "|")) {
                 run.cancelled = true;
                 if (run.job != null) {
-                    run.job.process.cancel();
+                    run.job.cancel();
                 }
                 Log.infof("build %s: %s cancelled", cancel.buildId(), cancel.platform());
             }
@@ -125,11 +122,10 @@ public class BuildScheduler {
             Log.infof("build %s: %s attempt %d started", request.buildId(), request.platform(), request.attempt());
             ArchBuildEvent result;
             try {
-                BuildJob job = new BuildJob(request, workerId, identity.emulated(), buildah, fetcher, Path.of(config.workDir()),
-                        config.logTailLines());
+                BuildExecutor.PlatformBuild job = executor.prepare(request, workerId, identity.emulated());
                 run.job = job;
                 if (run.cancelled) {
-                    job.process.cancel();
+                    job.cancel();
                 }
                 result = job.run();
             } catch (IOException | RuntimeException e) {

@@ -198,7 +198,7 @@ final class BuildahExecutor {
             if (process.run(command, null, environment) == 0) {
                 String digest = Files.readString(digestFile).strip();
                 return new Pushed(digest, config.format().equals("docker") ? MediaTypes.DOCKER_MANIFEST : MediaTypes.OCI_MANIFEST,
-                        pushedSize(target, digest, process));
+                        manifestSize(target, digest, process));
             }
             String output = process.logSince(before).toLowerCase(Locale.ROOT);
             if (output.contains("unauthorized") || output.contains("authentication required") || output.contains("denied")
@@ -215,7 +215,7 @@ final class BuildahExecutor {
     }
 
     /** Reads the pushed manifest back by digest: its size, and proof that the registry has it. */
-    private long pushedSize(ImageReference target, String digest, JobProcess process) throws JobProcess.Stopped, IOException {
+    long manifestSize(ImageReference target, String digest, JobProcess process) throws JobProcess.Stopped, IOException {
         List<String> command = new ArrayList<>(List.of(config.skopeo()));
         if (environment.containsKey("CONTAINERS_REGISTRIES_CONF")) {
             // skopeo 1.9 reads the variable for pulls but not for inspect; the flag works for both

@@ -18,6 +18,8 @@ import java.util.List;
  * configuration or the JVM's {@code os.arch}; the host's real platform from the ELF header of the
  * running JVM ({@code /proc/self/exe}). A worker configured for another platform than the host's
  * refuses to start unless emulation is allowed and QEMU's binfmt handler for it is registered.
+ * With the Kubernetes executor the builds run in pods pinned to nodes of the platform
+ * ({@code kubernetes.io/arch}), so the worker's own host may be any platform and nothing is emulated.
  */
 @Startup
 @ApplicationScoped
@@ -29,13 +31,24 @@ public class PlatformIdentity {
 
     @Inject
     public PlatformIdentity(WorkerConfig config) {
-        this(config.platform().orElse(null), config.emulation(), Path.of("/proc/self/exe"), Path.of(config.binfmtDir()));
+        this(config.platform().orElse(null), config.emulation(), Path.of("/proc/self/exe"), Path.of(config.binfmtDir()),
+                "kubernetes".equals(config.executor()));
     }
 
     PlatformIdentity(String configured, boolean emulationAllowed, Path executable, Path binfmtDir) {
+        this(configured, emulationAllowed, executable, binfmtDir, false);
+    }
+
+    PlatformIdentity(String configured, boolean emulationAllowed, Path executable, Path binfmtDir, boolean buildsInPods) {
         this.host = hostPlatform(executable);
         this.platform = configured == null || configured.isBlank() ? Platform.fromJvmArch(System.getProperty("os.arch"))
                 : Platform.parse(configured);
+        if (buildsInPods) {
+            this.emulated = false;
+            Log.infof("worker platform %s, built in pods on %s nodes (this worker runs on a %s host)", platform,
+                    platform.architecture(), host);
+            return;
+        }
         this.emulated = !platform.equals(host);
         if (emulated) {
             if (!emulationAllowed) {
