@@ -153,11 +153,7 @@ class DashboardBrowserTest {
     @Test
     void aFailedPlatformShowsItsErrorAndLogTailAndCanBeRetriedOrCancelledFromThePage() throws Exception {
         try (GitFixture app = appRepository("RUN echo 'cannot build this here' >&2; exit 3")) {
-            String id = running.api().submit("""
-                    {"source": {"git": "%s", "ref": "main"},
-                     "image": {"repository": "%s/dashboard-fails", "tag": "v1"},
-                     "platforms": ["linux/amd64"], "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}"""
-                    .formatted(app.url(), stack.registryHost(), running.base()));
+            String id = submitAmd64(app, "dashboard-fails");
             browser.get(dashboard + "/builds/" + id);
             WebDriverWait build = wait(BUILD_TIMEOUT);
             build.until(ExpectedConditions.textToBe(By.cssSelector(".title-row .badge"), "FAILED"));
@@ -176,11 +172,7 @@ class DashboardBrowserTest {
         }
 
         try (GitFixture slow = appRepository("RUN sleep 120")) {
-            String id = running.api().submit("""
-                    {"source": {"git": "%s", "ref": "main"},
-                     "image": {"repository": "%s/dashboard-slow", "tag": "v1"},
-                     "platforms": ["linux/amd64"], "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}"""
-                    .formatted(slow.url(), stack.registryHost(), running.base()));
+            String id = submitAmd64(slow, "dashboard-slow");
             browser.get(dashboard + "/builds/" + id);
             WebDriverWait wait = wait(Duration.ofSeconds(60));
             wait.until(ExpectedConditions.attributeToBe(By.cssSelector("section.lane[data-platform='linux/amd64']"), "data-state", "BUILDING"));
@@ -196,6 +188,15 @@ class DashboardBrowserTest {
         WebDriverWait wait = new WebDriverWait(browser, timeout, Duration.ofMillis(250));
         wait.ignoring(StaleElementReferenceException.class);
         return wait;
+    }
+
+    /** Submits the app for linux/amd64 through the API, to {@code <registry>/<repository>:v1}. */
+    private static String submitAmd64(GitFixture app, String repository) {
+        return running.api().submit("""
+                {"source": {"git": "%s", "ref": "main"},
+                 "image": {"repository": "%s/%s", "tag": "v1"},
+                 "platforms": ["linux/amd64"], "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}"""
+                .formatted(app.url(), stack.registryHost(), repository, running.base()));
     }
 
     private static void fill(String id, String value) {
