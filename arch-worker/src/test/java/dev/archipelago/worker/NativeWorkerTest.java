@@ -89,6 +89,22 @@ class NativeWorkerTest {
     }
 
     @Test
+    void aSecondBuildOfTheSameSourceReusesEveryLayerFromTheCache() {
+        ArchBuildRequest first = request(Platform.LINUX_AMD64, app);
+        send(kafka, first);
+        assertThat(result(kafka, first).type()).isEqualTo(ArchBuildEvent.Type.SUCCEEDED);
+        ArchBuildRequest again = request(Platform.LINUX_AMD64, app);
+        send(kafka, again);
+        assertThat(result(kafka, again).type()).isEqualTo(ArchBuildEvent.Type.SUCCEEDED);
+
+        // the RUN steps write files with the time they ran: only layers taken from the cache are byte for byte the same
+        var firstLayers = Skopeo.inspect(first.image().repository() + ":" + first.image().archTag(), "--raw").path("layers");
+        var againLayers = Skopeo.inspect(again.image().repository() + ":" + again.image().archTag(), "--raw").path("layers");
+        assertThat(firstLayers.size()).isGreaterThanOrEqualTo(3);
+        assertThat(againLayers).isEqualTo(firstLayers);
+    }
+
+    @Test
     void aRedeliveredRequestReEmitsTheResultWithoutBuildingAgain() {
         ArchBuildRequest request = request(Platform.LINUX_AMD64, app);
         send(kafka, request);

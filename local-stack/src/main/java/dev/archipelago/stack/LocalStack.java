@@ -243,6 +243,39 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** Stops a process of the stack the way an orchestrator does: SIGTERM, then SIGKILL after 20 s. */
+    public void stop(String name) {
+        Service service = find(name);
+        service.process().destroy();
+        try {
+            if (!service.process().waitFor(20, TimeUnit.SECONDS)) {
+                kill(name);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The operating system's process id of a process of the stack (for measuring it, never for stopping it by name). */
+    public long pid(String name) {
+        return find(name).process().pid();
+    }
+
+    /** The environment a process of the stack was started with. */
+    public Map<String, String> environment(String name) {
+        return Map.copyOf(find(name).env());
+    }
+
+    /** Stops a service, then starts it again with some environment variables changed, and waits until it is ready. */
+    public void reconfigure(String name, Map<String, String> changes) {
+        stop(name);
+        Service old = find(name);
+        Map<String, String> env = new LinkedHashMap<>(old.env());
+        env.putAll(changes);
+        services.set(services.indexOf(old), new Service(name, old.process(), old.log(), old.command(), env));
+        restart(name);
+    }
+
     /** Starts a killed process of the stack again with the same command and environment, and waits until it is ready. */
     public void restart(String name) {
         Service old = find(name);
@@ -379,7 +412,7 @@ public final class LocalStack implements AutoCloseable {
     private Service service(String name, String module, int port, Map<String, String> env) {
         Map<String, String> all = new LinkedHashMap<>(env);
         all.put("HTTP_PORT", String.valueOf(port));
-        return launch(name, List.of(java(), "-Xmx384m", "-jar", jar(module).toString()), all);
+        return launch(name, List.of(java(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar(module).toString()), all);
     }
 
     private Service launch(String name, List<String> command, Map<String, String> env) {

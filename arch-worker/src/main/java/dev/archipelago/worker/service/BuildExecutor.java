@@ -20,6 +20,10 @@ public interface BuildExecutor {
 
         /** Stops the build; {@link #run()} then returns FAILED with CANCELLED. Safe to call at any time, more than once. */
         void cancel();
+
+        /** Removes what the build left on this host; called after its result is published, so it costs the build no time. */
+        default void cleanUp() {
+        }
     }
 
     PlatformBuild prepare(ArchBuildRequest request, String workerId, boolean emulated) throws IOException;

@@ -58,6 +58,7 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
         String localTag = "localhost/archipelago-build/" + request.buildId() + "-" + request.platform().tagSafeName() + ":"
                 + request.attempt();
         boolean built = false;
+        boolean pushed = false;
         try {
             long t = System.nanoTime();
             SourceFetcher.Checkout checkout = fetcher.fetch(request.source(), folder.resolve("src"), process);
@@ -71,11 +72,12 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
             verifyMs = millisSince(t);
             t = System.nanoTime();
             ImageReference target = ImageReference.parseRepository(request.image().repository()).withTag(request.image().archTag());
-            BuildahExecutor.Pushed pushed = buildah.push(localTag, target, folder.resolve("digest"), process);
+            BuildahExecutor.Pushed result = buildah.push(localTag, target, folder.resolve("digest"), process);
             pushMs = millisSince(t);
+            pushed = true;
 
             return ArchBuildEvent.succeeded(request, workerId, emulated,
-                    new ArchBuildEvent.Artifact(pushed.digest(), pushed.mediaType(), pushed.size()),
+                    new ArchBuildEvent.Artifact(result.digest(), result.mediaType(), result.size()),
                     new ArchBuildEvent.Durations(fetchMs, buildMs, verifyMs, pushMs), files, Instant.now());
         } catch (BuildFailure failure) {
             return failed(failure.code, failure.getMessage(), fetchMs, buildMs, verifyMs, pushMs);
@@ -86,11 +88,23 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
         } catch (IOException | RuntimeException e) {
             return failed(BuildErrorCode.INTERNAL, "the worker failed: " + e.getMessage(), fetchMs, buildMs, verifyMs, pushMs);
         } finally {
-            if (built) {
-                cleanUpImage(localTag);
-            }
-            deleteFolder();
+            this.built = built;
+            this.pushed = pushed;
+            this.localTag = localTag;
         }
+    }
+
+    private volatile boolean built;
+    private volatile boolean pushed;
+    private volatile String localTag;
+
+    /** Removes the work tag (keeping the cache) and the work folder; after the result is out. */
+    @Override
+    public void cleanUp() {
+        if (built) {
+            cleanUpImage(localTag, pushed);
+        }
+        deleteFolder();
     }
 
     private ArchBuildEvent failed(BuildErrorCode code, String message, long fetchMs, long buildMs, long verifyMs, long pushMs) {
@@ -99,14 +113,33 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
                 new ArchBuildEvent.Durations(fetchMs, buildMs, verifyMs, pushMs), Instant.now());
     }
 
-    /** Removes the build's tag; the layers stay in the cache for the next build. */
-    private void cleanUpImage(String localTag) {
+    /**
+     * Removes the build's own tag. The image of a pushed build first gets the cache tag of its
+     * repository and platform: {@code buildah rmi} of an image's last tag also removes the
+     * intermediate images of its build, which are the layer cache, so the newest build of each
+     * repository keeps its chain alive (the tag moves on with every build; the chain it leaves is
+     * pruned when the worker is idle).
+     */
+    private void cleanUpImage(String localTag, boolean pushed) {
         try {
-            new JobProcess(folder.resolve("cleanup.log"), Instant.now().plusSeconds(60))
-                    .run(buildah.buildah("rmi", localTag), null, Map.of());
+            JobProcess cleanup = new JobProcess(folder.resolve("cleanup.log"), Instant.now().plusSeconds(60));
+            if (pushed) {
+                cleanup.run(buildah.buildah("tag", localTag, cacheTag()), null, Map.of());
+            }
+            cleanup.run(buildah.buildah("rmi", localTag), null, Map.of());
         } catch (IOException | JobProcess.Stopped e) {
             // an image left behind costs disk until the next prune, nothing more
         }
+    }
+
+    /** {@code localhost/archipelago-cache/<repository path>:<platform>}: one cache chain per repository and platform. */
+    String cacheTag() {
+        String repository = request.image().repository().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
+                .replaceAll("^-+|-+$", "");
+        if (repository.length() > 100) {
+            repository = repository.substring(0, 100);
+        }
+        return "localhost/archipelago-cache/" + repository + ":" + request.platform().tagSafeName();
     }
 
     private void deleteFolder() {

@@ -121,8 +121,9 @@ public class BuildScheduler {
             results.publish(ArchBuildEvent.started(request, workerId, identity.emulated(), start));
             Log.infof("build %s: %s attempt %d started", request.buildId(), request.platform(), request.attempt());
             ArchBuildEvent result;
+            BuildExecutor.PlatformBuild job = null;
             try {
-                BuildExecutor.PlatformBuild job = executor.prepare(request, workerId, identity.emulated());
+                job = executor.prepare(request, workerId, identity.emulated());
                 run.job = job;
                 if (run.cancelled) {
                     job.cancel();
@@ -135,7 +136,13 @@ public class BuildScheduler {
                         java.util.List.of()), null, Instant.now());
             }
             completed.remember(key, result);
-            results.publish(result);
+            try {
+                results.publish(result);
+            } finally {
+                if (job != null) {
+                    job.cleanUp();
+                }
+            }
             metrics.counter("archipelago.worker.builds", "outcome",
                     result.error() == null ? result.type().name() : result.error().code().name()).increment();
             Timer.builder("archipelago.worker.build.duration").tag("outcome", result.type().name()).register(metrics)

@@ -1,5 +1,6 @@
 package dev.archipelago.worker.service;
 
+import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.worker.config.WorkerConfig;
 
@@ -15,6 +16,11 @@ final class LocalBuildahExecutor implements BuildExecutor {
     private final WorkerConfig config;
     private final BuildahExecutor buildah;
     private final SourceFetcher fetcher;
+    /** At most one prune in ten minutes: a prune lists and checks every image, which costs the next build its wait. */
+    private static final long PRUNE_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+    private volatile long lastPrune = System.nanoTime();
+    /** Builds share the storage (read lock); a prune needs it alone and is skipped while any build runs. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock storage = new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     LocalBuildahExecutor(WorkerConfig config) {
         this.config = config;
@@ -24,7 +30,58 @@ final class LocalBuildahExecutor implements BuildExecutor {
 
     @Override
     public PlatformBuild prepare(ArchBuildRequest request, String workerId, boolean emulated) throws IOException {
-        return new BuildJob(request, workerId, emulated, buildah, fetcher, Path.of(config.workDir()), config.logTailLines());
+        BuildJob job = new BuildJob(request, workerId, emulated, buildah, fetcher, Path.of(config.workDir()), config.logTailLines());
+        return new PlatformBuild() {
+            @Override
+            public ArchBuildEvent run() {
+                storage.readLock().lock();
+                try {
+                    return job.run();
+                } finally {
+                    storage.readLock().unlock();
+                }
+            }
+
+            @Override
+            public void cleanUp() {
+                storage.readLock().lock();
+                try {
+                    job.cleanUp();
+                } finally {
+                    storage.readLock().unlock();
+                }
+                pruneWhileIdle();
+            }
+
+            @Override
+            public void cancel() {
+                job.cancel();
+            }
+        };
+    }
+
+    /**
+     * Removes the images no tag leads to any more (the chains that a repository's cache tag moved
+     * away from), so the cache holds about one chain per repository and platform. Only while no
+     * build runs (a running build's freshly committed steps are untagged too), and at most every ten
+     * minutes.
+     */
+    private void pruneWhileIdle() {
+        long now = System.nanoTime();
+        if (now - lastPrune < PRUNE_EVERY_NANOS || !storage.writeLock().tryLock()) {
+            return; // pruned a short while ago, or a build runs
+        }
+        lastPrune = now;
+        try {
+            java.nio.file.Path log = java.nio.file.Files.createTempFile(Path.of(config.workDir()), "prune", ".log");
+            JobProcess process = new JobProcess(log, java.time.Instant.now().plusSeconds(120));
+            process.run(buildah.buildah("rmi", "--prune"), null, java.util.Map.of());
+            java.nio.file.Files.deleteIfExists(log);
+        } catch (IOException | JobProcess.Stopped e) {
+            // the cache grows until the next prune
+        } finally {
+            storage.writeLock().unlock();
+        }
     }
 
     @Override

@@ -23,7 +23,7 @@ import java.time.Instant;
 @ApplicationScoped
 public class OutcomePublisher {
 
-    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(15);
+    static final Duration ACK_TIMEOUT = Duration.ofSeconds(15);
 
     private final AssemblyRepository assemblies;
     private final MutinyEmitter<String> emitter;

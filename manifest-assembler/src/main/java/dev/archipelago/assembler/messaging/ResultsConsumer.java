@@ -8,7 +8,7 @@ import dev.archipelago.model.json.EventDecodingException;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Channels;
 import io.quarkus.logging.Log;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -35,8 +35,11 @@ public class ResultsConsumer {
         this.outcomes = outcomes;
     }
 
+    // Results of different builds are independent, so they are handled side by side on the worker
+    // pool; those of one build meet under its row lock, and the throttled commit strategy commits an
+    // offset only once every record before it is acknowledged.
     @Incoming(Channels.RESULTS_IN)
-    @Blocking
+    @Blocking(ordered = false)
     public CompletionStage<Void> consume(Message<byte[]> message) {
         ArchBuildEvent event;
         try {

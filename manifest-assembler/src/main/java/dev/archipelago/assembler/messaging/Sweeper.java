@@ -37,11 +37,17 @@ public class Sweeper {
             Instant now = Instant.now();
             for (String buildId : QuarkusTransaction.requiringNew().call(() -> assemblies.overdueIds(now))) {
                 join.timeOut(buildId, now);
+                outcomes.publish(buildId);
             }
             for (String buildId : QuarkusTransaction.requiringNew().call(assemblies::readyIds)) {
-                assembler.assemble(buildId);
+                if (assembler.assemble(buildId)) {
+                    outcomes.publish(buildId);
+                }
             }
-            for (String buildId : QuarkusTransaction.requiringNew().call(assemblies::unpublishedIds)) {
+            // only outcomes older than the publisher's wait for an acknowledgement: a younger one may still be on its
+            // way from the consumer's thread, and publishing it again here would only make a duplicate record
+            Instant stale = now.minus(OutcomePublisher.ACK_TIMEOUT);
+            for (String buildId : QuarkusTransaction.requiringNew().call(() -> assemblies.unpublishedIds(stale))) {
                 outcomes.publish(buildId);
             }
         } catch (RuntimeException e) {

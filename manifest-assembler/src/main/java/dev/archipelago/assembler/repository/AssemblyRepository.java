@@ -37,8 +37,9 @@ public class AssemblyRepository implements PanacheRepositoryBase<Assembly, Strin
                 .stream().map(BuildIdOnly::buildId).toList();
     }
 
-    public List<String> unpublishedIds() {
-        return find("outcomeJson is not null and outcomePublishedAt is null").project(BuildIdOnly.class).list()
+    /** Builds whose outcome, stored before {@code storedBefore}, was never acknowledged by the broker. */
+    public List<String> unpublishedIds(Instant storedBefore) {
+        return find("outcomeJson is not null and outcomePublishedAt is null and updatedAt < ?1", storedBefore).project(BuildIdOnly.class).list()
                 .stream().map(BuildIdOnly::buildId).toList();
     }
 

@@ -1,0 +1,624 @@
+package dev.archipelago.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.stack.LocalStack;
+import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.testsupport.Processes;
+import dev.archipelago.testsupport.Tools;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark: starts the local stack (every service as its own process against the real
+ * broker, PostgreSQL, registry and buildah), runs the scenarios of docs/benchmarks.md and prints
+ * a Markdown table; every figure is a median over repeated runs with min and max, and every
+ * comparison a ratio to a baseline run in the same invocation on the same registry.
+ *
+ * <p>Usage: {@code Bench [--quick] [--out FILE]}; run by {@code scripts/bench.sh}.
+ */
+public final class Bench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INDEX_ACCEPT = MediaTypes.OCI_INDEX + ", " + MediaTypes.DOCKER_MANIFEST_LIST;
+
+    private final boolean quick;
+    private final int runs;
+    private final Path repoRoot;
+    private final Report report = new Report();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Instant deadline;
+    private LocalStack stack;
+    private EventLog events;
+    private String base;
+    private Path work;
+
+    private Bench(boolean quick, Path repoRoot) {
+        this.quick = quick;
+        this.runs = quick ? 3 : 5;
+        this.repoRoot = repoRoot;
+        this.deadline = Instant.now().plus(quick ? Duration.ofMinutes(3) : Duration.ofMinutes(15));
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", ".")).toAbsolutePath().normalize();
+        Path out = repoRoot.resolve("docs/benchmarks.md");
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--out")) {
+                out = Path.of(args[i + 1]).toAbsolutePath();
+            }
+        }
+        Instant started = Instant.now();
+        Bench bench = new Bench(quick, repoRoot);
+        String table;
+        try {
+            table = bench.run();
+        } finally {
+            bench.close();
+        }
+        String document = bench.document(table, Duration.between(started, Instant.now()));
+        System.out.println();
+        System.out.println(table);
+        Files.writeString(out, document);
+        System.out.println("written to " + out);
+    }
+
+    private String run() throws Exception {
+        work = Files.createTempDirectory("archipelago-bench");
+        say("starting the local stack");
+        stack = LocalStack.start(repoRoot, work.resolve("stack"), LocalStack.Ports.free(), line -> say("  " + line));
+        Map<String, Long> idle = memory("VmRSS");
+        base = stack.pushBaseImage();
+        events = new EventLog("127.0.0.1:" + stack.ports().kafka());
+
+        try (GitFixture app = GitFixture.create()) {
+            app.write("hello.sh", "#!/bin/sh\necho \"Hello from $(uname -m)\"\n").write("seed", "0\n").write("Dockerfile", """
+                    ARG BASE
+                    FROM ${BASE}
+                    COPY seed /etc/seed
+                    RUN mkdir -p /opt && head -c 4194304 /dev/urandom > /opt/payload && echo "built on $(uname -m)" > /etc/built-on
+                    COPY hello.sh /usr/local/bin/hello
+                    """).commit("app");
+
+            Sample tutorial = tutorialCommands(app);
+            pipelineWithTutorialFlags(app, tutorial);
+            List<Built> cold = new ArrayList<>();
+            List<Built> warm = new ArrayList<>();
+            List<Built> changed = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                app.write("seed", "cold " + i + " " + System.nanoTime() + "\n").commit("new source " + i);
+                cold.add(archipelago(app, "cold-" + i));
+            }
+            for (int i = 0; i < runs; i++) {
+                warm.add(archipelago(app, "warm-" + i));
+            }
+            for (int i = 0; i < runs; i++) {
+                app.write("hello.sh", "#!/bin/sh\necho \"Hello " + i + " from $(uname -m)\"\n").commit("one file changed " + i);
+                changed.add(archipelago(app, "changed-" + i));
+            }
+            Sample coldE2e = Sample.of(cold.stream().map(Built::endToEndMs).toList());
+            report.add(new Report.Row("1 pipeline vs commands", "defaults, cold (new source): POST to index readable", "ms",
+                    coldE2e, tutorial, "<= 0.5x", coldE2e.median() / tutorial.median() <= 0.5));
+            Sample warmE2e = Sample.of(warm.stream().map(Built::endToEndMs).toList());
+            report.add(new Report.Row("1 pipeline vs commands", "defaults, warm (unchanged source)", "ms",
+                    warmE2e, tutorial, "<= 0.1x", warmE2e.median() / tutorial.median() <= 0.1));
+
+            List<Built> all = Stream.of(cold, warm, changed).flatMap(List::stream).toList();
+            assemblyLatency(all, cold.get(cold.size() - 1));
+            Sample dispatch = Sample.of(all.stream().map(b -> events.firstStarted(b.id()) - b.acceptedAt()).toList());
+            report.add(new Report.Row("3 dispatch latency", "202 to the first worker's STARTED", "ms", dispatch, null, "<= 50 ms",
+                    dispatch.median() <= 50));
+
+            report.add(new Report.Row("5 warm rebuild", "unchanged source: time", "ms", warmE2e, coldE2e, "<= 0.1x",
+                    warmE2e.median() / coldE2e.median() <= 0.1));
+            Sample changedE2e = Sample.of(changed.stream().map(Built::endToEndMs).toList());
+            report.note(String.format(java.util.Locale.ROOT, "Scenario 5, where a warm build's time goes (medians of the slower platform, "
+                            + "as its worker measured): fetch %.0f ms, build %.0f ms, verify %.0f ms, push and read-back %.0f ms; "
+                            + "end to end %.0f ms.", stage(warm, ArchBuildEvent.Durations::fetchMs), stage(warm, ArchBuildEvent.Durations::buildMs),
+                    stage(warm, ArchBuildEvent.Durations::verifyMs), stage(warm, ArchBuildEvent.Durations::pushMs), warmE2e.median()));
+            report.add(new Report.Row("5 warm rebuild", "one file changed in the last layer: time", "ms", changedE2e, coldE2e, "<= 0.3x",
+                    changedE2e.median() / coldE2e.median() <= 0.3));
+            Sample coldBytes = Sample.of(cold.stream().map(b -> b.storedBytes() / 1024.0).toList());
+            Sample warmBytes = Sample.of(warm.stream().map(b -> b.storedBytes() / 1024.0).toList());
+            Sample changedBytes = Sample.of(changed.stream().map(b -> b.storedBytes() / 1024.0).toList());
+            report.add(new Report.Row("5 warm rebuild", "unchanged source: bytes the registry stored", "KB", warmBytes, coldBytes, "<= 0.1x",
+                    warmBytes.median() / coldBytes.median() <= 0.1));
+            report.add(new Report.Row("5 warm rebuild", "one file changed: bytes the registry stored", "KB", changedBytes, coldBytes,
+                    "<= 0.3x", changedBytes.median() / coldBytes.median() <= 0.3));
+            Sample warmUploads = Sample.of(warm.stream().map(Built::blobUploads).toList());
+            report.add(new Report.Row("5 warm rebuild", "unchanged source: blob uploads, both platforms (each build's image config is "
+                    + "new: it carries the build id)", "", warmUploads, null, "<= 2: no layer the registry has is sent again",
+                    warmUploads.max() <= 2));
+
+            Map<String, Long> peakBuilding = memory("VmHWM");
+            throughput(cold.get(cold.size() - 1));
+            Map<String, Long> peak = memory("VmHWM");
+            for (String service : idle.keySet()) {
+                report.add(new Report.Row("6 memory", service + ": RSS idle, after start", "MB", Sample.of(List.of(idle.get(service) / 1024.0)),
+                        null, "<= 250 MB", idle.get(service) / 1024.0 <= 250));
+                boolean worker = service.startsWith("arch-worker");
+                long after = worker ? peakBuilding.get(service) : peak.get(service);
+                report.add(new Report.Row("6 memory", service + ": peak RSS " + (worker ? "over scenarios 1-5 (it is stopped for 4)"
+                        : "by the end of scenario 4"), "MB", Sample.of(List.of(after / 1024.0)), null, "<= 250 MB", after / 1024.0 <= 250));
+            }
+        }
+        return report.markdown();
+    }
+
+    /** The median of one stage's duration for the slower platform of each build. */
+    private double stage(List<Built> builds, java.util.function.ToLongFunction<ArchBuildEvent.Durations> stage) {
+        return Sample.of(builds.stream().map(b -> events.results(b.id()).stream()
+                .filter(t -> t.event().type() == ArchBuildEvent.Type.SUCCEEDED)
+                .max(Comparator.comparingLong(t -> t.event().durations().totalMs())).orElseThrow().event().durations())
+                .map(stage::applyAsLong).toList()).median();
+    }
+
+    /** One Archipelago build, measured. */
+    private record Built(String id, long acceptedAt, long endToEndMs, long readableAt, long storedBytes, long blobUploads) {
+    }
+
+    private static final String REPOSITORY = "bench/app";
+
+    /** POST to index readable at the registry, with what the registry stored and how many blobs were uploaded meanwhile. */
+    private Built archipelago(GitFixture app, String tag) throws Exception {
+        checkTime();
+        long bytesBefore = registryBytes();
+        int logBefore = stack.registry().logLines().size();
+        long start = System.currentTimeMillis();
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request(app.url(), app.head(), tag)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        long accepted = System.currentTimeMillis();
+        if (response.statusCode() != 202) {
+            throw new IllegalStateException("the dispatcher refused a benchmark build: " + response.body());
+        }
+        String id = JSON.readTree(response.body()).path("id").asText();
+        long readable = awaitIndex(REPOSITORY, tag, id, Duration.ofMinutes(3));
+        awaitOutcome(id);
+        List<String> log = stack.registry().logLines();
+        long uploads = log.subList(Math.min(logBefore, log.size()), log.size()).stream()
+                .filter(l -> l.contains("\"PUT /v2/") && l.contains("/blobs/uploads/")).count();
+        Built built = new Built(id, accepted, readable - start, readable, registryBytes() - bytesBefore, uploads);
+        say(String.format("  %-10s %6d ms end to end, %7.1f KB stored, %d blob uploads", tag, built.endToEndMs(),
+                built.storedBytes() / 1024.0, uploads));
+        return built;
+    }
+
+    private String request(String git, String commit, String tag) {
+        return """
+                {"source": {"git": "%s", "ref": "%s"},
+                 "image": {"repository": "%s/%s", "tag": "%s"},
+                 "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
+                 "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(git, commit, stack.registryHost(), REPOSITORY, tag, base);
+    }
+
+    /** Polls the registry every 2 ms until the tag answers as an index; returns when it first did. */
+    private long awaitIndex(String repository, String tag, String buildId, Duration timeout) throws Exception {
+        URI uri = URI.create("http://" + stack.registryHost() + "/v2/" + repository + "/manifests/" + tag);
+        HttpRequest head = HttpRequest.newBuilder(uri).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .header("Accept", INDEX_ACCEPT).build();
+        Instant end = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(end)) {
+            HttpResponse<Void> answer = http.send(head, HttpResponse.BodyHandlers.discarding());
+            if (answer.statusCode() == 200 && answer.headers().firstValue("Content-Type").orElse("").contains("index")
+                    || answer.statusCode() == 200 && answer.headers().firstValue("Content-Type").orElse("").contains("list")) {
+                return System.currentTimeMillis();
+            }
+            if (buildId != null && events.results(buildId).stream().anyMatch(t -> t.event().type() == ArchBuildEvent.Type.FAILED)) {
+                throw new IllegalStateException("benchmark build " + buildId + " failed: " + events.results(buildId));
+            }
+            Thread.sleep(2);
+        }
+        throw new IllegalStateException("no index " + repository + ":" + tag + " after " + timeout);
+    }
+
+    private void awaitOutcome(String buildId) throws InterruptedException {
+        Instant end = Instant.now().plusSeconds(30);
+        while (events.outcomes(buildId).isEmpty() && Instant.now().isBefore(end)) {
+            Thread.sleep(5);
+        }
+    }
+
+    // --- scenario 1 ---------------------------------------------------------------------------
+
+    /** The tutorial's commands: two builds with --storage-driver vfs --no-cache in parallel, two pushes, manifest create/add/add/push. */
+    private Sample tutorialCommands(GitFixture app) throws Exception {
+        say("scenario 1a: the tutorial's commands");
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            checkTime();
+            String target = stack.registryHost() + "/bench/tutorial:run-" + i;
+            long start = System.currentTimeMillis();
+            List<CompletableFuture<Path>> builds = new ArrayList<>();
+            for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+                builds.add(CompletableFuture.supplyAsync(() -> {
+                    Path root = scratch("tutorial-" + platform.tagSafeName());
+                    String local = "localhost/tutorial:" + platform.tagSafeName();
+                    buildah(root, "build", "--no-cache", "--isolation", "chroot", "--tls-verify=false", "--platform", platform.ociName(),
+                            "--build-arg", "BASE=" + base, "-t", local, app.directory().toString());
+                    buildah(root, "push", "--tls-verify=false", local, "docker://" + target + "-" + platform.tagSafeName());
+                    return root;
+                }));
+            }
+            Path root = builds.get(0).join();
+            builds.get(1).join();
+            buildah(root, "manifest", "create", "localhost/tutorial-list");
+            for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+                buildah(root, "manifest", "add", "--tls-verify=false", "localhost/tutorial-list",
+                        "docker://" + target + "-" + platform.tagSafeName());
+            }
+            buildah(root, "manifest", "push", "--all", "--tls-verify=false", "localhost/tutorial-list", "docker://" + target);
+            times.add(System.currentTimeMillis() - start);
+            say("  run " + i + ": " + times.get(times.size() - 1) + " ms");
+            builds.forEach(b -> delete(b.join()));
+        }
+        Sample sample = Sample.of(times);
+        report.add(new Report.Row("1 pipeline vs commands", "baseline: the tutorial's commands (vfs, --no-cache), start to index pushed",
+                "ms", sample, null, "", null));
+        return sample;
+    }
+
+    /** Archipelago with the workers set to the tutorial's builder flags: vfs storage, no layer cache. */
+    private void pipelineWithTutorialFlags(GitFixture app, Sample tutorial) throws Exception {
+        say("scenario 1b: Archipelago with the tutorial's builder flags (restarting the workers with vfs, no cache)");
+        Map<String, Map<String, String>> original = new LinkedHashMap<>();
+        for (String worker : List.of("arch-worker-amd64", "arch-worker-ppc64le")) {
+            Map<String, String> env = stack.environment(worker);
+            original.put(worker, Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", env.getOrDefault("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "auto"),
+                    "ARCHIPELAGO_WORKER_LAYER_CACHE", env.getOrDefault("ARCHIPELAGO_WORKER_LAYER_CACHE", "true"),
+                    "ARCHIPELAGO_WORKER_STORAGE_ROOT", env.get("ARCHIPELAGO_WORKER_STORAGE_ROOT"),
+                    "ARCHIPELAGO_WORKER_RUN_ROOT", env.get("ARCHIPELAGO_WORKER_RUN_ROOT")));
+            Path vfs = scratch(worker + "-vfs");
+            stack.reconfigure(worker, Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "vfs", "ARCHIPELAGO_WORKER_LAYER_CACHE", "false",
+                    "ARCHIPELAGO_WORKER_STORAGE_ROOT", vfs.resolve("storage").toString(),
+                    "ARCHIPELAGO_WORKER_RUN_ROOT", vfs.resolve("run").toString()));
+        }
+        List<Built> builds = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            builds.add(archipelago(app, "tutflags-" + i));
+        }
+        for (var worker : original.entrySet()) {
+            stack.reconfigure(worker.getKey(), worker.getValue());
+        }
+        Sample e2e = Sample.of(builds.stream().map(Built::endToEndMs).toList());
+        report.add(new Report.Row("1 pipeline vs commands", "tutorial's flags: POST to index readable", "ms", e2e, tutorial, "<= 1.05x",
+                e2e.median() / tutorial.median() <= 1.05));
+        Sample overhead = Sample.of(builds.stream().map(b -> b.endToEndMs() - events.slowestPlatformMs(b.id())).toList());
+        report.note(String.format(java.util.Locale.ROOT, "Scenario 1, tutorial's flags, where the time goes (medians): POST to the first "
+                        + "STARTED %.0f ms; the slowest platform's fetch+build+verify+push %.0f ms; its SUCCEEDED to the index readable %.0f ms; "
+                        + "the rest (between STARTED and the worker's own clock, and the other platform's wait) is the remainder of %.0f ms.",
+                Sample.of(builds.stream().map(b -> events.firstStarted(b.id()) - (b.acceptedAt() - 0)).toList()).median(),
+                Sample.of(builds.stream().map(b -> events.slowestPlatformMs(b.id())).toList()).median(),
+                Sample.of(builds.stream().map(b -> b.readableAt() - events.lastSucceeded(b.id())).toList()).median(),
+                Sample.of(builds.stream().map(Built::endToEndMs).toList()).median()));
+        report.add(new Report.Row("1 pipeline vs commands", "tutorial's flags: orchestration overhead (end to end minus the slowest "
+                + "platform's fetch+build+verify+push)", "ms", overhead, null, "<= 150 ms", overhead.median() <= 150));
+    }
+
+    // --- scenario 2 ---------------------------------------------------------------------------
+
+    private void assemblyLatency(List<Built> builds, Built last) throws Exception {
+        Sample latency = Sample.of(builds.stream().map(b -> b.readableAt() - events.lastSucceeded(b.id())).toList());
+        say("scenario 2 baseline: buildah manifest create + add + add + push of the same two images");
+        List<Long> times = new ArrayList<>();
+        Path root = scratch("manifest-baseline");
+        for (int i = 0; i < runs; i++) {
+            checkTime();
+            String list = "localhost/assembly-" + i;
+            long start = System.currentTimeMillis();
+            buildah(root, "manifest", "create", list);
+            for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+                String digest = events.results(last.id()).stream().filter(t -> t.event().type() == ArchBuildEvent.Type.SUCCEEDED
+                        && t.event().platform().equals(platform)).findFirst().orElseThrow().event().artifact().digest();
+                buildah(root, "manifest", "add", "--tls-verify=false", list, "docker://" + stack.registryHost() + "/" + REPOSITORY + "@" + digest);
+            }
+            buildah(root, "manifest", "push", "--all", "--tls-verify=false", list,
+                    "docker://" + stack.registryHost() + "/bench/assembly-baseline:run-" + i);
+            times.add(System.currentTimeMillis() - start);
+        }
+        delete(root);
+        report.add(new Report.Row("2 assembly latency", "last SUCCEEDED on the topic to index readable (baseline: buildah manifest "
+                + "create/add/add/push)", "ms", latency, Sample.of(times), "<= 30 ms and <= 0.25x",
+                latency.median() <= 30 && latency.median() / Sample.of(times).median() <= 0.25));
+    }
+
+    // --- scenario 4 ---------------------------------------------------------------------------
+
+    private void throughput(Built template) throws Exception {
+        say("scenario 4: orchestration throughput; the workers stop and a harness answers for them");
+        Map<Platform, LoadHarness.Child> children = new LinkedHashMap<>();
+        for (var result : events.results(template.id())) {
+            if (result.event().type() == ArchBuildEvent.Type.SUCCEEDED) {
+                var artifact = result.event().artifact();
+                children.put(result.event().platform(), new LoadHarness.Child(artifact.digest(), artifact.mediaType(), artifact.size()));
+            }
+        }
+        stack.kill("arch-worker-amd64");
+        stack.kill("arch-worker-ppc64le");
+        Map<String, Long> cpuBefore = cpuMillis();
+        List<Integer> rates = quick ? List.of(10, 40) : List.of(10, 25, 50, 100, 150);
+        Duration step = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10);
+        AtomicInteger counter = new AtomicInteger();
+        Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
+        AtomicInteger refused = new AtomicInteger();
+        try (LoadHarness harness = new LoadHarness("127.0.0.1:" + stack.ports().kafka(), children)) {
+            Thread.sleep(1500); // one heartbeat round so that the dispatcher sees both platforms live
+            try (GitFixture app = GitFixture.create()) {
+                app.write("Dockerfile", "FROM scratch\n").commit("load");
+                String url = app.url();
+                String head = app.head();
+                double best = 0;
+                for (int rate : rates) {
+                    checkTime();
+                    List<String> ids = new ArrayList<>();
+                    ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+                    long first = System.currentTimeMillis();
+                    var task = pacer.scheduleAtFixedRate(() -> {
+                        String tag = "load-" + counter.incrementAndGet();
+                        http.sendAsync(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds")).header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(request(url, head, tag))).timeout(Duration.ofSeconds(30)).build(),
+                                HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
+                            long now = System.currentTimeMillis();
+                            if (response.statusCode() != 202) {
+                                refused.incrementAndGet();
+                                return;
+                            }
+                            try {
+                                String id = JSON.readTree(response.body()).path("id").asText();
+                                acceptedAt.put(id, now);
+                                synchronized (ids) {
+                                    ids.add(id);
+                                }
+                            } catch (IOException e) {
+                                refused.incrementAndGet();
+                            }
+                        });
+                    }, 0, 1_000_000_000L / rate, TimeUnit.NANOSECONDS);
+                    Thread.sleep(step.toMillis());
+                    task.cancel(false);
+                    pacer.shutdown();
+                    int submitted = counter.get();
+                    Instant drain = Instant.now().plusSeconds(30);
+                    List<String> snapshot;
+                    while (true) {
+                        synchronized (ids) {
+                            snapshot = List.copyOf(ids);
+                        }
+                        boolean done = snapshot.stream().allMatch(id -> !events.outcomes(id).isEmpty());
+                        if (done && acceptedAt.size() + refused.get() >= submitted || Instant.now().isAfter(drain)) {
+                            break;
+                        }
+                        Thread.sleep(50);
+                    }
+                    List<Long> latencies = new ArrayList<>();
+                    List<Long> relay = new ArrayList<>();
+                    List<Long> answer = new ArrayList<>();
+                    List<Long> assemble = new ArrayList<>();
+                    long lastDone = first;
+                    int completed = 0;
+                    for (String id : snapshot) {
+                        var outcome = events.outcomes(id).stream().filter(t -> t.event().type() == BuildOutcome.Type.INDEX_PUSHED).findFirst();
+                        if (outcome.isPresent()) {
+                            completed++;
+                            latencies.add(outcome.get().timestamp() - acceptedAt.get(id));
+                            lastDone = Math.max(lastDone, outcome.get().timestamp());
+                            Long requested = harness.requestedAt(id);
+                            long lastResult = events.lastSucceeded(id);
+                            if (requested != null) {
+                                relay.add(requested - acceptedAt.get(id));
+                                answer.add(lastResult - requested);
+                            }
+                            assemble.add(outcome.get().timestamp() - lastResult);
+                        }
+                    }
+                    if (!relay.isEmpty()) {
+                        report.note(String.format(java.util.Locale.ROOT, "Scenario 4 at %d/s, where the time goes (medians): 202 to the "
+                                        + "request on its topic %.0f ms; request to the harness's last result %.0f ms; last result to the "
+                                        + "INDEX_PUSHED outcome %.0f ms.", rate, Sample.of(relay).median(), Sample.of(answer).median(),
+                                Sample.of(assemble).median()));
+                    }
+                    double achieved = completed * 1000.0 / Math.max(1, lastDone - first);
+                    Sample latency = latencies.isEmpty() ? Sample.of(List.of(Double.NaN)) : Sample.of(latencies);
+                    double p99 = latency.percentile(99);
+                    say(String.format("  offered %d/s: %d accepted, %d refused, %d indexes pushed, %.1f/s, p50 %.0f ms, p99 %.0f ms",
+                            rate, snapshot.size(), refused.get(), completed, achieved, latency.median(), p99));
+                    report.add(new Report.Row("4 throughput", "offered " + rate + " builds/s for " + step.toSeconds() + " s: accept to index pushed "
+                            + "(" + completed + "/" + snapshot.size() + " done, " + String.format(java.util.Locale.ROOT, "%.1f", achieved)
+                            + " builds/s, p99 " + Report.format(p99, "ms") + ")", "ms", latency, null, "p99 <= 2 s",
+                            p99 <= 2000 && completed == snapshot.size()));
+                    if (p99 <= 2000 && completed == snapshot.size() && refused.get() == 0) {
+                        best = Math.max(best, achieved);
+                    } else {
+                        break;
+                    }
+                }
+                report.add(new Report.Row("4 throughput", "sustained builds/s (2 platforms each) with p99 <= 2 s", "/s",
+                        Sample.of(List.of(best)), null, ">= 100/s", best >= 100));
+                Map<String, Long> cpuAfter = cpuMillis();
+                int builds = acceptedAt.size();
+                StringBuilder cpu = new StringBuilder("Scenario 4, CPU time per accepted build, by process (2 cores for everything): ");
+                cpuAfter.forEach((name, ms) -> cpu.append(String.format(java.util.Locale.ROOT, "%s %.1f ms, ", name,
+                        (ms - cpuBefore.getOrDefault(name, 0L)) / (double) Math.max(1, builds))));
+                report.note(cpu.substring(0, cpu.length() - 2) + " (PostgreSQL, shared by the machine, and the benchmark's own JVM "
+                        + "with the harness are not counted).");
+                exactlyOnce(acceptedAt.keySet());
+                say("  the harness answered " + harness.answered() + " requests");
+            }
+        }
+    }
+
+    /** Every load build reached SUCCEEDED, and exactly one index-pushed outcome was published for each. */
+    private void exactlyOnce(java.util.Set<String> ids) throws Exception {
+        int succeeded = 0;
+        int duplicates = 0;
+        Instant end = Instant.now().plusSeconds(30); // the dispatcher's outcomes consumer may still be catching up
+        for (String id : ids) {
+            while (Instant.now().isBefore(end) && !state(id).equals("SUCCEEDED")) {
+                Thread.sleep(100);
+            }
+            if (state(id).equals("SUCCEEDED")) {
+                succeeded++;
+            }
+            if (events.outcomes(id).size() > 1) {
+                duplicates++;
+            }
+        }
+        report.note("Scenario 4: " + succeeded + " of " + ids.size() + " accepted builds are SUCCEEDED in the dispatcher; "
+                + duplicates + " had more than one outcome record.");
+    }
+
+    private String state(String id) throws Exception {
+        HttpResponse<String> build = http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds/" + id)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode view = JSON.readTree(build.body());
+        return view.path("state").asText();
+    }
+
+    // --- helpers ------------------------------------------------------------------------------
+
+    /** User plus system CPU time of the stack's processes so far, in milliseconds (from /proc/<pid>/stat). */
+    private Map<String, Long> cpuMillis() {
+        Map<String, Long> ms = new LinkedHashMap<>();
+        Map<String, Long> pids = new LinkedHashMap<>();
+        for (String service : List.of("build-dispatcher", "manifest-assembler", "kafka")) {
+            pids.put(service, stack.pid(service));
+        }
+        pids.put("registry", stack.registry().pid());
+        long tick = 10; // USER_HZ is 100 on Linux: one tick is 10 ms
+        pids.forEach((name, pid) -> {
+            try {
+                String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ms.put(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * tick);
+            } catch (IOException | RuntimeException e) {
+                ms.put(name, 0L);
+            }
+        });
+        return ms;
+    }
+
+    /** The resident memory figure of each service, in KB, from /proc/<pid>/status. */
+    private Map<String, Long> memory(String field) {
+        Map<String, Long> kb = new LinkedHashMap<>();
+        for (String service : List.of("build-dispatcher", "manifest-assembler", "arch-worker-amd64", "arch-worker-ppc64le")) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(stack.pid(service)), "status"))) {
+                    if (line.startsWith(field + ":")) {
+                        kb.put(service, Long.parseLong(line.replaceAll("[^0-9]", "")));
+                    }
+                }
+            } catch (IOException e) {
+                kb.put(service, -1L);
+            }
+        }
+        return kb;
+    }
+
+    private long registryBytes() {
+        try (Stream<Path> files = Files.walk(stack.home().resolve("registry"))) {
+            return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".log"))
+                    .mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void buildah(Path root, String... args) {
+        List<String> command = new ArrayList<>(List.of(Tools.buildah().toString(), "--root", root.resolve("storage").toString(),
+                "--runroot", root.resolve("run").toString(), "--storage-driver", "vfs"));
+        command.addAll(List.of(args));
+        Processes.run(Duration.ofMinutes(5), root, Map.of(), command).orThrow();
+    }
+
+    private Path scratch(String name) {
+        try {
+            return Files.createTempDirectory(work, name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary folder
+        }
+    }
+
+    private void checkTime() {
+        if (Instant.now().isAfter(deadline)) {
+            throw new IllegalStateException("the benchmark ran past its time bound (" + (quick ? "3" : "15") + " min); stopping");
+        }
+    }
+
+    private void close() {
+        if (events != null) {
+            events.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+        if (work != null) {
+            delete(work);
+        }
+    }
+
+    private String document(String table, Duration took) throws IOException, InterruptedException {
+        String commit = Processes.run(Duration.ofSeconds(10), repoRoot, "git", "rev-parse", "--short", "HEAD").stdout().strip();
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
+        long memKb = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal")).findFirst()
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).orElse(0L);
+        return """
+                # Benchmarks
+
+                Produced by `scripts/bench.sh%s` (%s run, %d repetitions per figure) on %s UTC, commit `%s`,
+                in %d s. Machine: %d cores (%s), %.0f GiB, %s.
+
+                Every figure is the median of repeated runs, with min and max; a ratio compares medians with
+                the baseline measured in the same invocation, against the same registry. The stack is the
+                local stack: broker, PostgreSQL, the distribution registry and every service as its own process
+                on this one machine; linux/amd64 builds natively, linux/ppc64le under QEMU.
+
+                %s
+                How each figure is taken is written in `bench/src/main/java/dev/archipelago/bench/Bench.java`
+                and summarised in the bench module's README.
+                """.formatted(quick ? " --quick" : "", quick ? "quick" : "default", runs,
+                DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").format(Instant.now().atOffset(ZoneOffset.UTC)), commit,
+                took.toSeconds(), Runtime.getRuntime().availableProcessors(), cpu, memKb / 1024.0 / 1024.0,
+                System.getProperty("os.name") + " " + System.getProperty("os.version"), table);
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.archipelago.bench;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.Schema;
+import dev.archipelago.model.events.WorkerHeartbeat;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stands in for the workers in the throughput scenario: answers every per-arch request at once
+ * with a SUCCEEDED result for an image already in the registry, and sends the heartbeats that keep
+ * both platforms live. What is measured is then the orchestration (dispatcher, assembler, broker,
+ * PostgreSQL, registry), not buildah.
+ */
+final class LoadHarness implements AutoCloseable {
+
+    /** A pushed per-arch image the results point at. */
+    record Child(String digest, String mediaType, long size) {
+    }
+
+    private final KafkaConsumer<String, String> consumer;
+    private final KafkaProducer<String, String> producer;
+    private final Map<Platform, Child> children;
+    private final Thread thread;
+    private final AtomicLong answered = new AtomicLong();
+    private final Map<String, Long> requestedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    private long lastHeartbeat;
+
+    LoadHarness(String bootstrap, Map<Platform, Child> children) {
+        this.children = children;
+        Properties consumerProps = new Properties();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+        consumer = new KafkaConsumer<>(consumerProps);
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (Platform platform : children.keySet()) {
+            String topic = Topics.requestsFor(platform);
+            consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+
+        Properties producerProps = new Properties();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        producer = new KafkaProducer<>(producerProps);
+        heartbeats();
+        producer.flush();
+        thread = new Thread(this::answer, "bench-harness");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void answer() {
+        while (running) {
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(20))) {
+                Header type = record.headers().lastHeader(Topics.RECORD_TYPE_HEADER);
+                if (type != null && !Topics.TYPE_ARCH_BUILD_REQUEST.equals(new String(type.value(), StandardCharsets.UTF_8))) {
+                    continue;
+                }
+                ArchBuildRequest request = EventJson.decode(record.value(), ArchBuildRequest.class);
+                requestedAt.merge(request.buildId(), record.timestamp(), Math::min);
+                Child child = children.get(request.platform());
+                ArchBuildEvent succeeded = ArchBuildEvent.succeeded(request, workerId(request.platform()), false,
+                        new ArchBuildEvent.Artifact(child.digest(), child.mediaType(), child.size()),
+                        new ArchBuildEvent.Durations(0, 0, 0, 0), 0, Instant.now());
+                producer.send(new ProducerRecord<>(Topics.RESULTS, request.buildId(), EventJson.encodeToString(succeeded)));
+                answered.incrementAndGet();
+            }
+            if (System.currentTimeMillis() - lastHeartbeat > 1000) {
+                heartbeats();
+            }
+        }
+        producer.close(Duration.ofSeconds(5));
+        consumer.close();
+    }
+
+    private void heartbeats() {
+        lastHeartbeat = System.currentTimeMillis();
+        for (Platform platform : children.keySet()) {
+            WorkerHeartbeat beat = new WorkerHeartbeat(Schema.CURRENT, workerId(platform), platform, false, "bench", "harness",
+                    1000, 0, 1, Instant.now());
+            producer.send(new ProducerRecord<>(Topics.HEARTBEATS, beat.workerId(), EventJson.encodeToString(beat)));
+        }
+    }
+
+    private static String workerId(Platform platform) {
+        return "bench-harness-" + platform.tagSafeName();
+    }
+
+    /** When the dispatcher's first request record of the build was written (its relay published it). */
+    Long requestedAt(String buildId) {
+        return requestedAt.get(buildId);
+    }
+
+    long answered() {
+        return answered.get();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
