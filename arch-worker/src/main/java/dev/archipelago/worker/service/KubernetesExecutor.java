@@ -287,6 +287,7 @@ public final class KubernetesExecutor implements BuildExecutor {
         private final JobProcess readBack;
         private final Path folder;
         private volatile boolean cancelled;
+        private LogStream stream;
 
         PodBuild(ArchBuildRequest request, String workerId) throws IOException {
             this.request = request;
@@ -376,6 +377,14 @@ public final class KubernetesExecutor implements BuildExecutor {
                 if (pod == null) {
                     return null;
                 }
+                if (stream == null && buildContainerStarted(pod)) {
+                    stream = new LogStream(request.buildId(), BUILD_CONTAINER);
+                    try {
+                        stream.watch = client.pods().inNamespace(namespace).withName(name).inContainer(BUILD_CONTAINER).watchLog(stream);
+                    } catch (KubernetesClientException e) {
+                        Log.debugf("build %s: cannot follow the log of %s: %s", request.buildId(), name, e.getMessage());
+                    }
+                }
                 String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
                 if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
                     return pod;
@@ -396,6 +405,13 @@ public final class KubernetesExecutor implements BuildExecutor {
                 return lines; // deleted: its log went with it
             }
             for (String container : List.of(FETCH_CONTAINER, BUILD_CONTAINER)) {
+                if (container.equals(BUILD_CONTAINER) && stream != null) {
+                    List<String> streamed = stream.finish();
+                    if (!streamed.isEmpty()) {
+                        lines.addAll(streamed); // already in the worker's log, line by line as it came
+                        continue;
+                    }
+                }
                 String text = null;
                 try {
                     text = client.pods().inNamespace(namespace).withName(name).inContainer(container).getLog();
@@ -442,6 +458,66 @@ public final class KubernetesExecutor implements BuildExecutor {
                 client.pods().inNamespace(namespace).withName(name).delete();
             } catch (KubernetesClientException e) {
                 Log.warnf("build %s: could not delete pod %s: %s", request.buildId(), name, e.getMessage());
+            }
+        }
+    }
+
+    private static boolean buildContainerStarted(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return false;
+        }
+        return pod.getStatus().getContainerStatuses().stream().filter(s -> BUILD_CONTAINER.equals(s.getName()))
+                .anyMatch(s -> s.getState() != null && (s.getState().getRunning() != null || s.getState().getTerminated() != null));
+    }
+
+    /**
+     * The build container's log as it is written: each line goes into the worker's log at once
+     * (URL credentials masked) and is kept for a FAILED event's tail.
+     */
+    static final class LogStream extends java.io.OutputStream {
+        private final String buildId;
+        private final String container;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        private final List<String> lines = new ArrayList<>();
+        volatile io.fabric8.kubernetes.client.dsl.LogWatch watch;
+
+        LogStream(String buildId, String container) {
+            this.buildId = buildId;
+            this.container = container;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            if (b == '\n') {
+                emit();
+            } else {
+                line.write(b);
+            }
+        }
+
+        private void emit() {
+            String text = line.toString(StandardCharsets.UTF_8);
+            line.reset();
+            if (!text.isEmpty()) {
+                String masked = Redaction.maskUrlCredentials(text);
+                lines.add(masked);
+                Log.infof("build %s %s | %s", buildId, container, masked);
+            }
+        }
+
+        /** Waits a moment for the rest of an ended container's log, stops following, and returns every line. */
+        List<String> finish() {
+            if (watch != null) {
+                try {
+                    watch.onClose().toCompletableFuture().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // the log ended without saying so; what arrived is kept
+                }
+                watch.close();
+            }
+            synchronized (this) {
+                emit();
+                return List.copyOf(lines);
             }
         }
     }
