@@ -377,7 +377,7 @@ public final class KubernetesExecutor implements BuildExecutor {
                 if (pod == null) {
                     return null;
                 }
-                if (stream == null && buildContainerStarted(pod)) {
+                if (stream == null && buildContainerRunning(pod)) {
                     stream = new LogStream(request.buildId(), BUILD_CONTAINER);
                     try {
                         stream.watch = client.pods().inNamespace(namespace).withName(name).inContainer(BUILD_CONTAINER).watchLog(stream);
@@ -462,12 +462,13 @@ public final class KubernetesExecutor implements BuildExecutor {
         }
     }
 
-    private static boolean buildContainerStarted(Pod pod) {
+    /** Running now: its log is followed from here on. (A container seen only once it ended is read whole at the end.) */
+    private static boolean buildContainerRunning(Pod pod) {
         if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
             return false;
         }
         return pod.getStatus().getContainerStatuses().stream().filter(s -> BUILD_CONTAINER.equals(s.getName()))
-                .anyMatch(s -> s.getState() != null && (s.getState().getRunning() != null || s.getState().getTerminated() != null));
+                .anyMatch(s -> s.getState() != null && s.getState().getRunning() != null);
     }
 
     /**
