@@ -238,22 +238,15 @@ class KubernetesExecutorTest {
         server.expect().get().withPath(path + "&follow=true&container=build").andReturn(200, streamed).always();
         server.expect().get().withPath(path + "&container=build&follow=true").andReturn(200, streamed).always();
         serveLogs(pod, "fetched " + request.source().commit() + "\n", "the log read after the end\n");
-        setStatus(pod, new PodStatusBuilder().withPhase("Running")
-                .addNewInitContainerStatus().withName("fetch").withNewState().withNewTerminated().withExitCode(0).endTerminated().endState()
-                .endInitContainerStatus()
-                .addNewContainerStatus().withName("build").withNewState().withNewRunning().endRunning().endState().endContainerStatus()
-                .build());
+        setStatus(pod, new PodStatusBuilder().withPhase("Running").withInitContainerStatuses(LocalKubelet.terminated("fetch", 0, ""))
+                .withContainerStatuses(LocalKubelet.running("build")).build());
 
         await().atMost(Duration.ofSeconds(20)).until(() -> !logs.linesContaining("streamed-while-running " + request.buildId()).isEmpty());
         assertThat(server.getClient().pods().inNamespace(NAMESPACE).withName(pod.getMetadata().getName()).get())
                 .as("the line reached the worker's log while the pod still ran").isNotNull();
 
-        setStatus(pod, new PodStatusBuilder().withPhase("Failed")
-                .addNewInitContainerStatus().withName("fetch").withNewState().withNewTerminated().withExitCode(0).endTerminated().endState()
-                .endInitContainerStatus()
-                .addNewContainerStatus().withName("build").withNewState().withNewTerminated().withExitCode(20).withMessage("error building")
-                .endTerminated().endState().endContainerStatus()
-                .build());
+        setStatus(pod, new PodStatusBuilder().withPhase("Failed").withInitContainerStatuses(LocalKubelet.terminated("fetch", 0, ""))
+                .withContainerStatuses(LocalKubelet.terminated("build", 20, "error building")).build());
         ArchBuildEvent result = result(kafka, request);
         assertThat(result.error().code()).isEqualTo(BuildErrorCode.BUILD_FAILED);
         assertThat(result.error().logTail()).contains("streamed-while-running " + request.buildId())

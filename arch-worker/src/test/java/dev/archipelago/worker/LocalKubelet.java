@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,17 +119,17 @@ final class LocalKubelet {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
     }
 
-    private static ContainerStatus terminated(String name, int exitCode, String message) {
+    static ContainerStatus terminated(String name, int exitCode, String message) {
         return new ContainerStatusBuilder().withName(name).withNewState().withNewTerminated().withExitCode(exitCode)
                 .withReason(exitCode == 0 ? "Completed" : "Error").withMessage(message).endTerminated().endState().build();
+    }
+
+    static ContainerStatus running(String name) {
+        return new ContainerStatusBuilder().withName(name).withNewState().withNewRunning().endRunning().endState().build();
     }
 
     private static ContainerStatus waiting(String name) {
         return new ContainerStatusBuilder().withName(name).withNewState().withNewWaiting().withReason("PodInitializing")
                 .endWaiting().endState().build();
-    }
-
-    static List<String> lines(String text) {
-        return new ArrayList<>(List.of(text.split("\n")));
     }
 }

@@ -228,8 +228,8 @@ public final class Bench {
         Instant end = Instant.now().plus(timeout);
         while (Instant.now().isBefore(end)) {
             HttpResponse<Void> answer = http.send(head, HttpResponse.BodyHandlers.discarding());
-            if (answer.statusCode() == 200 && answer.headers().firstValue("Content-Type").orElse("").contains("index")
-                    || answer.statusCode() == 200 && answer.headers().firstValue("Content-Type").orElse("").contains("list")) {
+            String type = answer.headers().firstValue("Content-Type").orElse("");
+            if (answer.statusCode() == 200 && (type.equals(MediaTypes.OCI_INDEX) || type.equals(MediaTypes.DOCKER_MANIFEST_LIST))) {
                 return System.currentTimeMillis();
             }
             if (buildId != null && events.results(buildId).stream().anyMatch(t -> t.event().type() == ArchBuildEvent.Type.FAILED)) {

@@ -29,6 +29,10 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
     private final int tailLines;
     final JobProcess process;
     private final Path folder;
+    private final String localTag;
+    /** Set by {@link #run()} for {@link #cleanUp()}: whether a work image may exist, and whether it was pushed. */
+    private volatile boolean built;
+    private volatile boolean pushed;
 
     BuildJob(ArchBuildRequest request, String workerId, boolean emulated, BuildahExecutor buildah, SourceFetcher fetcher,
              Path workRoot, int tailLines) throws IOException {
@@ -42,6 +46,7 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
         this.folder = Files.createTempDirectory(workRoot, request.buildId() + "-" + request.platform().tagSafeName() + "-");
         Instant deadline = request.requestedAt().plusSeconds(request.timeoutSeconds());
         this.process = new JobProcess(folder.resolve("build.log"), deadline);
+        this.localTag = "localhost/archipelago-build/" + request.buildId() + "-" + request.platform().tagSafeName() + ":" + request.attempt();
     }
 
     @Override
@@ -55,10 +60,6 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
         long buildMs = 0;
         long verifyMs = 0;
         long pushMs = 0;
-        String localTag = "localhost/archipelago-build/" + request.buildId() + "-" + request.platform().tagSafeName() + ":"
-                + request.attempt();
-        boolean built = false;
-        boolean pushed = false;
         try {
             long t = System.nanoTime();
             SourceFetcher.Checkout checkout = fetcher.fetch(request.source(), folder.resolve("src"), process);
@@ -87,22 +88,14 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
                     : failed(BuildErrorCode.CANCELLED, "the build was cancelled", fetchMs, buildMs, verifyMs, pushMs);
         } catch (IOException | RuntimeException e) {
             return failed(BuildErrorCode.INTERNAL, "the worker failed: " + e.getMessage(), fetchMs, buildMs, verifyMs, pushMs);
-        } finally {
-            this.built = built;
-            this.pushed = pushed;
-            this.localTag = localTag;
         }
     }
-
-    private volatile boolean built;
-    private volatile boolean pushed;
-    private volatile String localTag;
 
     /** Removes the work tag (keeping the cache) and the work folder; after the result is out. */
     @Override
     public void cleanUp() {
         if (built) {
-            cleanUpImage(localTag, pushed);
+            cleanUpImage();
         }
         deleteFolder();
     }
@@ -120,7 +113,7 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
      * repository keeps its chain alive (the tag moves on with every build; the chain it leaves is
      * pruned when the worker is idle).
      */
-    private void cleanUpImage(String localTag, boolean pushed) {
+    private void cleanUpImage() {
         try {
             JobProcess cleanup = new JobProcess(folder.resolve("cleanup.log"), Instant.now().plusSeconds(60));
             if (pushed) {

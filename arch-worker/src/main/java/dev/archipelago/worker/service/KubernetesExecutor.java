@@ -428,13 +428,9 @@ public final class KubernetesExecutor implements BuildExecutor {
                 if (text == null || text.isBlank()) {
                     continue;
                 }
-                for (String line : text.split("\n", -1)) {
-                    if (!line.isEmpty()) {
-                        String masked = Redaction.maskUrlCredentials(line);
-                        lines.add(masked);
-                        Log.infof("build %s %s | %s", request.buildId(), container, masked);
-                    }
-                }
+                LogStream whole = new LogStream(request.buildId(), container);
+                whole.append(text);
+                lines.addAll(whole.finish());
             }
             return lines;
         }
@@ -472,8 +468,8 @@ public final class KubernetesExecutor implements BuildExecutor {
     }
 
     /**
-     * The build container's log as it is written: each line goes into the worker's log at once
-     * (URL credentials masked) and is kept for a FAILED event's tail.
+     * A container's log as it arrives (followed while it runs, or read whole at the end): each line
+     * goes into the worker's log at once, URL credentials masked, and is kept for a FAILED event's tail.
      */
     static final class LogStream extends java.io.OutputStream {
         private final String buildId;
@@ -493,6 +489,13 @@ public final class KubernetesExecutor implements BuildExecutor {
                 emit();
             } else {
                 line.write(b);
+            }
+        }
+
+        /** A whole log at once, as if it had been followed. */
+        synchronized void append(String text) {
+            for (byte b : (text + "\n").getBytes(StandardCharsets.UTF_8)) {
+                write(b);
             }
         }
 
