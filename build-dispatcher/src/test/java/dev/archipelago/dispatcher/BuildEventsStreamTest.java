@@ -104,7 +104,7 @@ class BuildEventsStreamTest {
     /** Reads the SSE stream in the background, collecting the build state of each event; completes when the stream ends. */
     private CompletableFuture<Void> follow(String id, List<String> states) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/builds/" + id + "/events"))
-                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build();
+                .header("Accept", "text/event-stream").header("Authorization", ApiTokens.bearer(ApiTokens.VIEWER)).timeout(Duration.ofSeconds(60)).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).thenAccept(response -> {
             assertThat(response.statusCode()).isEqualTo(200);
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {

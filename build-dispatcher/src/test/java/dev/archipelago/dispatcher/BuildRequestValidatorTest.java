@@ -120,6 +120,7 @@ class BuildRequestValidatorTest {
                 public Duration sweepInterval() { return Duration.ofSeconds(10); }
                 public Duration giveUpAfter() { return Duration.ofHours(1); }
             }; }
+            public Auth auth() { return null; }
         };
     }
 

@@ -1,11 +1,14 @@
 package dev.archipelago.dispatcher;
 
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.KafkaTestClient;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.persistence.EntityManager;
 
 import io.quarkus.arc.Arc;
 
-/** Row counts straight from the database, for tests that prove nothing was written. */
+/** Row and record counts straight from the database and the broker, for tests that prove nothing was written. */
 final class Counts {
 
     private Counts() {
@@ -21,6 +24,11 @@ final class Counts {
 
     static long unsentOutbox() {
         return count("SELECT count(*) FROM outbox WHERE sent_at IS NULL");
+    }
+
+    /** Records ever written to the request topics of both platforms. */
+    static long requestRecords(KafkaTestClient kafka) {
+        return kafka.endOffsetSum(Topics.requestsFor(Platform.LINUX_AMD64)) + kafka.endOffsetSum(Topics.requestsFor(Platform.LINUX_PPC64LE));
     }
 
     private static long count(String sql) {

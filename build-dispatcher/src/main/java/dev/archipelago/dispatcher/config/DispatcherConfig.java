@@ -38,6 +38,43 @@ public interface DispatcherConfig {
 
     CommitStatus commitStatus();
 
+    Auth auth();
+
+    /**
+     * Who may call the API. Every endpoint but health, the dashboard's static page and the webhooks
+     * (which check their own signatures) needs a bearer token: a static token below, or an OIDC
+     * access token when {@code quarkus.oidc.tenant-enabled=true}. Roles: viewer, submitter, admin.
+     */
+    interface Auth {
+        /**
+         * Static tokens by name, for small installs: {@code archipelago.dispatcher.auth.tokens.<name>.*},
+         * best kept in a properties file from a Secret ({@code quarkus.config.locations}).
+         */
+        java.util.Map<String, ApiToken> tokens();
+
+        /** Teams by name: an OIDC identity is in the teams its groups name, a static token in those it lists. */
+        java.util.Map<String, Team> teams();
+    }
+
+    interface ApiToken {
+        /** The SHA-256 of the token, 64 hex digits ({@code printf %s "$TOKEN" | sha256sum}); the token itself is never stored. */
+        String sha256();
+
+        /** {@code viewer}, {@code submitter} or {@code admin}. */
+        String role();
+
+        /** Repository patterns the token may build for ({@code quay.io/team-a/*}; {@code **} for all); admin tokens may build for all. */
+        java.util.Optional<java.util.List<String>> repositories();
+
+        /** Teams whose repositories the token may also build for. */
+        java.util.Optional<java.util.List<String>> teams();
+    }
+
+    interface Team {
+        /** Repository patterns the team's members may build for. */
+        java.util.List<String> repositories();
+    }
+
     /**
      * Commit statuses in GitLab or GitHub. A build reports to a named target: the request's
      * {@code commitStatus.target}, a pipeline's {@code statusTarget}, or for a webhook build without

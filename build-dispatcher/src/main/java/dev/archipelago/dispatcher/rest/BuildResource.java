@@ -1,6 +1,8 @@
 package dev.archipelago.dispatcher.rest;
 
 import dev.archipelago.dispatcher.repository.BuildState;
+import dev.archipelago.dispatcher.security.RepositoryAccess;
+import dev.archipelago.dispatcher.security.Roles;
 import dev.archipelago.dispatcher.service.BuildEvents;
 import dev.archipelago.dispatcher.service.BuildService;
 import dev.archipelago.dispatcher.service.BuildView;
@@ -8,7 +10,9 @@ import dev.archipelago.dispatcher.service.InvalidRequestException;
 import dev.archipelago.model.events.BuildRequest;
 import dev.archipelago.model.json.EventDecodingException;
 import dev.archipelago.model.json.EventJson;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -35,22 +39,28 @@ import java.util.UUID;
 @Path("/api/builds")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
+@RolesAllowed(Roles.VIEWER)
 public class BuildResource {
 
     private final BuildService builds;
     private final BuildEvents events;
+    private final RepositoryAccess access;
+    private final SecurityIdentity caller;
 
-    public BuildResource(BuildService builds, BuildEvents events) {
+    public BuildResource(BuildService builds, BuildEvents events, RepositoryAccess access, SecurityIdentity caller) {
         this.builds = builds;
         this.events = events;
+        this.access = access;
+        this.caller = caller;
     }
 
     @POST
+    @RolesAllowed(Roles.SUBMITTER)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a multi-architecture build", description = "Validates, pins the ref to a commit, stores the build and publishes one request per platform. Answers 202 with Location.")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = BuildRequest.class)))
     public Response submit(byte[] body) {
-        BuildView view = builds.accept(parse(body), null);
+        BuildView view = builds.accept(parse(body), access.of(caller));
         return Response.accepted(view).location(URI.create("/api/builds/" + view.id())).build();
     }
 
@@ -77,17 +87,19 @@ public class BuildResource {
     }
 
     @POST
+    @RolesAllowed(Roles.SUBMITTER)
     @Path("/{id}/retry")
     @Operation(summary = "Rebuild the platforms of a FAILED build that did not succeed, as the next attempt")
     public BuildView retry(@PathParam("id") String id) {
-        return builds.retry(id(id));
+        return builds.retry(id(id), access.of(caller));
     }
 
     @POST
+    @RolesAllowed(Roles.SUBMITTER)
     @Path("/{id}/cancel")
     @Operation(summary = "Cancel a build that has not finished; its workers are told to stop")
     public BuildView cancel(@PathParam("id") String id) {
-        return builds.cancel(id(id));
+        return builds.cancel(id(id), access.of(caller));
     }
 
     static BuildRequest parse(byte[] body) {

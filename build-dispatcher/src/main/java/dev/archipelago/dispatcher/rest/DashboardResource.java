@@ -1,5 +1,6 @@
 package dev.archipelago.dispatcher.rest;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -16,8 +17,10 @@ import java.util.regex.Pattern;
 /**
  * The web dashboard: one page (plain JavaScript in {@code /dashboard/app.js}, no front-end build)
  * that reads the same API as everyone else. Each of its views has a real address, so a link in a
- * commit status ({@code /builds/<id>}) opens that build.
+ * commit status ({@code /builds/<id>}) opens that build. The page holds no data, so it needs no
+ * token; its script asks for one and sends it with every API call.
  */
+@PermitAll
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class DashboardResource {

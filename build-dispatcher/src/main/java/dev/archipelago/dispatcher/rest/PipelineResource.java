@@ -5,7 +5,9 @@ import dev.archipelago.dispatcher.service.PipelineDefinition;
 import dev.archipelago.dispatcher.service.PipelineService;
 import dev.archipelago.model.json.EventDecodingException;
 import dev.archipelago.model.json.EventJson;
+import dev.archipelago.dispatcher.security.Roles;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -28,6 +30,7 @@ import java.util.List;
 @Path("/api/pipelines")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
+@RolesAllowed(Roles.VIEWER)
 public class PipelineResource {
 
     private final PipelineService pipelines;
@@ -48,6 +51,7 @@ public class PipelineResource {
     }
 
     @POST
+    @RolesAllowed(Roles.ADMIN)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a pipeline; checked by planning the build a push would make")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = PipelineDefinition.class)))
@@ -57,6 +61,7 @@ public class PipelineResource {
     }
 
     @PUT
+    @RolesAllowed(Roles.ADMIN)
     @Path("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = PipelineDefinition.class)))
@@ -69,6 +74,7 @@ public class PipelineResource {
     }
 
     @DELETE
+    @RolesAllowed(Roles.ADMIN)
     @Path("/{name}")
     public Response delete(@PathParam("name") String name) {
         pipelines.delete(name);

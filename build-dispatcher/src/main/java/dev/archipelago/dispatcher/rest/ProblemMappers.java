@@ -3,6 +3,9 @@ package dev.archipelago.dispatcher.rest;
 import dev.archipelago.dispatcher.service.InvalidRequestException;
 import dev.archipelago.dispatcher.service.Secrets;
 import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -16,6 +19,27 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response invalid(InvalidRequestException e, UriInfo uri) {
         return problem(e.status(), e.title(), e.getMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response unauthenticated(UnauthorizedException e, UriInfo uri) {
+        return withChallenge(problem(401, "Unauthorized",
+                "this endpoint needs a bearer token: send Authorization: Bearer <token>", uri));
+    }
+
+    @ServerExceptionMapper
+    public Response unknownToken(AuthenticationFailedException e, UriInfo uri) {
+        return withChallenge(problem(401, "Unauthorized", "the bearer token is not known or has expired", uri));
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, UriInfo uri) {
+        return problem(403, "Forbidden", "the token's role may not do this: reading needs viewer, building needs submitter, "
+                + "pipelines need admin", uri);
+    }
+
+    private static Response withChallenge(Response problem) {
+        return Response.fromResponse(problem).header("WWW-Authenticate", "Bearer").build();
     }
 
     @ServerExceptionMapper

@@ -1,7 +1,9 @@
 package dev.archipelago.dispatcher.rest;
 
+import dev.archipelago.dispatcher.security.Roles;
 import dev.archipelago.dispatcher.service.WorkerRegistry;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -13,6 +15,7 @@ import java.util.List;
 @Path("/api/workers")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
+@RolesAllowed(Roles.VIEWER)
 public class WorkerResource {
 
     private final WorkerRegistry workers;

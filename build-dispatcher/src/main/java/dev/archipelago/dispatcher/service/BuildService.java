@@ -60,7 +60,12 @@ public class BuildService {
      *                      one returns the build it made the first time; null for none
      */
     public BuildView accept(BuildRequest request, String submissionKey) {
-        return accept(request, submissionKey, null);
+        return accept(request, submissionKey, null, PushPermission.TRUSTED);
+    }
+
+    /** Like {@link #accept(BuildRequest, String)} for a caller that may push only where its permission allows. */
+    public BuildView accept(BuildRequest request, PushPermission permission) {
+        return accept(request, null, null, permission);
     }
 
     /**
@@ -68,7 +73,12 @@ public class BuildService {
      * pushed commit), so the ref is not resolved again and cannot have moved on.
      */
     public BuildView accept(BuildRequest request, String submissionKey, String pinnedCommit) {
+        return accept(request, submissionKey, pinnedCommit, PushPermission.TRUSTED);
+    }
+
+    private BuildView accept(BuildRequest request, String submissionKey, String pinnedCommit, PushPermission permission) {
         ValidatedRequest valid = validator.validate(request);
+        permission.check(valid.repository().name());
         if (submissionKey != null) {
             BuildView existing = QuarkusTransaction.requiringNew().call(() ->
                     builds.findBySubmissionKey(submissionKey).map(this::view).orElse(null));
@@ -139,9 +149,10 @@ public class BuildService {
     }
 
     /** Rebuilds the platforms of a FAILED build that did not succeed, as attempt n+1. */
-    public BuildView retry(UUID id) {
+    public BuildView retry(UUID id, PushPermission permission) {
         BuildView view = QuarkusTransaction.requiringNew().call(() -> {
             Build build = builds.findForUpdate(id).orElseThrow(() -> notFound(id));
+            permission.check(build.repository);
             if (build.state != BuildState.FAILED) {
                 throw InvalidRequestException.conflict("build " + id + " is " + build.state + "; only a FAILED build can be retried");
             }
@@ -177,9 +188,10 @@ public class BuildService {
     }
 
     /** Marks a build CANCELLED and asks the workers of its unfinished platforms to stop. */
-    public BuildView cancel(UUID id) {
+    public BuildView cancel(UUID id, PushPermission permission) {
         BuildView view = QuarkusTransaction.requiringNew().call(() -> {
             Build build = builds.findForUpdate(id).orElseThrow(() -> notFound(id));
+            permission.check(build.repository);
             if (build.state.isFinal()) {
                 throw InvalidRequestException.conflict("build " + id + " is already " + build.state + "; nothing to cancel");
             }
