@@ -18,6 +18,10 @@ final class Counts {
         return count("SELECT count(*) FROM builds");
     }
 
+    static long pipelines() {
+        return count("SELECT count(*) FROM pipelines");
+    }
+
     static long outbox() {
         return count("SELECT count(*) FROM outbox");
     }

@@ -106,10 +106,7 @@ public class BuildResource {
         if (body == null || body.length == 0) {
             throw InvalidRequestException.badRequest("the body is empty; send a BuildRequest JSON object");
         }
-        if (body.length > BodyLimitFilter.MAX_BODY_BYTES) {
-            throw new InvalidRequestException(413, "Payload too large",
-                    "the body has " + body.length + " bytes; the limit is 64 KiB (65536 bytes)");
-        }
+        BodyLimitFilter.checkSize(body);
         try {
             return EventJson.decode(body, BuildRequest.class);
         } catch (EventDecodingException e) {

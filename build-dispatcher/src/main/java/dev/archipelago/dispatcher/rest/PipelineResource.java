@@ -85,6 +85,7 @@ public class PipelineResource {
         if (body == null || body.length == 0) {
             throw InvalidRequestException.badRequest("the body is empty; send a pipeline JSON object");
         }
+        BodyLimitFilter.checkSize(body);
         try {
             return EventJson.decode(body, PipelineDefinition.class);
         } catch (EventDecodingException e) {

@@ -123,6 +123,7 @@ public class WebhookResource {
     }
 
     private static JsonNode parse(byte[] body) {
+        BodyLimitFilter.checkSize(body);
         try {
             JsonNode json = EventJson.mapper().readTree(body == null ? new byte[0] : body);
             if (json == null || !json.isObject()) {

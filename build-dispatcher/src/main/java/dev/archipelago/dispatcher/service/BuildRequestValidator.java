@@ -27,6 +27,7 @@ public class BuildRequestValidator {
     public static final int MIN_TIMEOUT_SECONDS = 60;
     public static final int MAX_TIMEOUT_SECONDS = 86_400;
     static final int MAX_ENTRIES = 100;
+    static final int MAX_INDEX_TAGS = 32;
     static final int MAX_VALUE_LENGTH = 4096;
     static final int MAX_URL_LENGTH = 2048;
 
@@ -44,6 +45,11 @@ public class BuildRequestValidator {
         this.config = config;
     }
 
+    /** Whether a project is a GitLab path ({@code group/project} or a numeric id) or a GitHub full name ({@code owner/repo}). */
+    public static boolean isProject(String provider, String project) {
+        return project != null && ("github".equals(provider) ? GITHUB_REPOSITORY : GITLAB_PROJECT).matcher(project).matches();
+    }
+
     public ValidatedRequest validate(BuildRequest request) {
         List<String> problems = new ArrayList<>();
         BuildRequest.Source source = request.source();
@@ -51,6 +57,9 @@ public class BuildRequestValidator {
 
         String gitUrl = source.git();
         check(problems, () -> checkGitUrl(gitUrl));
+        if (source.ref() != null && source.ref().isBlank()) {
+            problems.add("source.ref is blank; leave it out to build the remote's default branch");
+        }
         String ref = source.ref() == null || source.ref().isBlank() ? "HEAD" : source.ref();
         if (ref.length() > 255 || !REF.matcher(ref).matches() || ref.contains("..") || ref.endsWith(".lock")) {
             problems.add("source.ref '" + abbreviate(ref) + "' is not a valid git ref name");
@@ -68,7 +77,12 @@ public class BuildRequestValidator {
         List<Platform> platforms = platforms(request.platforms(), problems);
 
         TagTemplate.Plan tags = null;
-        if (!platforms.isEmpty()) {
+        if (image.archTagTemplate() != null && image.archTagTemplate().isBlank()) {
+            problems.add("image.archTagTemplate is blank; leave it out for {tag}-{arch}");
+        }
+        if (image.indexTags() != null && image.indexTags().size() > MAX_INDEX_TAGS) {
+            problems.add("image.indexTags has " + image.indexTags().size() + " tags; the limit is " + MAX_INDEX_TAGS);
+        } else if (!platforms.isEmpty()) {
             try {
                 tags = TagTemplate.plan(image.tag(), image.archTagTemplate(), image.archTags(), image.indexTags(), platforms);
             } catch (IllegalArgumentException e) {

@@ -107,7 +107,7 @@ public class PipelineService {
         if (!PipelineDefinition.PROVIDERS.contains(d.provider())) {
             problems.add("provider must be one of " + PipelineDefinition.PROVIDERS);
         }
-        if (d.project().isBlank() || d.project().length() > 255) {
+        if (d.project().isBlank() || d.project().length() > 255 || !BuildRequestValidator.isProject(d.provider(), d.project())) {
             problems.add("project must name the GitLab path (group/project) or GitHub full name (owner/repo)");
         }
         if (d.statusTarget() != null && d.statusTarget().isBlank()) {

@@ -38,6 +38,7 @@ public final class EventJson {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .withCoercionConfig(LogicalType.Textual, text -> text
@@ -79,10 +80,35 @@ public final class EventJson {
         if (json == null || json.length == 0) {
             throw new EventDecodingException("empty record: expected a " + type.getSimpleName() + " JSON object");
         }
+        String text = strictUtf8(json, type);
+        T value;
         try {
-            return MAPPER.readValue(json, type);
+            value = MAPPER.readValue(text, type);
         } catch (IOException e) {
             throw new EventDecodingException(describe(e, type), e);
+        }
+        if (value == null) {
+            throw new EventDecodingException("the JSON is null; expected a " + type.getSimpleName() + " JSON object");
+        }
+        return value;
+    }
+
+    /**
+     * JSON between services and in the API is UTF-8 without a byte order mark (RFC 8259 section 8.1):
+     * anything else is refused here rather than guessed, so every reader sees the same text.
+     */
+    private static String strictUtf8(byte[] json, Class<?> type) {
+        if (json.length >= 3 && (json[0] & 0xFF) == 0xEF && (json[1] & 0xFF) == 0xBB && (json[2] & 0xFF) == 0xBF) {
+            throw new EventDecodingException("malformed JSON: it starts with a byte order mark; send a " + type.getSimpleName()
+                    + " as UTF-8 without one");
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(json)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new EventDecodingException("malformed JSON: the bytes are not valid UTF-8; send a " + type.getSimpleName() + " encoded as UTF-8");
         }
     }
 
