@@ -193,7 +193,7 @@ public final class Bench {
         long bytesBefore = registryBytes();
         int logBefore = stack.registry().logLines().size();
         long start = System.currentTimeMillis();
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds"))
+        HttpResponse<String> response = http.send(stack.api().authorized(stack.dispatcher().resolve("/api/builds"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request(app.url(), app.head(), tag)))
                 .build(), HttpResponse.BodyHandlers.ofString());
         long accepted = System.currentTimeMillis();
@@ -387,7 +387,7 @@ public final class Bench {
                     long first = System.currentTimeMillis();
                     var task = pacer.scheduleAtFixedRate(() -> {
                         String tag = "load-" + counter.incrementAndGet();
-                        http.sendAsync(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds")).header("Content-Type", "application/json")
+                        http.sendAsync(stack.api().authorized(stack.dispatcher().resolve("/api/builds")).header("Content-Type", "application/json")
                                         .POST(HttpRequest.BodyPublishers.ofString(request(url, head, tag))).timeout(Duration.ofSeconds(30)).build(),
                                 HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
                             long now = System.currentTimeMillis();
@@ -500,7 +500,7 @@ public final class Bench {
     }
 
     private String state(String id) throws Exception {
-        HttpResponse<String> build = http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds/" + id)).build(),
+        HttpResponse<String> build = http.send(stack.api().authorized(stack.dispatcher().resolve("/api/builds/" + id)).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode view = JSON.readTree(build.body());
         return view.path("state").asText();

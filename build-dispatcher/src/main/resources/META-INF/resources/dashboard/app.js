@@ -1,6 +1,9 @@
 // Archipelago dashboard: plain JavaScript over the public API (/api/builds, /api/workers).
 // Everything that comes from the API is put on the page as text (textContent), never as HTML.
+// The API needs a bearer token: the user enters it once per tab; it stays in sessionStorage only.
 "use strict";
+
+const TOKEN_KEY = "archipelago.apiToken";
 
 const PLATFORM_CHOICES = ["linux/amd64", "linux/arm64", "linux/ppc64le", "linux/s390x"];
 const FINAL_STATES = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
@@ -51,22 +54,64 @@ function ago(instant) {
   return new Date(instant).toLocaleString();
 }
 
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body === undefined ? {Accept: "application/json"} : {Accept: "application/json", "Content-Type": "application/json"},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+function withToken(headers) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? {...headers, Authorization: "Bearer " + token} : headers;
+}
+
+async function failure(response) {
   const text = await response.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-  if (!response.ok) {
-    const detail = json && (json.detail || json.title) ? (json.detail || json.title) : text || response.statusText;
-    const error = new Error(detail);
-    error.status = response.status;
-    throw error;
-  }
-  return json;
+  let detail = json && (json.detail || json.title) ? (json.detail || json.title) : text || response.statusText;
+  if (response.status === 401) detail = "Enter an API token at the top of the page (" + detail + ")";
+  const error = new Error(detail);
+  error.status = response.status;
+  return error;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: withToken(body === undefined ? {Accept: "application/json"} : {Accept: "application/json", "Content-Type": "application/json"}),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw await failure(response);
+  const text = await response.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * Follows a Server-Sent Events stream with fetch (EventSource cannot send a token): calls onEvent
+ * with each event's JSON, then onEnd(error or null) when the stream ends. Returns a stop function.
+ */
+function streamEvents(path, onEvent, onEnd) {
+  const controller = new AbortController();
+  (async () => {
+    try {
+      const response = await fetch(path, {headers: withToken({Accept: "text/event-stream"}), signal: controller.signal});
+      if (!response.ok) throw await failure(response);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const {value, done} = await reader.read();
+        if (done) break;
+        buffer = (buffer + value).replace(/\r\n/g, "\n");
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.substring(0, end);
+          buffer = buffer.substring(end + 2);
+          const data = block.split("\n").filter(line => line.startsWith("data:"))
+            .map(line => line.substring(5).replace(/^ /, "")).join("\n");
+          if (data) onEvent(JSON.parse(data));
+        }
+      }
+      onEnd(null);
+    } catch (e) {
+      if (e.name !== "AbortError") onEnd(e);
+    }
+  })();
+  return () => controller.abort();
 }
 
 function problemBox(id) {
@@ -132,7 +177,24 @@ document.addEventListener("click", (event) => {
   }
 });
 window.addEventListener("popstate", route);
-document.addEventListener("DOMContentLoaded", route);
+
+function showTokenState() {
+  const input = document.getElementById("token");
+  input.value = "";
+  input.placeholder = sessionStorage.getItem(TOKEN_KEY) ? "API token set (enter another to change)" : "API token";
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = document.getElementById("token").value.trim();
+    if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+    showTokenState();
+    route();
+  });
+  showTokenState();
+  route();
+});
 
 /** Runs load now and every `millis`, until the returned function is called. */
 function every(millis, load) {
@@ -216,22 +278,16 @@ function buildPage(view, id) {
     }
   };
   const listen = () => {
-    if (source) source.close();
-    source = new EventSource("/api/builds/" + id + "/events");
-    source.onmessage = (message) => {
-      const build = JSON.parse(message.data);
+    if (source) source();
+    source = streamEvents("/api/builds/" + id + "/events", (build) => {
       showProblem(problem, "");
       render(build);
-      if (FINAL_STATES.has(build.state)) {
-        source.close(); // the server ends the stream after the final state; do not let the browser reconnect
-      }
-    };
-    source.onerror = () => {
+    }, (error) => {
+      // the server ends the stream after the final state; otherwise show where the build is now
+      source = null;
       if (current && FINAL_STATES.has(current.state)) return;
-      if (source.readyState === EventSource.CLOSED) {
-        api("GET", "/api/builds/" + id).then(render).catch(e => showProblem(problem, e.message));
-      }
-    };
+      api("GET", "/api/builds/" + id).then(render).catch(e => showProblem(problem, error ? error.message : e.message));
+    });
   };
   api("GET", "/api/builds/" + id)
     .then(build => { render(build); if (!FINAL_STATES.has(build.state)) listen(); })
@@ -242,7 +298,7 @@ function buildPage(view, id) {
       node.textContent = duration(node.getAttribute("data-running-since"), null);
     }
   }, 1000);
-  return () => { clearInterval(ticker); if (source) source.close(); };
+  return () => { clearInterval(ticker); if (source) source(); };
 }
 
 function buildDetails(build, actions) {

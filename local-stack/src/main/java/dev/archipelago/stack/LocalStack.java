@@ -80,6 +80,15 @@ public final class LocalStack implements AutoCloseable {
     private record Service(String name, Process process, Path log, List<String> command, Map<String, String> env) {
     }
 
+    /**
+     * How the stack differs from the plain one: a registry that wants these credentials (the
+     * workers and the assembler get an auth.json), and extra environment for the dispatcher.
+     */
+    public record Options(String registryUser, String registryPassword, Map<String, String> dispatcherEnvironment) {
+        /** An anonymous registry, nothing extra. */
+        public static final Options PLAIN = new Options(null, null, Map.of());
+    }
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final String STATE_FILE = "stack.pids";
 
@@ -90,18 +99,26 @@ public final class LocalStack implements AutoCloseable {
     private final List<Service> services = new ArrayList<>();
     private final List<String> databases = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Options options;
     private LocalRegistry registry;
+    private String apiToken;
 
-    private LocalStack(Path repoRoot, Path home, Ports ports, Consumer<String> say) {
+    private LocalStack(Path repoRoot, Path home, Ports ports, Consumer<String> say, Options options) {
         this.repoRoot = repoRoot;
         this.home = home;
         this.ports = ports;
         this.say = say;
+        this.options = options;
     }
 
     /** Starts everything and waits until every service is ready. */
     public static LocalStack start(Path repoRoot, Path home, Ports ports, Consumer<String> say) {
-        LocalStack stack = new LocalStack(repoRoot, home, ports, say);
+        return start(repoRoot, home, ports, say, Options.PLAIN);
+    }
+
+    /** Like {@link #start(Path, Path, Ports, Consumer)}, with options. */
+    public static LocalStack start(Path repoRoot, Path home, Ports ports, Consumer<String> say, Options options) {
+        LocalStack stack = new LocalStack(repoRoot, home, ports, say, options);
         try {
             stack.startAll();
             return stack;
@@ -139,32 +156,44 @@ public final class LocalStack implements AutoCloseable {
         waitForPort("kafka", ports.kafka());
 
         say.accept("starting the registry on 127.0.0.1:" + ports.registry());
-        registry = LocalRegistry.anonymousAt(home.resolve("registry"), ports.registry());
+        registry = options.registryUser() == null ? LocalRegistry.anonymousAt(home.resolve("registry"), ports.registry())
+                : LocalRegistry.withBasicAuthAt(home.resolve("registry"), ports.registry(), options.registryUser(), options.registryPassword());
+        String authFile = options.registryUser() == null ? null
+                : registry.writeAuthFile(home.resolve("auth.json"), options.registryUser(), options.registryPassword()).toString();
 
         TestDatabase dispatcherDb = TestDatabase.create("archipelago_stack_dispatcher");
         TestDatabase assemblerDb = TestDatabase.create("archipelago_stack_assembler");
         databases.add(dispatcherDb.name());
         databases.add(assemblerDb.name());
 
+        Path apiTokensFile = writeApiToken();
+
         String kafka = "127.0.0.1:" + ports.kafka();
         String insecure = registryHost();
         say.accept("starting the dispatcher, the assembler and two workers (amd64 native, ppc64le under QEMU)");
-        services.add(service("build-dispatcher", ports.dispatcher(), Map.of(
+        Map<String, String> dispatcherEnv = new LinkedHashMap<>(options.dispatcherEnvironment());
+        dispatcherEnv.putAll(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
                 "QUARKUS_DATASOURCE_JDBC_URL", dispatcherDb.jdbcUrl(),
                 "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
                 "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
                 "ARCHIPELAGO_DISPATCHER_ALLOW_FILE_URLS", "true",
-                "ARCHIPELAGO_DISPATCHER_PUBLIC_URL", "http://127.0.0.1:" + ports.dispatcher())));
-        services.add(service("manifest-assembler", ports.assembler(), Map.of(
+                "QUARKUS_CONFIG_LOCATIONS", apiTokensFile.toString(),
+                "ARCHIPELAGO_DISPATCHER_PUBLIC_URL", "http://127.0.0.1:" + ports.dispatcher()));
+        services.add(service("build-dispatcher", ports.dispatcher(), dispatcherEnv));
+        Map<String, String> assemblerEnv = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
                 "QUARKUS_DATASOURCE_JDBC_URL", assemblerDb.jdbcUrl(),
                 "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
                 "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
                 "ARCHIPELAGO_ASSEMBLER_INSECURE_REGISTRIES", insecure,
-                "ARCHIPELAGO_ASSEMBLER_SWEEP_INTERVAL", "2s")));
-        services.add(worker(Platform.LINUX_AMD64, ports.workerAmd64(), false, kafka, insecure));
-        services.add(worker(Platform.LINUX_PPC64LE, ports.workerPpc64le(), true, kafka, insecure));
+                "ARCHIPELAGO_ASSEMBLER_SWEEP_INTERVAL", "2s"));
+        if (authFile != null) {
+            assemblerEnv.put("ARCHIPELAGO_ASSEMBLER_AUTH_FILE", authFile);
+        }
+        services.add(service("manifest-assembler", ports.assembler(), assemblerEnv));
+        services.add(worker(Platform.LINUX_AMD64, ports.workerAmd64(), false, kafka, insecure, authFile));
+        services.add(worker(Platform.LINUX_PPC64LE, ports.workerPpc64le(), true, kafka, insecure, authFile));
         writeState();
         waitReady("build-dispatcher", ports.dispatcher());
         waitReady("manifest-assembler", ports.assembler());
@@ -172,6 +201,45 @@ public final class LocalStack implements AutoCloseable {
         waitReady("arch-worker-ppc64le", ports.workerPpc64le());
         waitForWorkers();
         say.accept("ready: every service answers /q/health/ready and both workers are live");
+    }
+
+    /**
+     * A fresh admin token for this stack: the dispatcher gets only its SHA-256, in a properties file
+     * it reads as an extra config location (as a Secret mounted in production would be); the token
+     * itself is kept in {@code <home>/api-token}, readable by the owner only.
+     */
+    private Path writeApiToken() {
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        apiToken = "stack-" + java.util.HexFormat.of().formatHex(random);
+        try {
+            String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(apiToken.getBytes(StandardCharsets.UTF_8)));
+            Path tokenFile = home.resolve("api-token");
+            Files.deleteIfExists(tokenFile);
+            Files.createFile(tokenFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tokenFile, apiToken + "\n");
+            Path authFile = home.resolve("dispatcher-auth.properties");
+            Files.writeString(authFile, "# the local stack's admin token (the token itself is in api-token next to this file)\n"
+                    + "archipelago.dispatcher.auth.tokens.stack-admin.sha256=" + hash + "\n"
+                    + "archipelago.dispatcher.auth.tokens.stack-admin.role=admin\n");
+            return authFile;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The stack's admin API token (also in {@code <home>/api-token}). */
+    public String apiToken() {
+        return apiToken;
+    }
+
+    /** A client of the stack's API, calling as its admin. */
+    public StackClient api() {
+        return new StackClient(dispatcher(), apiToken);
     }
 
     /**
@@ -389,7 +457,7 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private Service worker(Platform platform, int port, boolean emulated, String kafka, String insecure) {
+    private Service worker(Platform platform, int port, boolean emulated, String kafka, String insecure, String authFile) {
         Path root = home.resolve("worker-" + platform.tagSafeName());
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
@@ -402,6 +470,9 @@ public final class LocalStack implements AutoCloseable {
         env.put("ARCHIPELAGO_WORKER_RESULTS_DIR", root.resolve("results").toString());
         env.put("ARCHIPELAGO_WORKER_INSECURE_REGISTRIES", insecure);
         env.put("ARCHIPELAGO_WORKER_HEARTBEAT_INTERVAL", "2s");
+        if (authFile != null) {
+            env.put("ARCHIPELAGO_WORKER_AUTH_FILE", authFile);
+        }
         return service("arch-worker-" + platform.tagSafeName(), "arch-worker", port, env);
     }
 
@@ -412,6 +483,7 @@ public final class LocalStack implements AutoCloseable {
     private Service service(String name, String module, int port, Map<String, String> env) {
         Map<String, String> all = new LinkedHashMap<>(env);
         all.put("HTTP_PORT", String.valueOf(port));
+        all.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         return launch(name, List.of(java(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar(module).toString()), all);
     }
 
@@ -466,7 +538,7 @@ public final class LocalStack implements AutoCloseable {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (true) {
             try {
-                String body = http.send(HttpRequest.newBuilder(dispatcher().resolve("/api/workers")).build(),
+                String body = http.send(api().authorized(dispatcher().resolve("/api/workers")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 if (body.contains("\"local-amd64\"") && body.contains("\"local-ppc64le\"")) {
                     return;

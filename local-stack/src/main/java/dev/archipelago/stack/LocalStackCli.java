@@ -57,7 +57,7 @@ public final class LocalStackCli {
             String base = step("push a multi-arch base image to the local registry", running::pushBaseImage);
             GitFixture example = step("prepare the example app's repository", () -> exampleRepository(repoRoot));
             String repository = running.registryHost() + "/demos/hello-multiarch";
-            StackClient api = new StackClient(running.dispatcher());
+            StackClient api = running.api();
             String id = step("submit the build", () -> api.submit("""
                     {"source": {"git": "%s", "ref": "main"},
                      "image": {"repository": "%s", "tag": "latest"},
@@ -102,14 +102,14 @@ public final class LocalStackCli {
                 System.out.println("""
 
                         The stack is running (logs in %s):
-                          dashboard   %s/
-                          API         %s/api/builds
+                          dashboard   %s/  (API token: the admin token in %s)
+                          API         %s/api/builds  (Authorization: Bearer $(cat %s))
                           Swagger UI  %s/q/swagger-ui
                           health      %s/q/health
                           registry    http://%s/v2/_catalog
                           Kafka       127.0.0.1:%d
                         Stop it with: scripts/run-local.sh stop""".formatted(home.resolve("logs"), running.dispatcher(),
-                        running.dispatcher(), running.dispatcher(), running.dispatcher(), running.registryHost(), running.ports().kafka()));
+                        home.resolve("api-token"), running.dispatcher(), home.resolve("api-token"), running.dispatcher(), running.dispatcher(), running.registryHost(), running.ports().kafka()));
             }
             return 0;
         } catch (StepFailed failed) {

@@ -21,15 +21,18 @@ public final class StackClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public StackClient(URI base) {
+    /** A client calling the API at {@code base} with a bearer token. */
+    public StackClient(URI base, String token) {
         this.base = base;
+        this.token = token;
     }
 
     /** Submits a build; returns its id, or fails with the dispatcher's problem detail. */
     public String submit(String body) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(base.resolve("/api/builds"))
+        HttpResponse<String> response = send(authorized(base.resolve("/api/builds"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
         if (response.statusCode() != 202) {
             throw new LocalStack.StackException("the dispatcher refused the build (" + response.statusCode() + "): " + response.body());
@@ -38,11 +41,16 @@ public final class StackClient {
     }
 
     public JsonNode build(String id) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(base.resolve("/api/builds/" + id)).build());
+        HttpResponse<String> response = send(authorized(base.resolve("/api/builds/" + id)).build());
         if (response.statusCode() != 200) {
             throw new LocalStack.StackException("GET /api/builds/" + id + " answered " + response.statusCode() + ": " + response.body());
         }
         return read(response.body());
+    }
+
+    /** A request to the API with this client's token. */
+    public HttpRequest.Builder authorized(URI uri) {
+        return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token);
     }
 
     /**

@@ -70,6 +70,19 @@ class DashboardBrowserTest {
                 "--window-size=1280,1100", "--no-first-run", "--disable-extensions", "--disable-background-networking");
         browser = new ChromeDriver(driverService, options);
         browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(10));
+        enterTheApiToken();
+    }
+
+    /** Without a token the page says to enter one; with the stack's token (kept for the tab) the builds appear. */
+    private static void enterTheApiToken() {
+        browser.get(dashboard + "/");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "Enter an API token"));
+        browser.findElement(By.id("token")).sendKeys(stack.apiToken());
+        browser.findElement(By.id("token-use")).click();
+        wait.until(ExpectedConditions.attributeContains(By.id("token"), "placeholder", "API token set"));
+        wait.until(ExpectedConditions.not(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "Enter an API token")));
+        assertThat(browser.findElement(By.id("token")).getAttribute("value")).as("the token is not left in the field").isEmpty();
     }
 
     @AfterAll
@@ -207,7 +220,7 @@ class DashboardBrowserTest {
 
     private String problemDetail(String body) throws IOException, InterruptedException {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(dashboard + "/api/builds")).header("Content-Type", "application/json")
+                stack.api().authorized(URI.create(dashboard + "/api/builds")).header("Content-Type", "application/json")
                         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(400);

@@ -13,7 +13,7 @@ record RunningStack(LocalStack stack, StackClient api, String base) implements A
         try {
             LocalStack stack = LocalStack.start(repoRoot, Files.createTempDirectory(name), LocalStack.Ports.free(),
                     System.out::println);
-            return new RunningStack(stack, new StackClient(stack.dispatcher()), stack.pushBaseImage());
+            return new RunningStack(stack, stack.api(), stack.pushBaseImage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

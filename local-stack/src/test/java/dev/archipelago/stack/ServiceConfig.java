@@ -36,6 +36,8 @@ final class ServiceConfig {
     /** The variables a module reads: ${NAME} placeholders in its properties and its config mapping's keys. */
     static Set<String> knownVariables(String module) throws IOException {
         Set<String> known = new HashSet<>();
+        // Quarkus's own: extra configuration files, such as the dispatcher's API tokens from a Secret
+        known.add("QUARKUS_CONFIG_LOCATIONS");
         String properties = Files.readString(repoRoot().resolve(module).resolve("src/main/resources/application.properties"));
         Matcher placeholder = Pattern.compile("\\$\\{([A-Z0-9_]+)").matcher(properties);
         while (placeholder.find()) {

@@ -61,6 +61,18 @@ public final class LocalRegistry implements AutoCloseable {
         }
     }
 
+    /** Like {@link #anonymousAt} but wanting HTTP basic auth with this user and password. */
+    public static LocalRegistry withBasicAuthAt(Path root, int port, String username, String password) {
+        try {
+            Files.createDirectories(root);
+            LocalRegistry registry = new LocalRegistry(root, port, username, password);
+            registry.launch(Tools.registry());
+            return registry;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the registry: " + e.getMessage(), e);
+        }
+    }
+
     /** The registry process's id, so that a stack left running can be stopped by PID. */
     public long pid() {
         return process.pid();
@@ -121,7 +133,7 @@ public final class LocalRegistry implements AutoCloseable {
         Path configFile = root.resolve("config.yml");
         Files.writeString(configFile, config.toString());
         process = new ProcessBuilder(List.of(binary.toString(), "serve", configFile.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Instant deadline = Instant.now().plusSeconds(20);
         while (!FreePorts.answers(port)) {
             if (!process.isAlive() || Instant.now().isAfter(deadline)) {
@@ -212,6 +224,18 @@ public final class LocalRegistry implements AutoCloseable {
 
     public boolean isRunning() {
         return process != null && process.isAlive();
+    }
+
+    /** Starts a stopped registry again on the same port, with the same storage and users. */
+    public void restart() {
+        if (isRunning()) {
+            throw new IllegalStateException("the registry on port " + port + " still runs");
+        }
+        try {
+            launch(Tools.registry());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart the registry: " + e.getMessage(), e);
+        }
     }
 
     /** Stops the registry process (by its PID), keeping its storage so that it can be inspected. */

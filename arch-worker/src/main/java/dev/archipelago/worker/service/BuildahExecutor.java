@@ -3,6 +3,7 @@ package dev.archipelago.worker.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.ImageReference;
+import io.quarkus.logging.Log;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -27,6 +28,18 @@ import java.util.Set;
  * an argument list. Storage (the layer cache) is kept between builds under the configured root.
  */
 final class BuildahExecutor {
+
+    /**
+     * What buildah says when the registry refuses the credentials. A status code counts only as a
+     * number of its own: a digest or a port in the push's output may well contain "401".
+     */
+    private static final java.util.regex.Pattern REFUSED_CREDENTIALS = java.util.regex.Pattern.compile(
+            "unauthorized|authentication required|denied|(?<![0-9a-z])40[13](?![0-9a-z])");
+
+    /** Whether buildah's (lower-cased) output says the registry refused the credentials. */
+    static boolean refusedCredentials(String output) {
+        return REFUSED_CREDENTIALS.matcher(output).find();
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -201,8 +214,7 @@ final class BuildahExecutor {
                         manifestSize(target, digest, process));
             }
             String output = process.logSince(before).toLowerCase(Locale.ROOT);
-            if (output.contains("unauthorized") || output.contains("authentication required") || output.contains("denied")
-                    || output.contains("401") || output.contains("403")) {
+            if (refusedCredentials(output)) {
                 throw new BuildFailure(BuildErrorCode.PUSH_UNAUTHORIZED, "registry " + target.registry()
                         + " refused the worker's credentials for " + target.name() + " (check the auth.json for that registry)");
             }
@@ -210,6 +222,8 @@ final class BuildahExecutor {
                 throw new BuildFailure(BuildErrorCode.PUSH_FAILED, "pushing to " + target.registry() + " failed " + attempt
                         + " times; the log tail shows the last error");
             }
+            Log.warnf("push of %s to %s failed (attempt %d of %d); trying again in %d s",
+                    localTag, target, attempt, config.pushAttempts(), attempt * attempt);
             sleep(1000L * attempt * attempt, process);
         }
     }

@@ -1,0 +1,170 @@
+package dev.archipelago.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.stack.LocalStack;
+import dev.archipelago.stack.StackClient;
+import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.testsupport.KafkaTestClient;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * 500 builds from 20 concurrent clients against the whole stack, with the benchmark's harness
+ * answering for the workers: every build reaches one final state (one outcome, one index push),
+ * and reads of the API stay under 1 s at the 99th percentile while it happens.
+ */
+class LoadTest {
+
+    private static final int CLIENTS = 20;
+    private static final int BUILDS_PER_CLIENT = 25;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void fiveHundredBuildsFromTwentyClientsEachEndOnceWhileReadsStayUnderOneSecond() throws Exception {
+        Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", "..")).toAbsolutePath().normalize();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        try (LocalStack stack = LocalStack.start(repoRoot, Files.createTempDirectory("archipelago-load"), LocalStack.Ports.free(),
+                System.out::println)) {
+            stack.pushBaseImage();
+            Map<Platform, LoadHarness.Child> children = new LinkedHashMap<>();
+            for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+                HttpResponse<byte[]> manifest = stack.registry().get("/v2/base/busybox/manifests/stable-" + platform.tagSafeName(),
+                        MediaTypes.OCI_MANIFEST);
+                assertThat(manifest.statusCode()).isEqualTo(200);
+                children.put(platform, new LoadHarness.Child(manifest.headers().firstValue("Docker-Content-Digest").orElseThrow(),
+                        MediaTypes.OCI_MANIFEST, manifest.body().length));
+            }
+            stack.kill("arch-worker-amd64");
+            stack.kill("arch-worker-ppc64le");
+            StackClient api = stack.api();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            List<String> accepted = Collections.synchronizedList(new ArrayList<>());
+            List<String> refusals = Collections.synchronizedList(new ArrayList<>());
+            List<Long> reads = Collections.synchronizedList(new ArrayList<>());
+            AtomicBoolean loading = new AtomicBoolean(true);
+            long started;
+            long submittedAll;
+            try (LoadHarness harness = new LoadHarness("127.0.0.1:" + stack.ports().kafka(), children);
+                 GitFixture app = GitFixture.create()) {
+                app.write("Dockerfile", "FROM scratch\n").commit("load");
+                await().atMost(Duration.ofSeconds(30)).until(() -> http.send(api.authorized(stack.dispatcher().resolve("/api/workers")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body().contains("bench-harness-ppc64le"));
+                ExecutorService pool = Executors.newFixedThreadPool(CLIENTS + 4);
+                List<Future<?>> readers = new ArrayList<>();
+                for (int r = 0; r < 4; r++) {
+                    readers.add(pool.submit(() -> {
+                        while (loading.get()) {
+                            String path = accepted.isEmpty() || ThreadLocalRandom.current().nextBoolean() ? "/api/builds?limit=50"
+                                    : "/api/builds/" + accepted.get(ThreadLocalRandom.current().nextInt(accepted.size()));
+                            long before = System.nanoTime();
+                            HttpResponse<String> response = http.send(api.authorized(stack.dispatcher().resolve(path))
+                                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                            reads.add((System.nanoTime() - before) / 1_000_000);
+                            assertThat(response.statusCode()).as(path).isEqualTo(200);
+                        }
+                        return null;
+                    }));
+                }
+                started = System.currentTimeMillis();
+                List<Future<?>> clients = new ArrayList<>();
+                for (int c = 0; c < CLIENTS; c++) {
+                    int client = c;
+                    clients.add(pool.submit(() -> {
+                        for (int b = 0; b < BUILDS_PER_CLIENT; b++) {
+                            String tag = "load-" + run + "-" + client + "-" + b;
+                            try {
+                                accepted.add(api.submit("""
+                                        {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s/base/busybox", "tag": "%s"},
+                                         "platforms": ["linux/amd64", "linux/ppc64le"]}""".formatted(app.url(), stack.registryHost(), tag)));
+                            } catch (LocalStack.StackException e) {
+                                refusals.add(e.getMessage());
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> client : clients) {
+                    client.get(5, TimeUnit.MINUTES);
+                }
+                submittedAll = System.currentTimeMillis();
+                Set<String> unfinished = ConcurrentHashMap.newKeySet();
+                unfinished.addAll(accepted);
+                Set<String> finalStates = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
+                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    List<String> some = unfinished.stream().limit(50).toList();
+                    some.stream().filter(id -> finalStates.contains(api.build(id).path("state").asText())).forEach(unfinished::remove);
+                    return unfinished.isEmpty();
+                });
+                loading.set(false);
+                for (Future<?> reader : readers) {
+                    reader.get(1, TimeUnit.MINUTES);
+                }
+                pool.shutdown();
+            }
+            long finished = System.currentTimeMillis();
+
+            assertThat(refusals).as("refused submissions").isEmpty();
+            assertThat(accepted).hasSize(CLIENTS * BUILDS_PER_CLIENT).doesNotHaveDuplicates();
+            Map<String, String> states = accepted.stream().collect(Collectors.toMap(id -> id, id -> api.build(id).path("state").asText()));
+            assertThat(states.values()).as("final states").containsOnly("SUCCEEDED");
+            try (KafkaTestClient kafka = new KafkaTestClient("127.0.0.1:" + stack.ports().kafka())) {
+                Set<String> ids = Set.copyOf(accepted);
+                Map<String, List<String>> outcomes = kafka.readUntilEnd(Topics.OUTCOMES, r -> ids.contains(r.key())).stream()
+                        .collect(Collectors.groupingBy(KafkaTestClient.Received::key,
+                                Collectors.mapping(r -> JSON.valueToTree(parse(r.value())).path("type").asText(), Collectors.toList())));
+                assertThat(outcomes).as("builds with an outcome").hasSize(ids.size());
+                assertThat(outcomes.values()).as("each build ends once: one kind of outcome, INDEX_PUSHED")
+                        .allSatisfy(types -> assertThat(Set.copyOf(types)).containsExactly("INDEX_PUSHED"));
+            }
+            Map<String, Long> indexPuts = stack.registry().logLines().stream()
+                    .filter(line -> line.contains("\"PUT /v2/base/busybox/manifests/load-" + run + "-"))
+                    .map(line -> line.substring(line.indexOf("/manifests/") + "/manifests/".length()).split(" ")[0])
+                    .collect(Collectors.groupingBy(tag -> tag, Collectors.counting()));
+            assertThat(indexPuts).as("tags with an index").hasSize(CLIENTS * BUILDS_PER_CLIENT);
+            assertThat(indexPuts.values()).as("index pushes per build").containsOnly(1L);
+
+            Sample latency = Sample.of(new ArrayList<>(reads));
+            System.out.printf("load: %d builds from %d clients submitted in %.1f s, all final after %.1f s; %d reads during the load: "
+                            + "p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", accepted.size(), CLIENTS, (submittedAll - started) / 1000.0,
+                    (finished - started) / 1000.0, reads.size(), latency.median(), latency.percentile(99), latency.percentile(100));
+            assertThat(reads.size()).as("reads during the load").isGreaterThan(100);
+            assertThat(latency.percentile(99)).as("p99 of API reads during the load, ms").isLessThan(1000);
+        }
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

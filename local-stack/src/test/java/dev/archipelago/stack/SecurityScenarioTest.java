@@ -1,0 +1,276 @@
+package dev.archipelago.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.FreePorts;
+import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The whole system as processes, with a registry that wants credentials: poison on every topic a
+ * service consumes, shell metacharacters in every request field a build accepts, and, last, a
+ * search of every log file, every Kafka record and every API answer for the marker credentials
+ * the stack was given.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SecurityScenarioTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    private static final String REGISTRY_USER = "pusher";
+    private static final String REGISTRY_PASSWORD = "registry-password-marker-" + RUN;
+    private static final String WEBHOOK_TOKEN = "webhook-token-marker-" + RUN;
+    private static final String GIT_PASSWORD = "git-password-marker-" + RUN;
+    private static final String WRONG_BEARER = "bearer-marker-" + RUN;
+    private static final Path PWNED = Path.of("/tmp/archipelago-pwned-" + RUN);
+
+    private static LocalStack stack;
+    private static StackClient api;
+    private static final List<String> responses = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws IOException {
+        stack = LocalStack.start(ServiceConfig.repoRoot(), Files.createTempDirectory("archipelago-security"), LocalStack.Ports.free(),
+                System.out::println, new LocalStack.Options(REGISTRY_USER, REGISTRY_PASSWORD,
+                        Map.of("ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITLAB_TOKEN", WEBHOOK_TOKEN)));
+        api = stack.api();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (stack != null) {
+            stack.close();
+        }
+        Files.deleteIfExists(PWNED);
+    }
+
+    @Test
+    @Order(1)
+    void poisonOnEveryConsumedTopicGoesToTheDeadLetterQueueAndTheConsumersGoOn() {
+        // topic -> how many services consume it (each sends its own dead letter)
+        Map<String, Integer> consumed = new LinkedHashMap<>();
+        consumed.put(Topics.SUBMIT, 1);
+        consumed.put(Topics.RESULTS, 2);
+        consumed.put(Topics.OUTCOMES, 1);
+        consumed.put(Topics.HEARTBEATS, 1);
+        consumed.put(Topics.requestsFor(Platform.LINUX_AMD64), 1);
+        consumed.put(Topics.requestsFor(Platform.LINUX_PPC64LE), 1);
+        byte[] random = new byte[512];
+        new Random(7).nextBytes(random);
+        Map<String, Integer> expected = new LinkedHashMap<>();
+        try (KafkaTestClient kafka = kafka()) {
+            consumed.forEach((topic, consumers) -> {
+                String bytesKey = "poison-bytes-" + RUN + "-" + topic;
+                String schemaKey = "poison-schema-" + RUN + "-" + topic;
+                String typeKey = "poison-type-" + RUN + "-" + topic;
+                kafka.send(topic, bytesKey, random);
+                kafka.send(topic, schemaKey, "{\"schema\": 1, \"buildId\": \"" + UUID.randomUUID() + "\", \"unexpected\": true}");
+                kafka.send(topic, typeKey, "[\"an array\", 1, null]");
+                expected.put(bytesKey, consumers);
+                expected.put(schemaKey, consumers);
+                expected.put(typeKey, consumers);
+            });
+            int total = expected.values().stream().mapToInt(Integer::intValue).sum();
+            List<KafkaTestClient.Received> dead = kafka.read(Topics.DLQ, r -> expected.containsKey(r.key()), total, Duration.ofSeconds(90));
+            expected.forEach((key, consumers) -> assertThat(dead).as("dead letters of " + key)
+                    .filteredOn(r -> key.equals(r.key())).hasSize(consumers)
+                    .allSatisfy(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).isNotBlank()));
+        }
+        try (GitFixture app = app("")) {
+            String id = submit(app, "after-poison", Map.of(), Map.of(), ".", "Dockerfile", app.url());
+            JsonNode end = api.follow(id, Duration.ofMinutes(3), line -> { });
+            assertThat(end.path("state").asText()).as("a build after the poison: " + end).isEqualTo("SUCCEEDED");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void shellMetacharactersInEveryRequestFieldReachBuildahAsPlainArguments() throws Exception {
+        String hostile = "$(touch " + PWNED + ")`touch " + PWNED + "`;touch " + PWNED + "|touch " + PWNED + "&&touch " + PWNED
+                + ">" + PWNED + " '\"*?~!#{}[]";
+        String contextDir = "ctx $(touch " + PWNED + ");&|`x`";
+        String dockerfile = "Dockerfile;touch " + PWNED + "&$(id)";
+        try (GitFixture app = app(contextDir + "/")) {
+            git(app, "mv", contextDir + "/Dockerfile", contextDir + "/" + dockerfile);
+            app.commit("hostile names");
+            Path link = Files.createTempDirectory("archipelago-meta").resolve("repo;$(touch " + PWNED + ")&|");
+            Files.createSymbolicLink(link, app.directory());
+            String id = submit(app, "metachars", Map.of("ARG1", hostile), Map.of("meta", hostile), contextDir, dockerfile,
+                    "file://" + link);
+            JsonNode end = api.follow(id, Duration.ofMinutes(3), line -> { });
+            assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("SUCCEEDED");
+            assertThat(PWNED).as("a metacharacter was run by a shell").doesNotExist();
+            for (JsonNode platform : end.path("platforms")) {
+                JsonNode labels = config(platform.path("image").asText()).path("config").path("Labels");
+                assertThat(labels.path("meta").asText()).as("the label as requested").isEqualTo(hostile);
+                assertThat(labels.path("arg").asText()).as("the build arg as requested").isEqualTo(hostile);
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void noCredentialAppearsInAnyLogRecordOrApiAnswer() throws Exception {
+        // the paths that handle credentials: webhooks right and wrong, a git URL with a password, a wrong bearer token
+        String push = """
+                {"object_kind": "push", "ref": "refs/heads/main", "checkout_sha": "%s", "after": "%s",
+                 "project": {"path_with_namespace": "org/none", "git_http_url": "https://example.com/org/none.git"}}"""
+                .formatted("a".repeat(40), "a".repeat(40));
+        for (String token : List.of(WEBHOOK_TOKEN, "wrong-" + WEBHOOK_TOKEN)) {
+            record(http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/hooks/gitlab")).header("Content-Type", "application/json")
+                    .header("X-Gitlab-Token", token).header("X-Gitlab-Event", "Push Hook")
+                    .POST(HttpRequest.BodyPublishers.ofString(push)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        HttpResponse<String> withPassword = http.send(api.authorized(stack.dispatcher().resolve("/api/builds"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+                        {"source": {"git": "https://builder:%s@127.0.0.1:%d/org/app.git"}, "image": {"repository": "%s/x", "tag": "v1"},
+                         "platforms": ["linux/amd64"]}""".formatted(GIT_PASSWORD, FreePorts.next(), stack.registryHost()))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        record(withPassword);
+        assertThat(withPassword.statusCode()).as(withPassword.body()).isBetween(400, 499);
+        record(http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds")).header("Authorization", "Bearer " + WRONG_BEARER)
+                .build(), HttpResponse.BodyHandlers.ofString()));
+
+        // every answer of the read API
+        for (String path : List.of("/api/builds?limit=200", "/api/workers", "/api/pipelines", "/q/openapi", "/q/metrics")) {
+            record(http.send(api.authorized(stack.dispatcher().resolve(path)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (JsonNode build : JSON.readTree(http.send(api.authorized(stack.dispatcher().resolve("/api/builds?limit=200")).build(),
+                HttpResponse.BodyHandlers.ofString()).body())) {
+            String id = build.path("id").asText();
+            record(http.send(api.authorized(stack.dispatcher().resolve("/api/builds/" + id)).build(), HttpResponse.BodyHandlers.ofString()));
+            record(http.send(api.authorized(stack.dispatcher().resolve("/api/builds/" + id + "/events")).header("Accept", "text/event-stream")
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+
+        List<String> markers = List.of(REGISTRY_PASSWORD, Base64.getEncoder().encodeToString((REGISTRY_USER + ":" + REGISTRY_PASSWORD)
+                .getBytes(StandardCharsets.UTF_8)), WEBHOOK_TOKEN, GIT_PASSWORD, WRONG_BEARER, stack.apiToken());
+        List<String> hits = new ArrayList<>();
+        try (Stream<Path> logs = Files.list(stack.home().resolve("logs"))) {
+            for (Path log : logs.toList()) {
+                String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+                markers.stream().filter(text::contains).forEach(m -> hits.add(log.getFileName() + " contains " + m));
+            }
+        }
+        int records = 0;
+        try (KafkaTestClient kafka = kafka()) {
+            List<String> topics = new ArrayList<>(Topics.all());
+            topics.add(Topics.DLQ);
+            for (String topic : topics.stream().distinct().toList()) {
+                for (KafkaTestClient.Received record : kafka.readUntilEnd(topic, r -> true)) {
+                    records++;
+                    String text = record.key() + " " + record.value() + " " + record.headers();
+                    markers.stream().filter(text::contains).forEach(m -> hits.add(topic + "@" + record.offset() + " contains " + m));
+                }
+            }
+        }
+        for (String response : responses) {
+            markers.stream().filter(response::contains).forEach(m -> hits.add("an API answer contains " + m + ": "
+                    + response.substring(0, Math.min(200, response.length()))));
+        }
+        System.out.printf("secret hygiene: searched %d log files, %d records, %d API answers for %d markers%n",
+                Files.list(stack.home().resolve("logs")).count(), records, responses.size(), markers.size());
+        assertThat(records).as("records searched").isGreaterThan(20);
+        assertThat(responses.size()).as("answers searched").isGreaterThan(10);
+        assertThat(hits).isEmpty();
+    }
+
+    // --- helpers ------------------------------------------------------------------------------
+
+    private static KafkaTestClient kafka() {
+        return new KafkaTestClient("127.0.0.1:" + stack.ports().kafka());
+    }
+
+    private static void record(HttpResponse<String> response) {
+        responses.add(response.statusCode() + " " + response.headers().map() + " " + response.body());
+    }
+
+    /** A self-contained app (FROM scratch with the platform's busybox) whose build arg ARG1 becomes the label "arg". */
+    private static GitFixture app(String directory) {
+        GitFixture git = GitFixture.create();
+        for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+            git.copy(Tools.busybox(platform), directory + "busybox-" + platform.architecture());
+        }
+        git.write(directory + "Dockerfile", """
+                FROM scratch
+                ARG TARGETARCH
+                ARG ARG1=none
+                COPY busybox-${TARGETARCH} /bin/busybox
+                RUN ["/bin/busybox", "true"]
+                LABEL arg=${ARG1}
+                CMD ["/bin/busybox", "true"]
+                """).commit("app " + UUID.randomUUID());
+        return git;
+    }
+
+    private static void git(GitFixture app, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("git", "-C", app.directory().toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+    }
+
+    private static String submit(GitFixture app, String name, Map<String, String> buildArgs, Map<String, String> labels, String contextDir,
+                                 String dockerfile, String gitUrl) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("source", Map.of("git", gitUrl, "ref", "main", "contextDir", contextDir, "dockerfile", dockerfile));
+        request.put("image", Map.of("repository", stack.registryHost() + "/security/" + name, "tag", "v-" + RUN));
+        request.put("platforms", List.of("linux/amd64", "linux/ppc64le"));
+        request.put("allowEmulation", true);
+        request.put("buildArgs", buildArgs);
+        request.put("labels", labels);
+        request.put("timeoutSeconds", 600);
+        try {
+            return api.submit(JSON.writeValueAsString(request));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The image config of a pushed per-arch image, read with the registry's credentials. */
+    private static JsonNode config(String image) throws IOException {
+        String path = image.substring(image.indexOf('/') + 1);
+        String repository = path.substring(0, path.lastIndexOf(':'));
+        String tag = path.substring(path.lastIndexOf(':') + 1);
+        HttpResponse<byte[]> manifest = stack.registry().get("/v2/" + repository + "/manifests/" + tag,
+                MediaTypes.OCI_MANIFEST + ", " + MediaTypes.DOCKER_MANIFEST);
+        assertThat(manifest.statusCode()).isEqualTo(200);
+        String configDigest = JSON.readTree(manifest.body()).path("config").path("digest").asText();
+        HttpResponse<byte[]> config = stack.registry().get("/v2/" + repository + "/blobs/" + configDigest, null);
+        assertThat(config.statusCode()).isEqualTo(200);
+        return JSON.readTree(config.body());
+    }
+}
