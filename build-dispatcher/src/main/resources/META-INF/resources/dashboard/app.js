@@ -181,7 +181,7 @@ window.addEventListener("popstate", route);
 function showTokenState() {
   const input = document.getElementById("token");
   input.value = "";
-  input.placeholder = sessionStorage.getItem(TOKEN_KEY) ? "API token set (enter another to change)" : "API token";
+  input.placeholder = sessionStorage.getItem(TOKEN_KEY) ? "API token set" : "API token";
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -78,75 +78,55 @@ class FaultInjectionTest {
 
     @Test
     void aDispatcherKilledRightAfterAnswering202StillFinishesTheBuild() {
-        try (GitFixture app = app(4, 8)) {
-            Build build = submit(app, "dispatcher-kill", 600);
+        survives("dispatcher-kill", 4, 8, build -> {
             stack.kill("build-dispatcher");
             stack.restart("build-dispatcher");
-            Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id, Duration.ofMinutes(3), line -> { });
-            assertSucceededOnce(build, end);
-            row("`kill -9` of the dispatcher right after its 202", "restarted; the outbox and the consumers took up where they were; SUCCEEDED, one index push", recovered);
-        }
+        }, "`kill -9` of the dispatcher right after its 202",
+                "restarted; the outbox and the consumers took up where they were; SUCCEEDED, one index push");
     }
 
     @Test
     void aWorkerKilledDuringBuildahBuildRebuildsAfterItsRestart() {
-        try (GitFixture app = app(10, 4)) {
-            Build build = submit(app, "worker-kill", 600);
+        survives("worker-kill", 10, 4, build -> {
             await().atMost(Duration.ofMinutes(1)).until(() -> runsBuildah("arch-worker-amd64"));
             stack.kill("arch-worker-amd64");
             stack.restart("arch-worker-amd64");
-            Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id, Duration.ofMinutes(3), line -> { });
-            assertSucceededOnce(build, end);
-            row("`kill -9` of the amd64 worker (and its buildah) during `buildah build`", "the unacknowledged request was delivered again after the restart and built from scratch; SUCCEEDED, one index push", recovered);
-        }
+        }, "`kill -9` of the amd64 worker (and its buildah) during `buildah build`",
+                "the unacknowledged request was delivered again after the restart and built from scratch; SUCCEEDED, one index push");
     }
 
     @Test
     void theBrokerStoppedFor20SecondsMidBuildComesBackWithItsData() {
-        try (GitFixture app = app(6, 6)) {
-            Build build = submit(app, "broker-stop", 600);
+        survives("broker-stop", 6, 6, build -> {
             awaitBuilding(build, Platform.LINUX_AMD64);
             stack.stop("kafka");
             await().pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(21)).until(() -> true);
             stack.restart("kafka");
-            Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id, Duration.ofMinutes(4), line -> { });
-            assertSucceededOnce(build, end);
-            row("Kafka broker stopped for 20 s mid-build, restarted with its data", "producers and consumers reconnected; results sent during the outage were retried; SUCCEEDED, one index push", recovered);
-        }
+        }, "Kafka broker stopped for 20 s mid-build, restarted with its data",
+                "producers and consumers reconnected; results sent during the outage were retried; SUCCEEDED, one index push");
     }
 
     @Test
-    void postgresRestartedMidBuildLosesNothing() throws Exception {
-        try (GitFixture app = app(6, 6)) {
-            Build build = submit(app, "postgres-restart", 600);
+    void postgresRestartedMidBuildLosesNothing() {
+        survives("postgres-restart", 6, 6, build -> {
             awaitBuilding(build, Platform.LINUX_AMD64);
             Process restart = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart")
                     .redirectErrorStream(true).start();
             assertThat(restart.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(restart.exitValue()).as(new String(restart.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
-            Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id, Duration.ofMinutes(3), line -> { });
-            assertSucceededOnce(build, end);
-            row("PostgreSQL restarted mid-build (both services' database)", "connections were replaced; records that failed meanwhile were retried or redelivered; SUCCEEDED, one index push", recovered);
-        }
+        }, "PostgreSQL restarted mid-build (both services' database)",
+                "connections were replaced; records that failed meanwhile were retried or redelivered; SUCCEEDED, one index push");
     }
 
     @Test
     void theRegistryDownDuringAWorkersPushButBackWithinTheRetryWindowSucceeds() {
-        try (GitFixture app = app(3, 3)) {
-            stack.registry().stop();
-            Build build = submit(app, "registry-blip", 600);
+        stack.registry().stop();
+        survives("registry-blip", 3, 3, build -> {
             await().atMost(Duration.ofMinutes(2)).until(() -> stack.tail("arch-worker-amd64", 400).lines()
                     .anyMatch(line -> line.contains("push of") && line.contains(build.id) && line.contains("failed (attempt 1")));
             stack.registry().restart();
-            Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id, Duration.ofMinutes(3), line -> { });
-            assertSucceededOnce(build, end);
-            row("registry down when a worker pushes, back within the retry window", "the push failed, was tried again after 1 s, 4 s, ... and went through; SUCCEEDED, one index push", recovered);
-        }
+        }, "registry down when a worker pushes, back within the retry window",
+                "the push failed, was tried again after 1 s, 4 s, ... and went through; SUCCEEDED, one index push");
     }
 
     @Test
@@ -169,20 +149,16 @@ class FaultInjectionTest {
 
     @Test
     void theRegistryDownWhenTheAssemblerPushesTheIndexIsPushedOnceItIsBack() {
-        try (GitFixture app = app(2, 2)) {
-            stack.kill("manifest-assembler");
-            Build build = submit(app, "index-outage", 600);
+        stack.kill("manifest-assembler");
+        survives("index-outage", 2, 2, build -> {
             await().atMost(Duration.ofMinutes(3)).until(() -> PLATFORMS.stream().allMatch(p -> "SUCCEEDED".equals(platformState(build.id, p))));
             stack.registry().stop();
             stack.restart("manifest-assembler");
             await().pollDelay(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(9)).until(() -> true);
             assertThat(api.build(build.id).path("state").asText()).isEqualTo("ASSEMBLING");
             stack.registry().restart();
-            Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id, Duration.ofMinutes(2), line -> { });
-            assertSucceededOnce(build, end);
-            row("registry down when the assembler pushes the index", "the build stayed ASSEMBLING; the sweeper tried again and pushed the index once the registry was back; SUCCEEDED, one index push", recovered);
-        }
+        }, "registry down when the assembler pushes the index",
+                "the build stayed ASSEMBLING; the sweeper tried again and pushed the index once the registry was back; SUCCEEDED, one index push");
     }
 
     @Test
@@ -213,6 +189,29 @@ class FaultInjectionTest {
     // --- helpers ------------------------------------------------------------------------------
 
     private record Build(String id, String repository, String tag) {
+    }
+
+    /** What a test does to the stack while its build runs. */
+    private interface Fault {
+        void inject(Build build) throws Exception;
+    }
+
+    /**
+     * Submits a build whose platforms sleep the given seconds, injects the fault, and asserts that
+     * the build still succeeds with one index push; the row's recovery time starts when the fault
+     * is over.
+     */
+    private static void survives(String name, int amd64Seconds, int ppc64leSeconds, Fault fault, String what, String happened) {
+        try (GitFixture app = app(amd64Seconds, ppc64leSeconds)) {
+            Build build = submit(app, name, 600);
+            fault.inject(build);
+            Instant recovered = Instant.now();
+            JsonNode end = api.follow(build.id, Duration.ofMinutes(4), line -> { });
+            assertSucceededOnce(build, end);
+            row(what, happened, recovered);
+        } catch (Exception e) {
+            throw new AssertionError(name + ": " + e, e);
+        }
     }
 
     /** A repository whose image needs no base from the registry; its RUN step sleeps per platform. */

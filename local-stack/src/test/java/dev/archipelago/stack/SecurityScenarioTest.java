@@ -123,9 +123,13 @@ class SecurityScenarioTest {
         String contextDir = "ctx $(touch " + PWNED + ");&|`x`";
         String dockerfile = "Dockerfile;touch " + PWNED + "&$(id)";
         try (GitFixture app = app(contextDir + "/")) {
+            // the names hold "/tmp/...": directories of their own
+            Files.createDirectories(app.directory().resolve(contextDir).resolve(dockerfile).getParent());
             git(app, "mv", contextDir + "/Dockerfile", contextDir + "/" + dockerfile);
             app.commit("hostile names");
-            Path link = Files.createTempDirectory("archipelago-meta").resolve("repo;$(touch " + PWNED + ")&|");
+            // a git URL must be a URI: of the metacharacters, ; $ ( ) & ' ! * are allowed in its path
+            Path link = Files.createTempDirectory("archipelago-meta").resolve("repo;$(touch$IFS" + PWNED + ")&'!*");
+            Files.createDirectories(link.getParent());
             Files.createSymbolicLink(link, app.directory());
             String id = submit(app, "metachars", Map.of("ARG1", hostile), Map.of("meta", hostile), contextDir, dockerfile,
                     "file://" + link);

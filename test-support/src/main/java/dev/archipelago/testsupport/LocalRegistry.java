@@ -51,18 +51,15 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** An anonymous registry on a given port with its storage under {@code root}, for the local stack. */
     public static LocalRegistry anonymousAt(Path root, int port) {
-        try {
-            Files.createDirectories(root);
-            LocalRegistry registry = new LocalRegistry(root, port, null, null);
-            registry.launch(Tools.registry());
-            return registry;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the registry: " + e.getMessage(), e);
-        }
+        return at(root, port, null, null);
     }
 
     /** Like {@link #anonymousAt} but wanting HTTP basic auth with this user and password. */
     public static LocalRegistry withBasicAuthAt(Path root, int port, String username, String password) {
+        return at(root, port, username, password);
+    }
+
+    private static LocalRegistry at(Path root, int port, String username, String password) {
         try {
             Files.createDirectories(root);
             LocalRegistry registry = new LocalRegistry(root, port, username, password);
