@@ -82,11 +82,17 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * How the stack differs from the plain one: a registry that wants these credentials (the
-     * workers and the assembler get an auth.json), and extra environment for the dispatcher.
+     * workers and the assembler get an auth.json), and extra environment variables by process
+     * name ({@code build-dispatcher}, {@code manifest-assembler}, {@code arch-worker-amd64}, ...).
      */
-    public record Options(String registryUser, String registryPassword, Map<String, String> dispatcherEnvironment) {
+    public record Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment) {
         /** An anonymous registry, nothing extra. */
         public static final Options PLAIN = new Options(null, null, Map.of());
+
+        /** An anonymous registry, with extra environment variables by process name. */
+        public static Options withEnvironment(Map<String, Map<String, String>> environment) {
+            return new Options(null, null, environment);
+        }
     }
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -171,8 +177,7 @@ public final class LocalStack implements AutoCloseable {
         String kafka = "127.0.0.1:" + ports.kafka();
         String insecure = registryHost();
         say.accept("starting the dispatcher, the assembler and two workers (amd64 native, ppc64le under QEMU)");
-        Map<String, String> dispatcherEnv = new LinkedHashMap<>(options.dispatcherEnvironment());
-        dispatcherEnv.putAll(Map.of(
+        Map<String, String> dispatcherEnv = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
                 "QUARKUS_DATASOURCE_JDBC_URL", dispatcherDb.jdbcUrl(),
                 "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
@@ -484,6 +489,7 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> all = new LinkedHashMap<>(env);
         all.put("HTTP_PORT", String.valueOf(port));
         all.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        all.putAll(options.environment().getOrDefault(name, Map.of()));
         return launch(name, List.of(java(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar(module).toString()), all);
     }
 

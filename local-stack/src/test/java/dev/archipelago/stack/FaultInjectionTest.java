@@ -11,7 +11,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.archipelago.testsupport.TestDatabase;
+
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +37,8 @@ import static org.awaitility.Awaitility.await;
  * One fault at a time in the middle of a real two-platform build, every part a real process: the
  * build still reaches exactly one final state, with one index push when it succeeds, and no
  * request, result or outcome lost. Each test adds a row (fault, what happened, recovery time) to
- * {@code target/fault-results.md}, the source of docs/reliability.md.
+ * {@code target/fault-results.md}, the source of docs/reliability.md. ({@code CrashRecoveryTest}
+ * adds a dispatcher killed while the broker is down.)
  * The images are self-contained (FROM scratch with the platform's busybox), so the registry is
  * needed only for the pushes.
  */
@@ -45,13 +52,14 @@ class FaultInjectionTest {
 
     @BeforeAll
     static void start() throws IOException {
-        running = RunningStack.start("archipelago-faults");
+        // a wider push retry window (1 + 4 + 9 + 16 s between five tries) for the registry outage test,
+        // and a short grace after a build's timeout for the hung worker's
+        Map<String, String> fivePushes = Map.of("ARCHIPELAGO_WORKER_PUSH_ATTEMPTS", "5");
+        running = RunningStack.start("archipelago-faults", LocalStack.Options.withEnvironment(Map.of(
+                "arch-worker-amd64", fivePushes, "arch-worker-ppc64le", fivePushes,
+                "manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_TIMEOUT_GRACE", "5s"))));
         stack = running.stack();
         api = running.api();
-        // a wider push retry window (1 + 4 + 9 + 16 s between five tries) for the registry outage test
-        for (String worker : List.of("arch-worker-amd64", "arch-worker-ppc64le")) {
-            stack.reconfigure(worker, Map.of("ARCHIPELAGO_WORKER_PUSH_ATTEMPTS", "5"));
-        }
         Files.createDirectories(RESULTS.getParent());
         Files.writeString(RESULTS, "| fault | what happened | recovery |\n|---|---|---|\n");
     }
@@ -93,6 +101,18 @@ class FaultInjectionTest {
             stack.restart("arch-worker-amd64");
         }, "`kill -9` of the amd64 worker (and its buildah) during `buildah build`",
                 "the unacknowledged request was delivered again after the restart and built from scratch; SUCCEEDED, one index push");
+    }
+
+    @Test
+    void anAssemblerKilledBetweenTheFirstAndTheSecondResultPushesTheIndexOnce() {
+        survives("assembler-kill", 2, 12, build -> {
+            await().atMost(Duration.ofMinutes(2)).until(() -> assemblerHas(build.id, Platform.LINUX_AMD64));
+            stack.kill("manifest-assembler");
+            await().atMost(Duration.ofMinutes(2)).until(() -> "SUCCEEDED".equals(platformState(build.id, Platform.LINUX_PPC64LE)));
+            assertThat(api.build(build.id).path("state").asText()).isEqualTo("ASSEMBLING");
+            stack.restart("manifest-assembler");
+        }, "`kill -9` of the assembler between the first and the second result",
+                "the first result was in its join table; the second was consumed after the restart; SUCCEEDED, one index push");
     }
 
     @Test
@@ -163,7 +183,6 @@ class FaultInjectionTest {
 
     @Test
     void aWorkerThatNeverAnswersFailsTheBuildWithTimeoutNamingItsPlatform() throws Exception {
-        stack.reconfigure("manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_TIMEOUT_GRACE", "5s"));
         try (GitFixture app = app(2, 20)) {
             Build build = submit(app, "worker-hang", 60);
             awaitBuilding(build, Platform.LINUX_PPC64LE);
@@ -181,8 +200,6 @@ class FaultInjectionTest {
             await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> true);
             assertThat(api.build(build.id).path("state").asText()).as("a late result changes nothing").isEqualTo("FAILED");
             assertThat(indexPuts(build)).isZero();
-        } finally {
-            stack.reconfigure("manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_TIMEOUT_GRACE", "60s"));
         }
     }
 
@@ -277,6 +294,20 @@ class FaultInjectionTest {
             }
         }
         return null;
+    }
+
+    /** Whether the assembler has committed a platform's SUCCEEDED result to its join table. */
+    private static boolean assemblerHas(String buildId, Platform platform) throws Exception {
+        try (Connection c = DriverManager.getConnection(stack.databaseUrl("manifest-assembler"), TestDatabase.USER, TestDatabase.PASSWORD);
+             PreparedStatement st = c.prepareStatement(
+                     "SELECT count(*) FROM assembly_results WHERE build_id = ? AND platform = ? AND state = 'SUCCEEDED'")) {
+            st.setString(1, buildId);
+            st.setString(2, platform.ociName());
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == 1;
+            }
+        }
     }
 
     private static boolean runsBuildah(String service) {

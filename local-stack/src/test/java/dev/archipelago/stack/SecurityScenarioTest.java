@@ -64,7 +64,7 @@ class SecurityScenarioTest {
     static void start() throws IOException {
         stack = LocalStack.start(ServiceConfig.repoRoot(), Files.createTempDirectory("archipelago-security"), LocalStack.Ports.free(),
                 System.out::println, new LocalStack.Options(REGISTRY_USER, REGISTRY_PASSWORD,
-                        Map.of("ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITLAB_TOKEN", WEBHOOK_TOKEN)));
+                        Map.of("build-dispatcher", Map.of("ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITLAB_TOKEN", WEBHOOK_TOKEN))));
         api = stack.api();
     }
 
