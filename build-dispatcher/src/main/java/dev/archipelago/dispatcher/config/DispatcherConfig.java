@@ -138,7 +138,7 @@ public interface DispatcherConfig {
         int batchSize();
 
         /** How long one pass waits for the broker's acknowledgements. */
-        @WithDefault("15s")
+        @WithDefault("10s")
         Duration sendTimeout();
     }
 }
