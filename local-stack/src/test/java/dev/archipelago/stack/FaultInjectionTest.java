@@ -157,13 +157,19 @@ class FaultInjectionTest {
             Instant start = Instant.now();
             JsonNode end = api.follow(build.id, Duration.ofMinutes(3), line -> { });
             assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("FAILED");
+            // the build fails with the first platform that gives up; the other may still be retrying
+            List<JsonNode> failed = new java.util.ArrayList<>();
             for (JsonNode platform : end.path("platforms")) {
-                assertThat(platform.path("state").asText()).as(platform.toString()).isEqualTo("FAILED");
-                assertThat(platform.path("error").toString()).as(platform.toString()).contains("PUSH_FAILED");
+                assertThat(platform.path("state").asText()).as(platform.toString()).isNotEqualTo("SUCCEEDED");
+                if ("FAILED".equals(platform.path("state").asText())) {
+                    assertThat(platform.path("error").toString()).as(platform.toString()).contains("PUSH_FAILED");
+                    failed.add(platform);
+                }
             }
+            assertThat(failed).as(end.toString()).isNotEmpty();
             assertThat(end.path("index").path("digest").isMissingNode() || end.path("index").path("digest").isNull())
                     .as("no index: " + end).isTrue();
-            row("registry down for longer than the push retry window", "each platform FAILED with PUSH_FAILED after 5 tries; the build FAILED; no index", start);
+            row("registry down for longer than the push retry window", "the first platform to give up FAILED with PUSH_FAILED after 5 tries, and with it the build; no index", start);
         }
     }
 
