@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -58,11 +59,18 @@ public class BuildScheduler {
         this.metrics = metrics;
         this.executor = executor;
         this.workerId = worker.id();
-        executor.removeLeftovers(workerId);
         this.pool = Executors.newFixedThreadPool(config.concurrency(), r -> new Thread(r, "build"));
         metrics.gauge("archipelago.worker.builds.in.flight", running);
         Log.infof("worker %s: %s, up to %d builds at once, %s", workerId, identity.platform(), config.concurrency(),
                 executor.describe());
+    }
+
+    /**
+     * At start, on the main thread: the Kubernetes client blocks, and the bean used to be created by
+     * whichever thread first needed it, at times a Vert.x event loop, where the call fails.
+     */
+    void removeLeftoversAtStart(@Observes StartupEvent event) {
+        executor.removeLeftovers(workerId);
     }
 
     void onShutdown(@Observes ShutdownEvent event) {
