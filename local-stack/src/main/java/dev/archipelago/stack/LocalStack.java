@@ -16,9 +16,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,15 +220,15 @@ public final class LocalStack implements AutoCloseable {
      */
     private Path writeApiToken() {
         byte[] random = new byte[32];
-        new java.security.SecureRandom().nextBytes(random);
-        apiToken = "stack-" + java.util.HexFormat.of().formatHex(random);
+        new SecureRandom().nextBytes(random);
+        apiToken = "stack-" + HexFormat.of().formatHex(random);
         try {
-            String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(apiToken.getBytes(StandardCharsets.UTF_8)));
             Path tokenFile = home.resolve("api-token");
             Files.deleteIfExists(tokenFile);
-            Files.createFile(tokenFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tokenFile, apiToken + "\n");
             Path authFile = home.resolve("dispatcher-auth.properties");
             Files.writeString(authFile, "# the local stack's admin token (the token itself is in api-token next to this file)\n"
@@ -232,7 +237,7 @@ public final class LocalStack implements AutoCloseable {
             return authFile;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
