@@ -29,7 +29,9 @@ if [ "$actual" != "$ARCHIPELAGO_PLATFORM" ]; then
   echo "the image config says $actual, not $ARCHIPELAGO_PLATFORM" >&2
   exit 30
 fi
-attempt=1
+# the push is tried again with waits of 1, 2, 4 ... 10 s until ARCHIPELAGO_PUSH_RETRY_SECONDS have passed
+started=$(date +%s)
+pause=1
 while :; do
   if buildah "$storage" push --format "$ARCHIPELAGO_FORMAT" --tls-verify="$ARCHIPELAGO_TLS_VERIFY" \
       --digestfile "${ARCHIPELAGO_DIGEST_FILE:-/dev/termination-log}" "$image" "docker://$ARCHIPELAGO_TARGET" 2>"$workspace/push.err"; then
@@ -38,7 +40,8 @@ while :; do
   fi
   cat "$workspace/push.err" >&2
   if grep -qiE 'unauthorized|authentication required|denied' "$workspace/push.err"; then exit 41; fi
-  [ "$attempt" -ge "$ARCHIPELAGO_PUSH_ATTEMPTS" ] && exit 40
-  sleep $((attempt * attempt))
-  attempt=$((attempt + 1))
+  [ $(($(date +%s) - started)) -ge "$ARCHIPELAGO_PUSH_RETRY_SECONDS" ] && exit 40
+  sleep "$pause"
+  pause=$((pause * 2))
+  [ "$pause" -gt 10 ] && pause=10
 done

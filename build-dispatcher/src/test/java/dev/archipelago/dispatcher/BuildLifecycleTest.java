@@ -272,9 +272,48 @@ class BuildLifecycleTest {
         assertThat(cancel.platform()).isEqualTo(Platform.LINUX_PPC64LE);
         assertThat(cancel.attempt()).isEqualTo(1);
         assertThat(kafka.readAll(Topics.requestsFor(LINUX_AMD64), id)).as("amd64 had finished: no cancel").hasSize(1);
+        List<KafkaTestClient.Received> forTheAssembler = kafka.read(Topics.RESULTS,
+                r -> id.equals(r.key()) && Topics.TYPE_BUILD_CANCEL.equals(r.header(Topics.RECORD_TYPE_HEADER)), 1,
+                Duration.ofSeconds(20));
+        assertThat(forTheAssembler).as("the assembler is told on the results topic").hasSize(1);
+        assertThat(EventJson.decode(forTheAssembler.get(0).value(), BuildCancel.class).platform()).as("the whole build").isNull();
         given().post("/api/builds/" + id + "/cancel").then().statusCode(409);
         publish(kafka, succeeded(request(kafka, id, LINUX_PPC64LE, 1), DIGEST_PPC64LE));
         assertThat(state(id)).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void aBuildThatIsAssemblingCannotBeCancelledAndSaysWhy() {
+        String id = submitOk(tutorialRequest(git.url()));
+        publish(kafka, succeeded(request(kafka, id, LINUX_AMD64, 1), DIGEST_AMD64));
+        publish(kafka, succeeded(request(kafka, id, LINUX_PPC64LE, 1), DIGEST_PPC64LE));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("ASSEMBLING"));
+
+        Response refused = given().post("/api/builds/" + id + "/cancel");
+
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.jsonPath().getString("detail")).contains("ASSEMBLING").contains("index is being pushed");
+        assertThat(kafka.readAll(Topics.RESULTS, id)).as("no cancel went out")
+                .noneMatch(r -> Topics.TYPE_BUILD_CANCEL.equals(r.header(Topics.RECORD_TYPE_HEADER)));
+        publish(kafka, indexPushed(id, 1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("SUCCEEDED"));
+    }
+
+    @Test
+    void anIndexPushedBeforeTheCancelReachedTheAssemblerIsShownOnTheCancelledBuild() {
+        String id = submitOk(tutorialRequest(git.url()));
+        publish(kafka, succeeded(request(kafka, id, LINUX_AMD64, 1), DIGEST_AMD64));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("BUILDING"));
+        given().post("/api/builds/" + id + "/cancel").then().statusCode(200);
+
+        publish(kafka, indexPushed(id, 1));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> INDEX_DIGEST.equals(given().get("/api/builds/" + id).jsonPath()
+                .getString("index.digest")));
+        JsonPath view = given().get("/api/builds/" + id).jsonPath();
+        assertThat(view.getString("state")).isEqualTo("CANCELLED");
+        assertThat(view.getString("error.message")).contains("already pushed the index");
     }
 
     @Test

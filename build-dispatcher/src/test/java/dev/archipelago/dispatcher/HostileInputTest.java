@@ -33,6 +33,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A generated battery of malformed and hostile API calls: wrong types in every field, huge
@@ -112,6 +113,14 @@ class HostileInputTest {
         assertThat(Counts.pipelines()).as("pipelines rows").isEqualTo(pipelines);
         assertThat(Counts.requestRecords(kafka)).as("records on the request topics").isEqualTo(records);
         assertThat(Files.exists(Path.of(PWNED))).as("an injected command ran").isFalse();
+
+        // the control: the request every mutation started from, sent the same way, is accepted and stored
+        List<Call> control = new ArrayList<>();
+        addBuild(control, "unmutated", request -> { });
+        HttpResponse<String> accepted = send(control.get(0));
+        assertThat(accepted.statusCode()).as("the unmutated request: " + accepted.body()).isEqualTo(202);
+        assertThat(Counts.builds()).as("builds rows after the control").isEqualTo(builds + 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Counts.requestRecords(kafka) == records + 2);
     }
 
     /**

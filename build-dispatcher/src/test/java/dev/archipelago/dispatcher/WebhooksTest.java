@@ -135,6 +135,37 @@ class WebhooksTest {
     }
 
     @Test
+    void aGitHubPushOfManyCommitsOverTheApisLimitBuildsAndOneOver25MibIsRefused() throws Exception {
+        // a push of 500 commits: about 230 KiB, over three times the API's 64 KiB limit
+        StringBuilder commits = new StringBuilder();
+        for (int i = 0; i < 500; i++) {
+            commits.append(i == 0 ? "" : ",").append("""
+                    {"id": "%040x", "message": "%s", "author": {"name": "dev", "email": "dev@example.org"},
+                     "added": [], "removed": [], "modified": ["src/file-%d.txt"]}""".formatted(i, "change ".repeat(40), i));
+        }
+        String many = """
+                {"ref": "refs/heads/main", "after": "%s", "deleted": false, "commits": [%s],
+                 "repository": {"full_name": "owner/app", "clone_url": "%s"}}""".formatted(git.head(), commits, git.url());
+        assertThat(many.length()).isGreaterThan(3 * 64 * 1024);
+
+        Response built = githubPush(many, "sha256=" + hmac(GITHUB_SECRET, many));
+        assertThat(built.statusCode()).as(built.asString()).isEqualTo(202);
+        String buildId = built.jsonPath().getString("builds[0]");
+        assertThat(kafka.read(Topics.requestsFor(LINUX_AMD64), r -> buildId.equals(r.key()), 1, Duration.ofSeconds(20))).hasSize(1);
+
+        long builds = Counts.builds();
+        String huge = many.replace("\"commits\": [", "\"padding\": \"" + "x".repeat(25 * 1024 * 1024) + "\", \"commits\": [");
+        Response refused = githubPush(huge, "sha256=" + hmac(GITHUB_SECRET, huge));
+        assertThat(refused.statusCode()).isEqualTo(413);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.jsonPath().getString("detail")).contains("the limit is 25 MiB");
+        assertThat(Counts.builds()).isEqualTo(builds);
+        Response api = given().contentType(ContentType.JSON).body(many).post("/api/builds");
+        assertThat(api.statusCode()).as("the API keeps its own limit").isEqualTo(413);
+        assertThat(api.jsonPath().getString("detail")).contains("the limit is 64 KiB");
+    }
+
+    @Test
     void pipelinesAreValidatedLikeBuilds() {
         Response bad = given().contentType(ContentType.JSON)
                 .body(pipeline("bad", "gitlab", "org/x", "[\"main\"]").replace("linux/amd64", "linux/vax"))

@@ -3,6 +3,7 @@ package dev.archipelago.stack;
 import dev.archipelago.model.Platform;
 import dev.archipelago.testsupport.Buildah;
 import dev.archipelago.testsupport.FreePorts;
+import dev.archipelago.testsupport.LocalPostgres;
 import dev.archipelago.testsupport.LocalRegistry;
 import dev.archipelago.testsupport.TestDatabase;
 import dev.archipelago.testsupport.Tools;
@@ -22,11 +23,13 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -87,16 +90,23 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * How the stack differs from the plain one: a registry that wants these credentials (the
-     * workers and the assembler get an auth.json), and extra environment variables by process
-     * name ({@code build-dispatcher}, {@code manifest-assembler}, {@code arch-worker-amd64}, ...).
+     * workers and the assembler get an auth.json), extra environment variables by process name
+     * ({@code build-dispatcher}, {@code manifest-assembler}, {@code arch-worker-amd64}, ...), and a
+     * PostgreSQL server of the stack's own instead of the machine's (so that a test can stop it).
      */
-    public record Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment) {
-        /** An anonymous registry, nothing extra. */
-        public static final Options PLAIN = new Options(null, null, Map.of());
+    public record Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment,
+                          boolean ownDatabaseServer) {
+        /** An anonymous registry, the machine's PostgreSQL, nothing extra. */
+        public static final Options PLAIN = new Options(null, null, Map.of(), false);
 
         /** An anonymous registry, with extra environment variables by process name. */
         public static Options withEnvironment(Map<String, Map<String, String>> environment) {
-            return new Options(null, null, environment);
+            return new Options(null, null, environment, false);
+        }
+
+        /** The same, with a PostgreSQL server of the stack's own ({@link LocalStack#postgres()}). */
+        public Options withOwnDatabaseServer() {
+            return new Options(registryUser, registryPassword, environment, true);
         }
     }
 
@@ -112,6 +122,7 @@ public final class LocalStack implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Options options;
     private LocalRegistry registry;
+    private LocalPostgres postgres;
     private String apiToken;
 
     private LocalStack(Path repoRoot, Path home, Ports ports, Consumer<String> say, Options options) {
@@ -172,10 +183,24 @@ public final class LocalStack implements AutoCloseable {
         String authFile = options.registryUser() == null ? null
                 : registry.writeAuthFile(home.resolve("auth.json"), options.registryUser(), options.registryPassword()).toString();
 
-        TestDatabase dispatcherDb = TestDatabase.create("archipelago_stack_dispatcher");
-        TestDatabase assemblerDb = TestDatabase.create("archipelago_stack_assembler");
-        databases.add(dispatcherDb.name());
-        databases.add(assemblerDb.name());
+        String dispatcherDbUrl;
+        String assemblerDbUrl;
+        if (options.ownDatabaseServer()) {
+            int port = FreePorts.next();
+            say.accept("starting PostgreSQL of the stack's own on 127.0.0.1:" + port);
+            postgres = LocalPostgres.start(port);
+            postgres.createDatabase("dispatcher");
+            postgres.createDatabase("assembler");
+            dispatcherDbUrl = postgres.url("dispatcher");
+            assemblerDbUrl = postgres.url("assembler");
+        } else {
+            TestDatabase dispatcherDb = TestDatabase.create("archipelago_stack_dispatcher");
+            TestDatabase assemblerDb = TestDatabase.create("archipelago_stack_assembler");
+            databases.add(dispatcherDb.name());
+            databases.add(assemblerDb.name());
+            dispatcherDbUrl = dispatcherDb.jdbcUrl();
+            assemblerDbUrl = assemblerDb.jdbcUrl();
+        }
 
         Path apiTokensFile = writeApiToken();
 
@@ -184,7 +209,7 @@ public final class LocalStack implements AutoCloseable {
         say.accept("starting the dispatcher, the assembler and two workers (amd64 native, ppc64le under QEMU)");
         Map<String, String> dispatcherEnv = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
-                "QUARKUS_DATASOURCE_JDBC_URL", dispatcherDb.jdbcUrl(),
+                "QUARKUS_DATASOURCE_JDBC_URL", dispatcherDbUrl,
                 "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
                 "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
                 "ARCHIPELAGO_DISPATCHER_ALLOW_FILE_URLS", "true",
@@ -193,7 +218,7 @@ public final class LocalStack implements AutoCloseable {
         services.add(service("build-dispatcher", ports.dispatcher(), dispatcherEnv));
         Map<String, String> assemblerEnv = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
-                "QUARKUS_DATASOURCE_JDBC_URL", assemblerDb.jdbcUrl(),
+                "QUARKUS_DATASOURCE_JDBC_URL", assemblerDbUrl,
                 "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
                 "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
                 "ARCHIPELAGO_ASSEMBLER_INSECURE_REGISTRIES", insecure,
@@ -309,6 +334,14 @@ public final class LocalStack implements AutoCloseable {
         return registry;
     }
 
+    /** The stack's own PostgreSQL server, when started with {@link Options#withOwnDatabaseServer()}. */
+    public LocalPostgres postgres() {
+        if (postgres == null) {
+            throw new StackException("this stack uses the machine's PostgreSQL; start it with Options.withOwnDatabaseServer()");
+        }
+        return postgres;
+    }
+
     /** Kills a process of the stack at once ({@code kill -9}, by PID), as a crash would. */
     public void kill(String name) {
         Service service = find(name);
@@ -331,6 +364,28 @@ public final class LocalStack implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The service processes of the stack (every process but the broker), by name. */
+    public List<String> serviceNames() {
+        return services.stream().map(Service::name).filter(n -> !n.equals("kafka")).toList();
+    }
+
+    /**
+     * The HTTP status of a service's health check: {@code live}, {@code ready} or {@code started}
+     * ({@code /q/health/<check>}); 0 when the service does not answer.
+     */
+    public int health(String name, String check) {
+        int port = Integer.parseInt(find(name).env().get("HTTP_PORT"));
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/" + check))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted");
         }
     }
 
@@ -418,6 +473,10 @@ public final class LocalStack implements AutoCloseable {
             registry.stop();
             registry = null;
         }
+        if (postgres != null) {
+            postgres.close();
+            postgres = null;
+        }
         databases.forEach(TestDatabase::drop);
         databases.clear();
         try {
@@ -427,7 +486,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Stops a stack that a run command left running, by the PIDs it wrote down; returns how many it stopped. */
+    /**
+     * Stops a stack that a run command left running, by the PIDs it wrote down; returns how many it
+     * stopped. A PID is signalled only while it still names the process the stack started (same
+     * start time): after a reboot or a long while, the number may belong to an unrelated process.
+     */
     public static int stop(Path home) {
         Path state = home.resolve(STATE_FILE);
         if (!Files.exists(state)) {
@@ -440,8 +503,8 @@ public final class LocalStack implements AutoCloseable {
                 String[] parts = lines.get(i).split(" ");
                 if (parts[0].equals("database")) {
                     TestDatabase.drop(parts[1]);
-                } else if (parts.length == 2) {
-                    var handle = ProcessHandle.of(Long.parseLong(parts[1]));
+                } else {
+                    Optional<ProcessHandle> handle = startedProcess(parts);
                     if (handle.isPresent()) {
                         stopProcess(handle.get());
                         stopped++;
@@ -460,11 +523,22 @@ public final class LocalStack implements AutoCloseable {
         Path state = home.resolve(STATE_FILE);
         try {
             return Files.exists(state) && Files.readAllLines(state).stream().map(l -> l.split(" "))
-                    .filter(p -> p.length == 2 && !p[0].equals("database"))
-                    .anyMatch(p -> ProcessHandle.of(Long.parseLong(p[1])).map(ProcessHandle::isAlive).orElse(false));
+                    .filter(p -> !p[0].equals("database")).anyMatch(p -> startedProcess(p).isPresent());
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The live process of a state line ({@code name pid start-instant}) if it is still the one the stack started. */
+    static Optional<ProcessHandle> startedProcess(String[] line) {
+        Instant started;
+        try {
+            started = Instant.parse(line.length == 3 ? line[2] : "");
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(Long.parseLong(line[1])).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().startInstant().map(started::equals).orElse(false));
     }
 
     private Service worker(Platform platform, int port, boolean emulated, String kafka, String insecure, String authFile) {
@@ -575,14 +649,24 @@ public final class LocalStack implements AutoCloseable {
 
     private void writeState() {
         StringBuilder state = new StringBuilder();
-        services.forEach(s -> state.append(s.name()).append(' ').append(s.process().pid()).append('\n'));
-        state.append("registry ").append(registry.pid()).append('\n');
+        services.forEach(s -> state.append(stateLine(s.name(), s.process().toHandle())));
+        if (registry.isRunning()) {
+            state.append(stateLine("registry", ProcessHandle.of(registry.pid()).orElseThrow()));
+        }
+        if (postgres != null && postgres.isRunning()) {
+            state.append(stateLine("postgres", ProcessHandle.of(postgres.pid()).orElseThrow()));
+        }
         databases.forEach(d -> state.append("database ").append(d).append('\n'));
         try {
             Files.writeString(home.resolve(STATE_FILE), state);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@code name pid start-instant}: the start instant tells the process from a later one that got its PID. */
+    private static String stateLine(String name, ProcessHandle process) {
+        return name + " " + process.pid() + " " + process.info().startInstant().map(Instant::toString).orElse("unknown") + "\n";
     }
 
     private Path jar(String module) {

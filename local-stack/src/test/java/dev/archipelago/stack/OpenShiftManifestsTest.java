@@ -136,6 +136,8 @@ class OpenShiftManifestsTest {
         for (String read : List.of(Topics.SUBMIT, Topics.RESULTS, Topics.OUTCOMES, Topics.HEARTBEATS)) {
             assertThat(allows(hub, "archipelago-dispatcher", "topic", read, "Read")).as(read).isTrue();
         }
+        assertThat(allows(hub, "archipelago-dispatcher", "topic", Topics.RESULTS, "Write"))
+                .as("the dispatcher's cancels for the assembler travel on the results topic").isTrue();
         assertThat(allows(hub, "archipelago-dispatcher", "group", Topics.DISPATCHER_GROUP_PREFIX + "results", "Read")).isTrue();
         assertThat(allows(hub, "archipelago-assembler", "topic", Topics.RESULTS, "Read")).isTrue();
         assertThat(allows(hub, "archipelago-assembler", "topic", Topics.OUTCOMES, "Write")).isTrue();

@@ -7,10 +7,19 @@ import dev.archipelago.testsupport.GitFixture;
 import dev.archipelago.testsupport.Skopeo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The tutorial's scenario end to end: every service as its own process against the real broker,
  * PostgreSQL and registry, with the tutorial's naming; the index checked from outside the system
  * with skopeo, and each platform's image run. Then a build that fails only on ppc64le, and its fix.
+ * Last, the services' logs of all this (a clean start, successful and failing builds) hold no
+ * ERROR and no stack trace.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TutorialScenarioTest {
 
     private static RunningStack running;
@@ -42,6 +54,7 @@ class TutorialScenarioTest {
     }
 
     @Test
+    @Order(1)
     void theTutorialsBuildWithItsNamingRunsOnBothArchitectures() throws Exception {
         try (GitFixture app = appRepository("")) {
             String repository = stack.registryHost() + "/demos";
@@ -80,6 +93,7 @@ class TutorialScenarioTest {
     }
 
     @Test
+    @Order(2)
     void aBuildThatFailsOnlyOnPpc64lePushesNoIndexAndItsFixSucceeds() {
         String check = "RUN if [ \"$(uname -m)\" = ppc64le ]; then echo 'this app does not support ppc64le yet' >&2; exit 3; fi";
         try (GitFixture app = appRepository(check)) {
@@ -110,6 +124,20 @@ class TutorialScenarioTest {
             assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json").statusCode())
                     .isEqualTo(200);
         }
+    }
+
+    @Test
+    @Order(3)
+    void noServiceLoggedAnErrorOrAStackTrace() throws IOException {
+        Pattern error = Pattern.compile("^\\S+ \\S+ ERROR |^\\tat |^Caused by: |Exception: ");
+        List<String> found = new ArrayList<>();
+        for (String service : stack.serviceNames()) {
+            Path log = stack.home().resolve("logs").resolve(service + ".log");
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            assertThat(lines).as(service + "'s log").anySatisfy(line -> assertThat(line).contains(" INFO "));
+            lines.stream().filter(line -> error.matcher(line).find()).limit(5).forEach(line -> found.add(service + ": " + line));
+        }
+        assertThat(found).as("ERROR lines and stack traces in the services' logs").isEmpty();
     }
 
     private static GitFixture appRepository(String extraStep) {

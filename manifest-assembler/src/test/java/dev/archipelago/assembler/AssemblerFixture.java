@@ -4,6 +4,7 @@ import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildCancel;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.events.ImageTarget;
@@ -11,7 +12,9 @@ import dev.archipelago.model.events.PinnedSource;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.KafkaTestClient;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -68,6 +71,12 @@ final class AssemblerFixture {
 
     static void publish(KafkaTestClient kafka, ArchBuildEvent event) {
         kafka.send(Topics.RESULTS, event.buildId(), EventJson.encodeToString(event));
+    }
+
+    /** The dispatcher's cancel of a whole build, as it travels on the results topic. */
+    static void publishCancel(KafkaTestClient kafka, String buildId) {
+        kafka.send(Topics.RESULTS, buildId, EventJson.encodeToString(new BuildCancel(1, buildId, 1, null, "cancelled on request",
+                Instant.now())), new RecordHeader(Topics.RECORD_TYPE_HEADER, Topics.TYPE_BUILD_CANCEL.getBytes(StandardCharsets.UTF_8)));
     }
 
     static BuildOutcome outcome(KafkaTestClient kafka, String buildId, int count) {

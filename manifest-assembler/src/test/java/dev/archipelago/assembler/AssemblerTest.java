@@ -7,6 +7,7 @@ import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LocalRegistryResource;
@@ -261,6 +262,60 @@ class AssemblerTest {
     }
 
     @Test
+    void aCancelledBuildPushesNoIndexEvenWhenItsLastResultComesAfterTheCancel() {
+        String id = newBuildId();
+        String tag = uniqueTag("cancelled");
+        publish(kafka, succeeded(request(LINUX_AMD64, id, List.of(tag)), "oci"));
+        publishCancel(kafka, id);
+        publish(kafka, succeeded(request(LINUX_PPC64LE, id, List.of(tag)), "oci"));
+        // a later build's outcome proves the cancel and the last result were consumed
+        String marker = newBuildId();
+        publish(kafka, succeeded(request(LINUX_AMD64, marker, List.of(uniqueTag("marker"))), "oci"));
+        publish(kafka, succeeded(request(LINUX_PPC64LE, marker, List.of(uniqueTag("marker"))), "oci"));
+        outcome(kafka, marker, 1);
+
+        assertThat(assemblyState(id)).isEqualTo("CANCELLED");
+        assertThat(tagExists(tag)).isFalse();
+        assertThat(indexPuts(tag)).isZero();
+        assertThat(kafka.readAll(Topics.OUTCOMES, id)).as("the dispatcher already ended the build").isEmpty();
+    }
+
+    @Test
+    void aCancelBeforeTheFirstResultIsKeptAndTheBuildNeverAssembles() {
+        String id = newBuildId();
+        String tag = uniqueTag("cancelled-early");
+        publishCancel(kafka, id);
+        publish(kafka, succeeded(request(LINUX_AMD64, id, List.of(tag)), "oci"));
+        publish(kafka, succeeded(request(LINUX_PPC64LE, id, List.of(tag)), "oci"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> "CANCELLED".equals(assemblyState(id)));
+        String marker = newBuildId();
+        publish(kafka, succeeded(request(LINUX_AMD64, marker, List.of(uniqueTag("marker"))), "oci"));
+        publish(kafka, succeeded(request(LINUX_PPC64LE, marker, List.of(uniqueTag("marker"))), "oci"));
+        outcome(kafka, marker, 1);
+        assertThat(tagExists(tag)).isFalse();
+        assertThat(kafka.readAll(Topics.OUTCOMES, id)).isEmpty();
+    }
+
+    @Test
+    void aCancelAfterTheIndexWasPushedChangesNothing() {
+        String id = newBuildId();
+        String tag = uniqueTag("too-late");
+        publish(kafka, succeeded(request(LINUX_AMD64, id, List.of(tag)), "oci"));
+        publish(kafka, succeeded(request(LINUX_PPC64LE, id, List.of(tag)), "oci"));
+        assertThat(outcome(kafka, id, 1).type()).isEqualTo(BuildOutcome.Type.INDEX_PUSHED);
+
+        publishCancel(kafka, id);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                ((Number) entityManager.createNativeQuery("SELECT count(*) FROM cancels WHERE build_id = :id")
+                        .setParameter("id", id).getSingleResult()).longValue()) == 1);
+        assertThat(assemblyState(id)).isEqualTo("PUSHED");
+        assertThat(tagExists(tag)).isTrue();
+        assertThat(kafka.readAll(Topics.OUTCOMES, id)).hasSize(1);
+    }
+
+    @Test
     void unreadableResultsGoToTheDeadLetterQueueAndTheConsumerGoesOn() {
         String marker = newBuildId();
         kafka.send(Topics.RESULTS, marker, "{\"schema\": 1, \"buildId\": 42}");
@@ -270,12 +325,13 @@ class AssemblerTest {
         publish(kafka, succeeded(request(LINUX_PPC64LE, id, List.of(uniqueTag("after"))), "oci"));
 
         assertThat(kafka.read(Topics.DLQ, r -> marker.equals(r.key()), 2, Duration.ofSeconds(30)))
-                .hasSize(2).allSatisfy(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).isNotBlank());
+                .hasSize(2).allSatisfy(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).isNotBlank())
+                .allSatisfy(r -> assertThat(r.header(Topics.DLQ_CONSUMER_HEADER)).isEqualTo("manifest-assembler/results-in"));
         assertThat(outcome(kafka, id, 1).type()).isEqualTo(BuildOutcome.Type.INDEX_PUSHED);
     }
 
     @Inject
-    dev.archipelago.assembler.client.RegistryClient registryClient;
+    RegistryClient registryClient;
 
     @Test
     void mountsABlobFromAnotherRepositoryWithoutUploadingItsBytes() throws Exception {
@@ -301,6 +357,12 @@ class AssemblerTest {
                 .body("checks.name", hasItem("Database connections health check"));
         given().get("/q/metrics").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("archipelago_assemblies_total"));
+    }
+
+    private String assemblyState(String buildId) {
+        return QuarkusTransaction.requiringNew().call(() -> (String) entityManager
+                .createNativeQuery("SELECT state FROM assemblies WHERE build_id = :id").setParameter("id", buildId)
+                .getResultStream().findFirst().orElse(null));
     }
 
     private static JsonNode inspectRaw(String tag) {

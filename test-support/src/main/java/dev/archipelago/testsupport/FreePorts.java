@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Free loopback ports for the real parts the tests start. */
 public final class FreePorts {
@@ -11,12 +13,19 @@ public final class FreePorts {
     private FreePorts() {
     }
 
+    /** Ports handed out by this JVM: never handed out twice, even to tests running side by side. */
+    private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
+
     public static int next() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port: " + e.getMessage(), e);
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+                if (GIVEN.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("no free loopback port: " + e.getMessage(), e);
+            }
         }
     }
 

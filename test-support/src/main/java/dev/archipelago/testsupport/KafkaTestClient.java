@@ -93,7 +93,11 @@ public final class KafkaTestClient implements AutoCloseable {
         return readUntilEnd(topic, r -> Objects.equals(r.key(), key));
     }
 
-    /** Every record on the topic now that matches the filter. */
+    /**
+     * Every record on the topic now that matches the filter: the topic is read up to the end
+     * offsets it has when the call starts. A read that cannot reach them within 60 s fails,
+     * so that a check that a record is absent never passes on a partial read.
+     */
     public List<Received> readUntilEnd(String topic, Predicate<Received> filter) {
         List<Received> matched = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
@@ -102,8 +106,12 @@ public final class KafkaTestClient implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(10));
-            Instant deadline = Instant.now().plusSeconds(30);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && Instant.now().isBefore(deadline)) {
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("reading " + topic + " to its end offsets " + ends + " took more than 60 s; "
+                            + "read up to " + partitions.stream().map(p -> p + "@" + consumer.position(p)).toList());
+                }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                     Received received = toReceived(record);
                     if (filter.test(received)) {

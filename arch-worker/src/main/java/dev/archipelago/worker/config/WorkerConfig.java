@@ -87,9 +87,13 @@ public interface WorkerConfig {
     /** Registries (host:port) spoken to over plain HTTP. */
     Optional<Set<String>> insecureRegistries();
 
-    /** Tries of a push that fails with a server or connection error. */
-    @WithDefault("3")
-    int pushAttempts();
+    /**
+     * How long a push that fails with a server or connection error (the registry away) is tried
+     * again, with waits of 1, 2, 4 ... 10 s; never beyond the build's timeout. A registry that
+     * refuses the credentials is not tried again.
+     */
+    @WithDefault("10m")
+    Duration pushRetryWindow();
 
     /** The most executables whose ELF header is checked per image. */
     @WithDefault("2000")

@@ -37,7 +37,8 @@ public class HeartbeatPublisher {
         this.version = version;
     }
 
-    @Scheduled(every = "${archipelago.worker.heartbeat-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${archipelago.worker.heartbeat-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void beat() {
         WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, scheduler.workerId(), identity.platform(), identity.emulated(), version,
                 config.executor(), config.concurrency(), scheduler.inFlight(), (int) config.heartbeatInterval().toSeconds(),

@@ -1,5 +1,6 @@
 package dev.archipelago.worker.messaging;
 
+import dev.archipelago.failure.ConsumerPolicy;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildCancel;
 import dev.archipelago.model.json.EventDecodingException;
@@ -9,13 +10,10 @@ import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.worker.service.BuildScheduler;
 import dev.archipelago.worker.service.PlatformIdentity;
 import io.quarkus.logging.Log;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -24,33 +22,34 @@ import java.util.concurrent.CompletionStage;
  * scheduler's threads), so that later records, a cancel among them, keep arriving while builds
  * run. A request's record is acknowledged when the build's result is published, and the throttled
  * commit strategy commits its offset only then, so a crashed worker's unfinished builds are
- * redelivered to another replica of the group.
+ * redelivered to another replica of the group. Unreadable records go to the dead-letter queue under
+ * the one failure policy.
  */
 @ApplicationScoped
 public class RequestsConsumer {
 
     private final BuildScheduler scheduler;
     private final PlatformIdentity identity;
+    private final ConsumerPolicy policy;
 
-    public RequestsConsumer(BuildScheduler scheduler, PlatformIdentity identity) {
+    public RequestsConsumer(BuildScheduler scheduler, PlatformIdentity identity, ConsumerPolicy policy) {
         this.scheduler = scheduler;
         this.identity = identity;
+        this.policy = policy;
     }
 
     @Incoming(Channels.REQUESTS_IN)
     public CompletionStage<Void> consume(Message<byte[]> message) {
-        String type = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(m -> m.getHeaders().lastHeader(Topics.RECORD_TYPE_HEADER)).map(Header::value)
-                .map(v -> new String(v, StandardCharsets.UTF_8)).orElse(Topics.TYPE_ARCH_BUILD_REQUEST);
+        String type = ConsumerPolicy.recordType(message);
         try {
-            if (type.equals(Topics.TYPE_BUILD_CANCEL)) {
+            if (Topics.TYPE_BUILD_CANCEL.equals(type)) {
                 scheduler.cancel(EventJson.decode(message.getPayload(), BuildCancel.class));
                 return message.ack();
             }
             ArchBuildRequest request = EventJson.decode(message.getPayload(), ArchBuildRequest.class);
             if (!request.platform().equals(identity.platform())) {
-                return message.nack(new IllegalArgumentException("a request for " + request.platform()
-                        + " reached the worker of " + identity.platform() + " (wrong topic)"));
+                return policy.deadLetter(Channels.REQUESTS_IN, message, new EventDecodingException("a request for "
+                        + request.platform() + " reached the worker of " + identity.platform() + " (wrong topic)"));
             }
             // return at once so the next record (another build, or a cancel) is delivered while this one runs;
             // the record is acknowledged when its result is published, and throttled commits wait for that
@@ -58,13 +57,14 @@ public class RequestsConsumer {
                 if (failure == null) {
                     message.ack();
                 } else {
-                    message.nack(failure);
+                    // only a worker that stops leaves a result unpublished: the record stays unacknowledged
+                    // and is delivered again, to this worker after its restart or to another replica
+                    Log.infof("build %s: %s left for redelivery: %s", request.buildId(), request.platform(), failure.getMessage());
                 }
             });
             return CompletableFuture.completedFuture(null);
         } catch (EventDecodingException e) {
-            Log.warnf("unreadable request sent to the dead-letter queue: %s", e.getMessage());
-            return message.nack(e);
+            return policy.deadLetter(Channels.REQUESTS_IN, message, e);
         }
     }
 }

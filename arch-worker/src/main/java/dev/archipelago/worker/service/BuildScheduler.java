@@ -1,6 +1,8 @@
 package dev.archipelago.worker.service;
 
+import dev.archipelago.failure.DependencyWaits;
 import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildCancel;
 import dev.archipelago.worker.config.WorkerConfig;
@@ -16,6 +18,7 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -104,12 +107,12 @@ public class BuildScheduler {
     /** Stops a queued or running build of the platform; its result will say CANCELLED. */
     public void cancel(BuildCancel cancel) {
         jobs.forEach((key, run) -> {
-            if (key.startsWith(cancel.buildId() + "|" + cancel.platform().ociName() + "|")) {
+            if (key.startsWith(cancel.buildId() + "|" + (cancel.platform() == null ? "" : cancel.platform().ociName() + "|"))) {
                 run.cancelled = true;
                 if (run.job != null) {
                     run.job.cancel();
                 }
-                Log.infof("build %s: %s cancelled", cancel.buildId(), cancel.platform());
+                Log.infof("build %s: %s cancelled", cancel.buildId(), key.split("\\|")[1]);
             }
         });
     }
@@ -140,8 +143,7 @@ public class BuildScheduler {
             } catch (IOException | RuntimeException e) {
                 Log.errorf(e, "build %s: %s could not be run", request.buildId(), request.platform());
                 result = ArchBuildEvent.failed(request, workerId, identity.emulated(), new ArchBuildEvent.Failure(
-                        dev.archipelago.model.events.BuildErrorCode.INTERNAL, "the worker could not run the build: " + e.getMessage(),
-                        java.util.List.of()), null, Instant.now());
+                        BuildErrorCode.INTERNAL, "the worker could not run the build: " + e.getMessage(), List.of()), null, Instant.now());
             }
             completed.remember(key, result);
             try {
@@ -158,6 +160,9 @@ public class BuildScheduler {
             Log.infof("build %s: %s attempt %d %s%s", request.buildId(), request.platform(), request.attempt(), result.type(),
                     result.error() == null ? " " + result.artifact().digest() : " " + result.error().code() + ": " + result.error().message());
             run.done.complete(null);
+        } catch (DependencyWaits.Interrupted e) {
+            // the worker is stopping while the broker is away: the request is delivered again later
+            run.done.completeExceptionally(e);
         } catch (RuntimeException e) {
             Log.errorf(e, "build %s: %s result could not be published", request.buildId(), request.platform());
             run.done.completeExceptionally(e);

@@ -2,6 +2,7 @@ package dev.archipelago.worker.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archipelago.failure.Backoff;
 import dev.archipelago.model.ImageReference;
 import io.quarkus.logging.Log;
 import dev.archipelago.model.MediaTypes;
@@ -17,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -199,13 +202,19 @@ final class BuildahExecutor {
     record Pushed(String digest, String mediaType, long size) {
     }
 
-    /** Pushes with retries on server and connection errors; no retry when the registry refuses the credentials. */
+    /**
+     * Pushes, trying again on server and connection errors for {@code push-retry-window} (the build's
+     * deadline stops it sooner); no retry when the registry refuses the credentials.
+     */
     Pushed push(String localTag, ImageReference target, Path digestFile, JobProcess process)
             throws BuildFailure, JobProcess.Stopped, IOException {
         List<String> command = buildah("push", "--format", config.format(), "--digestfile", digestFile.toString());
         config.authFile().ifPresent(file -> command.addAll(List.of("--authfile", file)));
         command.addAll(List.of(localTag, "docker://" + target));
 
+        Instant giveUp = Instant.now().plus(config.pushRetryWindow());
+        // a try is a whole buildah push: waits of 1, 2, 4, 8 then 10 s
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
         for (int attempt = 1; ; attempt++) {
             long before = logSize(process);
             if (process.run(command, null, environment) == 0) {
@@ -218,13 +227,13 @@ final class BuildahExecutor {
                 throw new BuildFailure(BuildErrorCode.PUSH_UNAUTHORIZED, "registry " + target.registry()
                         + " refused the worker's credentials for " + target.name() + " (check the auth.json for that registry)");
             }
-            if (attempt >= config.pushAttempts()) {
+            Duration pause = backoff.next();
+            if (Instant.now().plus(pause).isAfter(giveUp)) {
                 throw new BuildFailure(BuildErrorCode.PUSH_FAILED, "pushing to " + target.registry() + " failed " + attempt
-                        + " times; the log tail shows the last error");
+                        + " times in " + config.pushRetryWindow().toSeconds() + " s (push-retry-window); the log tail shows the last error");
             }
-            Log.warnf("push of %s to %s failed (attempt %d of %d); trying again in %d s",
-                    localTag, target, attempt, config.pushAttempts(), attempt * attempt);
-            sleep(1000L * attempt * attempt, process);
+            Log.warnf("push of %s to %s failed (attempt %d); trying again in %d s", localTag, target, attempt, pause.toSeconds());
+            sleep(pause.toMillis(), process);
         }
     }
 

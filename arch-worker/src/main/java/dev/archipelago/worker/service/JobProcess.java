@@ -1,11 +1,16 @@
 package dev.archipelago.worker.service;
 
+import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +49,7 @@ final class JobProcess {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (directory != null) {
             builder.directory(directory.toFile());
         }
@@ -115,9 +120,9 @@ final class JobProcess {
     }
 
     String logSince(long offset) {
-        try (var channel = java.nio.channels.FileChannel.open(log)) {
+        try (FileChannel channel = FileChannel.open(log)) {
             long size = channel.size();
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) Math.min(size - offset, 64 * 1024));
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size - offset, 64 * 1024));
             channel.read(buffer, offset);
             return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -125,14 +130,33 @@ final class JobProcess {
         }
     }
 
-    /** The last lines of the log. */
+    /** How much of the log's end {@link #tail(int)} reads: a log of any size, or one endless line, costs no more. */
+    static final int TAIL_BYTES = 256 * 1024;
+
+    /**
+     * The last lines of the log, read from its last {@value #TAIL_BYTES} bytes. Bytes that are not
+     * UTF-8 become U+FFFD; a line cut by that window starts with an ellipsis. The lines are made
+     * safe for events by {@code ArchBuildEvent.Failure} (control characters, length).
+     */
     List<String> tail(int lines) {
-        try {
-            List<String> all = Files.exists(log)
-                    ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList() : List.of();
+        try (FileChannel channel = FileChannel.open(log)) {
+            long size = channel.size();
+            long from = Math.max(0, size - TAIL_BYTES);
+            ByteBuffer buffer = ByteBuffer.allocate((int) (size - from));
+            while (buffer.hasRemaining() && channel.read(buffer, from + buffer.position()) > 0) {
+                // read until the window is full
+            }
+            List<String> all = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).lines().toList();
+            if (from > 0 && !all.isEmpty()) {
+                List<String> marked = new ArrayList<>(all);
+                marked.set(0, "\u2026" + all.get(0));
+                all = marked;
+            }
             return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return List.of();
+        } catch (IOException e) {
+            return List.of("(the build log could not be read: " + e.getMessage() + ")");
         }
     }
 

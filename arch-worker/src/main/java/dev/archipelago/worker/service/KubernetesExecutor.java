@@ -4,6 +4,7 @@ import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.Redaction;
+import dev.archipelago.model.SafeText;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
@@ -147,7 +148,7 @@ public final class KubernetesExecutor implements BuildExecutor {
                 "ARCHIPELAGO_FORMAT", config.format(),
                 "ARCHIPELAGO_TARGET", target.toString(),
                 "ARCHIPELAGO_TLS_VERIFY", String.valueOf(!insecure),
-                "ARCHIPELAGO_PUSH_ATTEMPTS", String.valueOf(config.pushAttempts()),
+                "ARCHIPELAGO_PUSH_RETRY_SECONDS", String.valueOf(config.pushRetryWindow().toSeconds()),
                 "ARCHIPELAGO_BUILD_ARGS", lines(request.buildArgs()),
                 "ARCHIPELAGO_LABELS", lines(labels(request)),
                 "BUILDAH_ISOLATION", "chroot"));
@@ -472,10 +473,14 @@ public final class KubernetesExecutor implements BuildExecutor {
      * goes into the worker's log at once, URL credentials masked, and is kept for a FAILED event's tail.
      */
     static final class LogStream extends java.io.OutputStream {
+        /** The most bytes of one line kept; the rest of an endless line is counted, not stored. */
+        private static final int MAX_LINE_BYTES = 16 * 1024;
+
         private final String buildId;
         private final String container;
         private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-        private final List<String> lines = new ArrayList<>();
+        private long droppedBytes;
+        private final java.util.ArrayDeque<String> lines = new java.util.ArrayDeque<>();
         volatile io.fabric8.kubernetes.client.dsl.LogWatch watch;
 
         LogStream(String buildId, String container) {
@@ -487,8 +492,10 @@ public final class KubernetesExecutor implements BuildExecutor {
         public synchronized void write(int b) {
             if (b == '\n') {
                 emit();
-            } else {
+            } else if (line.size() < MAX_LINE_BYTES) {
                 line.write(b);
+            } else {
+                droppedBytes++;
             }
         }
 
@@ -500,11 +507,15 @@ public final class KubernetesExecutor implements BuildExecutor {
         }
 
         private void emit() {
-            String text = line.toString(StandardCharsets.UTF_8);
+            String text = line.toString(StandardCharsets.UTF_8) + (droppedBytes > 0 ? " [" + droppedBytes + " more bytes]" : "");
             line.reset();
+            droppedBytes = 0;
             if (!text.isEmpty()) {
-                String masked = Redaction.maskUrlCredentials(text);
-                lines.add(masked);
+                String masked = SafeText.line(Redaction.maskUrlCredentials(text));
+                lines.addLast(masked);
+                if (lines.size() > SafeText.MAX_LINES) {
+                    lines.removeFirst();
+                }
                 Log.infof("build %s %s | %s", buildId, container, masked);
             }
         }

@@ -1,6 +1,7 @@
 package dev.archipelago.dispatcher.client;
 
 import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.failure.Backoff;
 import dev.archipelago.dispatcher.service.CommitState;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,12 +44,11 @@ public class CommitStatusClient {
     public Delivery send(String targetName, DispatcherConfig.StatusTarget target, StatusUpdate update) {
         DispatcherConfig.CommitStatus settings = config.commitStatus();
         int attempts = Math.max(1, settings.attempts());
-        Duration pause = settings.retryDelay();
+        Backoff backoff = new Backoff(settings.retryDelay(), settings.retryDelay().multipliedBy(1L << Math.min(attempts, 10)));
         String problem = null;
         for (int call = 1; call <= attempts; call++) {
             if (call > 1) {
-                sleep(pause);
-                pause = pause.multipliedBy(2);
+                sleep(backoff.next());
             }
             int status;
             try {

@@ -31,6 +31,7 @@ public class GitRefResolver {
     /**
      * @return the commit id the ref points at
      * @throws InvalidRequestException 422 with git's message, credentials masked, when it does not resolve
+     * @throws SourceUnreachable when the git host does not answer within the git timeout
      */
     public String resolve(String url, String ref) {
         if (FULL_COMMIT.matcher(ref).matches()) {
@@ -66,7 +67,8 @@ public class GitRefResolver {
             if (!process.waitFor(config.gitTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                throw unresolved(url, ref, "git ls-remote did not answer within " + config.gitTimeout().toSeconds() + " s");
+                throw new SourceUnreachable(Secrets.mask("git ls-remote of " + url + " did not answer within "
+                        + config.gitTimeout().toSeconds() + " s; try again when the git host answers"));
             }
             if (process.exitValue() != 0) {
                 throw unresolved(url, ref, java.nio.file.Files.readString(err, StandardCharsets.UTF_8).strip());
@@ -93,6 +95,21 @@ public class GitRefResolver {
     private static void deleteQuietly(java.nio.file.Path path) {
         if (path != null) {
             path.toFile().delete();
+        }
+    }
+
+    /**
+     * The git host did not answer in time: a 503 for the API, and on the submit topic a transient
+     * failure that the consumer waits out (the record is not dead-lettered for it).
+     */
+    public static final class SourceUnreachable extends InvalidRequestException {
+        SourceUnreachable(String detail) {
+            super(503, "Source unreachable", detail);
+        }
+
+        @Override
+        public boolean isTransient() {
+            return true;
         }
     }
 

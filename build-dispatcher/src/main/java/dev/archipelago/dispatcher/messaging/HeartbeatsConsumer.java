@@ -1,6 +1,7 @@
 package dev.archipelago.dispatcher.messaging;
 
 import dev.archipelago.dispatcher.service.WorkerRegistry;
+import dev.archipelago.failure.ConsumerPolicy;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.messaging.Channels;
 import io.smallrye.common.annotation.Blocking;
@@ -15,14 +16,16 @@ import java.util.concurrent.CompletionStage;
 public class HeartbeatsConsumer {
 
     private final WorkerRegistry workers;
+    private final ConsumerPolicy policy;
 
-    public HeartbeatsConsumer(WorkerRegistry workers) {
+    public HeartbeatsConsumer(WorkerRegistry workers, ConsumerPolicy policy) {
         this.workers = workers;
+        this.policy = policy;
     }
 
     @Incoming(Channels.HEARTBEATS_IN)
     @Blocking
     public CompletionStage<Void> consume(Message<byte[]> message) {
-        return IncomingRecords.handle(message, WorkerHeartbeat.class, workers::record);
+        return policy.apply(Channels.HEARTBEATS_IN, message, WorkerHeartbeat.class, workers::record);
     }
 }

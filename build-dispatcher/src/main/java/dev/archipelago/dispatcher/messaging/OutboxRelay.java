@@ -4,6 +4,8 @@ import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.repository.OutboxRecord;
 import dev.archipelago.dispatcher.repository.OutboxRepository;
 import dev.archipelago.dispatcher.service.OutboxWritten;
+import dev.archipelago.failure.DependencyUnavailable;
+import dev.archipelago.failure.DependencyWaits;
 import dev.archipelago.model.messaging.Channels;
 import dev.archipelago.model.messaging.Topics;
 import io.quarkus.logging.Log;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -42,17 +45,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @ApplicationScoped
 public class OutboxRelay {
 
+    private static final String RELAY = "outbox relay";
+
     private final OutboxRepository outbox;
     private final MutinyEmitter<String> emitter;
     private final DispatcherConfig config;
+    private final DependencyWaits waits;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "outbox-relay"));
     private final AtomicBoolean pending = new AtomicBoolean();
 
     public OutboxRelay(OutboxRepository outbox, @Channel(Channels.OUTBOX_OUT) MutinyEmitter<String> emitter,
-                       DispatcherConfig config) {
+                       DispatcherConfig config, DependencyWaits waits) {
         this.outbox = outbox;
         this.emitter = emitter;
         this.config = config;
+        this.waits = waits;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -68,7 +75,8 @@ public class OutboxRelay {
         nudge();
     }
 
-    @Scheduled(every = "${archipelago.dispatcher.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${archipelago.dispatcher.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void poll() {
         nudge();
     }
@@ -87,8 +95,10 @@ public class OutboxRelay {
             do {
                 published = relayBatch();
             } while (published == config.outbox().batchSize());
+            waits.succeeded(RELAY);
         } catch (RuntimeException e) {
-            Log.warnf("outbox relay pass failed, will try again: %s", e.getMessage());
+            // the next pass (at most a poll interval away) tries again; readiness says why meanwhile
+            waits.failed(RELAY, e);
         }
     }
 
@@ -108,6 +118,7 @@ public class OutboxRelay {
         }
         List<Throwable> results = Uni.join().all(batch.stream().map(this::send).toList()).andFailFast().await().indefinitely();
         List<Long> sent = new ArrayList<>();
+        Throwable firstFailure = results.stream().filter(Objects::nonNull).findFirst().orElse(null);
         QuarkusTransaction.requiringNew().run(() -> {
             for (int i = 0; i < batch.size(); i++) {
                 OutboxRecord record = batch.get(i);
@@ -116,12 +127,16 @@ public class OutboxRelay {
                     sent.add(record.id);
                 } else {
                     outbox.release(record.id, String.valueOf(failure.getMessage()));
-                    Log.warnf("build %s: outbox record %d to %s not acknowledged (attempt %d): %s", record.recordKey,
+                    Log.debugf("build %s: outbox record %d to %s not acknowledged (attempt %d): %s", record.recordKey,
                             record.id, record.topic, record.attempts + 1, failure.getMessage());
                 }
             }
             outbox.markSent(sent, Instant.now());
         });
+        if (firstFailure != null) {
+            throw new DependencyUnavailable((batch.size() - sent.size()) + " of " + batch.size()
+                    + " outbox records were not acknowledged by the broker: " + firstFailure.getMessage(), firstFailure);
+        }
         return sent.size();
     }
 

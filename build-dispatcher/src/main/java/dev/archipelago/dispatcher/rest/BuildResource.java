@@ -106,7 +106,7 @@ public class BuildResource {
         if (body == null || body.length == 0) {
             throw InvalidRequestException.badRequest("the body is empty; send a BuildRequest JSON object");
         }
-        BodyLimitFilter.checkSize(body);
+        BodyLimitFilter.checkSize(body, BodyLimitFilter.MAX_BODY_BYTES);
         try {
             return EventJson.decode(body, BuildRequest.class);
         } catch (EventDecodingException e) {

@@ -85,7 +85,7 @@ public class PipelineResource {
         if (body == null || body.length == 0) {
             throw InvalidRequestException.badRequest("the body is empty; send a pipeline JSON object");
         }
-        BodyLimitFilter.checkSize(body);
+        BodyLimitFilter.checkSize(body, BodyLimitFilter.MAX_BODY_BYTES);
         try {
             return EventJson.decode(body, PipelineDefinition.class);
         } catch (EventDecodingException e) {

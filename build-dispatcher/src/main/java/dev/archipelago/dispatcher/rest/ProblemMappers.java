@@ -2,6 +2,7 @@ package dev.archipelago.dispatcher.rest;
 
 import dev.archipelago.dispatcher.service.InvalidRequestException;
 import dev.archipelago.dispatcher.service.Secrets;
+import dev.archipelago.failure.Transience;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -50,7 +51,7 @@ public class ProblemMappers {
             case 404 -> "no such resource: " + uri.getPath();
             case 405 -> "method not allowed on " + uri.getPath();
             case 406 -> "this resource answers application/json (or text/event-stream for /events)";
-            case 413 -> "the body is too large; the limit is 64 KiB";
+            case 413 -> "the body is too large; the limit is 64 KiB (25 MiB for webhooks)";
             case 415 -> "send the body as application/json";
             default -> Secrets.mask(e.getMessage());
         };
@@ -59,9 +60,22 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e, UriInfo uri) {
+        if (Transience.isTransient(e)) {
+            Log.warnf("%s answered 503, a dependency is unavailable: %s", uri.getPath(), Secrets.mask(rootMessage(e)));
+            return Response.fromResponse(problem(503, "Service unavailable", "a dependency of the dispatcher (its database or "
+                    + "the broker) does not answer; nothing was changed; try again shortly", uri)).header("Retry-After", "5").build();
+        }
         String incident = UUID.randomUUID().toString();
         Log.errorf(e, "incident %s on %s", incident, uri.getPath());
         return problem(500, "Internal error", "the dispatcher failed unexpectedly; its log names incident " + incident, uri);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage());
     }
 
     static Response problem(int status, String title, String detail, UriInfo uri) {

@@ -123,7 +123,7 @@ public class WebhookResource {
     }
 
     private static JsonNode parse(byte[] body) {
-        BodyLimitFilter.checkSize(body);
+        BodyLimitFilter.checkSize(body, BodyLimitFilter.MAX_WEBHOOK_BODY_BYTES);
         try {
             JsonNode json = EventJson.mapper().readTree(body == null ? new byte[0] : body);
             if (json == null || !json.isObject()) {

@@ -123,6 +123,17 @@ public class BuildProgress {
             Log.debugf("build %s: outcome for an unknown build ignored", outcome.buildId());
             return false;
         }
+        if (build.state == BuildState.CANCELLED && outcome.type() == BuildOutcome.Type.INDEX_PUSHED && build.indexDigest == null) {
+            // the cancel reached the assembler after it had begun the push: the build stays CANCELLED, and says
+            // that its index exists all the same (decision 10)
+            build.indexDigest = outcome.index().digest();
+            build.indexMediaType = outcome.index().mediaType();
+            build.errorMessage = "cancelled on request, but the assembler had already pushed the index";
+            touch(build, outcome.occurredAt());
+            Log.warnf("build %s: cancelled, but its index %s had been pushed before the cancel reached the assembler",
+                    build.id, outcome.index().digest());
+            return true;
+        }
         if (build.state.isFinal() || outcome.attempt() < build.attempt) {
             Log.debugf("build %s: outcome %s of attempt %d changes nothing", build.id, outcome.type(), outcome.attempt());
             return false;

@@ -10,6 +10,7 @@ import dev.archipelago.dispatcher.repository.PlatformState;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildCancel;
+import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildRequest;
 import dev.archipelago.model.events.ImageTarget;
 import dev.archipelago.model.events.PinnedSource;
@@ -53,45 +54,71 @@ public class BuildService {
     }
 
     /**
-     * Validates the request, pins its ref to a commit, stores the build and writes one request per
-     * platform to the outbox, all in one transaction.
-     *
-     * @param submissionKey where the request came from, unique per submission so that a redelivered
-     *                      one returns the build it made the first time; null for none
+     * Takes a build from the API: validates the request, checks the caller's permission and that
+     * every platform has a live worker (409 otherwise), pins its ref to a commit, stores the build
+     * and writes one request per platform to the outbox, all in one transaction.
      */
-    public BuildView accept(BuildRequest request, String submissionKey) {
-        return accept(request, submissionKey, null, PushPermission.TRUSTED);
-    }
-
-    /** Like {@link #accept(BuildRequest, String)} for a caller that may push only where its permission allows. */
     public BuildView accept(BuildRequest request, PushPermission permission) {
         return accept(request, null, null, permission);
     }
 
     /**
-     * Like {@link #accept(BuildRequest, String)}, but with the commit already known (a webhook's
-     * pushed commit), so the ref is not resolved again and cannot have moved on.
+     * Takes a build from a webhook: like {@link #accept(BuildRequest, PushPermission)} with the
+     * commit already known (the pushed one), so the ref is not resolved again and cannot have moved on.
+     *
+     * @param submissionKey unique per delivery, so that a redelivered one returns the build it made the first time
      */
-    public BuildView accept(BuildRequest request, String submissionKey, String pinnedCommit) {
-        return accept(request, submissionKey, pinnedCommit, PushPermission.TRUSTED);
+    public BuildView acceptPushed(BuildRequest request, String submissionKey, String pushedCommit) {
+        return accept(request, submissionKey, pushedCommit, PushPermission.TRUSTED);
+    }
+
+    /**
+     * Takes a {@code BuildRequest} record from the submit topic (trusted by the topic's ACL). Like
+     * {@link #accept(BuildRequest, PushPermission)}, except that a build that cannot start now because a platform has no live worker is stored
+     * FAILED with {@code NO_LIVE_WORKER} (visible in the API, and retried with {@code POST
+     * .../retry}) instead of being refused: a Kafka producer has nobody waiting for a 409.
+     *
+     * @param submissionKey the record's topic, partition and offset, so that a redelivered record returns the build it made
+     */
+    public BuildView acceptSubmission(BuildRequest request, String submissionKey) {
+        ValidatedRequest valid = validator.validate(request);
+        BuildView existing = existing(submissionKey);
+        if (existing != null) {
+            return existing;
+        }
+        String commit = refs.resolve(valid.gitUrl(), valid.ref());
+        NotStarted notStarted = workers.missingLive(valid.platforms(), valid.allowEmulation())
+                .map(why -> new NotStarted(BuildErrorCode.NO_LIVE_WORKER, "not started: " + why
+                        + "; retry the build once a worker is live")).orElse(null);
+        return storeNew(valid, commit, submissionKey, notStarted);
     }
 
     private BuildView accept(BuildRequest request, String submissionKey, String pinnedCommit, PushPermission permission) {
         ValidatedRequest valid = validator.validate(request);
         permission.check(valid.repository().name());
-        if (submissionKey != null) {
-            BuildView existing = QuarkusTransaction.requiringNew().call(() ->
-                    builds.findBySubmissionKey(submissionKey).map(this::view).orElse(null));
-            if (existing != null) {
-                return existing;
-            }
+        BuildView existing = existing(submissionKey);
+        if (existing != null) {
+            return existing;
         }
         workers.checkLive(valid.platforms(), valid.allowEmulation());
         String commit = pinnedCommit != null ? pinnedCommit : refs.resolve(valid.gitUrl(), valid.ref());
+        return storeNew(valid, commit, submissionKey, null);
+    }
+
+    /** Why a stored build did not start: it is stored FAILED with this code on every platform. */
+    private record NotStarted(BuildErrorCode code, String message) {
+    }
+
+    private BuildView existing(String submissionKey) {
+        return submissionKey == null ? null : QuarkusTransaction.requiringNew().call(() ->
+                builds.findBySubmissionKey(submissionKey).map(this::view).orElse(null));
+    }
+
+    private BuildView storeNew(ValidatedRequest valid, String commit, String submissionKey, NotStarted notStarted) {
         UUID id = UUID.randomUUID();
         BuildView view;
         try {
-            view = QuarkusTransaction.requiringNew().call(() -> store(id, valid, commit, submissionKey));
+            view = QuarkusTransaction.requiringNew().call(() -> store(id, valid, commit, submissionKey, notStarted));
         } catch (PersistenceException e) {
             if (submissionKey != null) {
                 // another consumer of the same submission won the race
@@ -100,13 +127,18 @@ public class BuildService {
             }
             throw e;
         }
-        metrics.counter("archipelago.builds.accepted").increment();
-        Log.infof("build %s accepted: %s at %s for %s", id, valid.repository(), commit, valid.platforms());
+        if (notStarted == null) {
+            metrics.counter("archipelago.builds.accepted").increment();
+            Log.infof("build %s accepted: %s at %s for %s", id, valid.repository(), commit, valid.platforms());
+        } else {
+            metrics.counter("archipelago.builds.finished", "state", BuildState.FAILED.name()).increment();
+            Log.warnf("build %s stored FAILED (%s): %s", id, notStarted.code(), notStarted.message());
+        }
         updates.changed(id);
         return view;
     }
 
-    private BuildView store(UUID id, ValidatedRequest valid, String commit, String submissionKey) {
+    private BuildView store(UUID id, ValidatedRequest valid, String commit, String submissionKey, NotStarted notStarted) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         ArchBuildRequest template = new ArchBuildRequest(Schema.CURRENT, id.toString(), 1, valid.platforms().get(0),
                 valid.platforms(), new PinnedSource(valid.gitUrl(), valid.ref(), commit, valid.contextDir(), valid.dockerfile()),
@@ -131,18 +163,31 @@ public class BuildService {
         }
         build.createdAt = now;
         build.updatedAt = now;
+        if (notStarted != null) {
+            build.state = BuildState.FAILED;
+            build.errorCode = notStarted.code().name();
+            build.errorMessage = notStarted.message();
+            build.finishedAt = now;
+        }
         for (Platform platform : valid.platforms()) {
             BuildPlatform row = new BuildPlatform();
             row.build = build;
             row.platform = platform.ociName();
-            row.state = PlatformState.QUEUED;
+            row.state = notStarted == null ? PlatformState.QUEUED : PlatformState.FAILED;
             row.attempt = 1;
             row.archTag = valid.tags().archTag(platform);
+            if (notStarted != null) {
+                row.errorCode = notStarted.code().name();
+                row.errorMessage = notStarted.message();
+                row.finishedAt = now;
+            }
             build.platforms.add(row);
         }
         builds.persist(build);
-        for (BuildPlatform row : build.platforms) {
-            publishRequest(build, template, row, now);
+        if (notStarted == null) {
+            for (BuildPlatform row : build.platforms) {
+                publishRequest(build, template, row, now);
+            }
         }
         builds.flush();
         return view(build);
@@ -187,13 +232,21 @@ public class BuildService {
         return view;
     }
 
-    /** Marks a build CANCELLED and asks the workers of its unfinished platforms to stop. */
+    /**
+     * Marks a build CANCELLED and asks the workers of its unfinished platforms to stop, and the
+     * assembler not to push its index. A build that is ASSEMBLING (every platform built, the index
+     * being pushed) is refused with 409: there is nothing left to stop (decision 10).
+     */
     public BuildView cancel(UUID id, PushPermission permission) {
         BuildView view = QuarkusTransaction.requiringNew().call(() -> {
             Build build = builds.findForUpdate(id).orElseThrow(() -> notFound(id));
             permission.check(build.repository);
             if (build.state.isFinal()) {
                 throw InvalidRequestException.conflict("build " + id + " is already " + build.state + "; nothing to cancel");
+            }
+            if (build.state == BuildState.ASSEMBLING) {
+                throw InvalidRequestException.conflict("build " + id + " is ASSEMBLING: every platform is built and its index "
+                        + "is being pushed; it can no longer be cancelled");
             }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             build.state = BuildState.CANCELLED;
@@ -210,6 +263,10 @@ public class BuildService {
                             new BuildCancel(Schema.CURRENT, id.toString(), row.attempt, platform, "cancelled on request", now));
                 }
             }
+            // behind the build's results, so that the assembler pushes no index even if the last result
+            // reached it before this dispatcher had applied it
+            outbox.add(Topics.RESULTS, id.toString(), Topics.TYPE_BUILD_CANCEL,
+                    new BuildCancel(Schema.CURRENT, id.toString(), build.attempt, null, "cancelled on request", now));
             builds.flush();
             Log.infof("build %s cancelled", id);
             return view(build);

@@ -76,7 +76,8 @@ public class CommitStatusReporter {
     }
 
     @Scheduled(every = "${archipelago.dispatcher.commit-status.sweep-interval}", delayed = "${archipelago.dispatcher.commit-status.sweep-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sweep() {
         if (config.commitStatus().targets().isEmpty() || stopping) {
             return;

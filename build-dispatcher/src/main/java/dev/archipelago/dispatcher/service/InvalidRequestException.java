@@ -1,7 +1,13 @@
 package dev.archipelago.dispatcher.service;
 
-/** A request that cannot be accepted as it is; the detail says what to fix. Rendered as a problem response. */
-public class InvalidRequestException extends RuntimeException {
+import dev.archipelago.failure.ClassifiedFailure;
+
+/**
+ * A request that cannot be accepted as it is; the detail says what to fix. Rendered as a problem
+ * response; on the submit topic it sends the record to the dead-letter queue, unless it is
+ * transient (a git host that did not answer), which the consumer waits out.
+ */
+public class InvalidRequestException extends RuntimeException implements ClassifiedFailure {
 
     private final int status;
     private final String title;
@@ -22,6 +28,12 @@ public class InvalidRequestException extends RuntimeException {
 
     public static InvalidRequestException notFound(String detail) {
         return new InvalidRequestException(404, "Not found", detail);
+    }
+
+    /** Not transient: the same request fails the same way until the caller changes it. */
+    @Override
+    public boolean isTransient() {
+        return false;
     }
 
     public int status() {

@@ -91,7 +91,7 @@ public class PipelineService {
             BuildRequest request = request(definition, push.cloneUrl(), push.branch(), push.commit(),
                     commitStatus(definition, push.project()));
             String key = push.provider() + ":" + push.project() + ":" + push.commit() + ":" + definition.name();
-            BuildView view = builds.accept(request, key, push.commit());
+            BuildView view = builds.acceptPushed(request, key, push.commit());
             Log.infof("build %s: started by a %s push of %s to %s (pipeline %s)", view.id(), push.provider(), push.commit(),
                     push.branch(), definition.name());
             started.add(view);

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The workers as their heartbeats describe them, and whether a build's platforms have a live one. */
 @ApplicationScoped
@@ -63,8 +64,15 @@ public class WorkerRegistry {
      * when the request allows emulation. Off when {@code archipelago.dispatcher.require-live-workers=false}.
      */
     public void checkLive(List<Platform> platforms, boolean allowEmulation) {
+        missingLive(platforms, allowEmulation).ifPresent(why -> {
+            throw InvalidRequestException.conflict(why);
+        });
+    }
+
+    /** Why a build of these platforms cannot start now (no live worker for some), or empty when it can. */
+    public Optional<String> missingLive(List<Platform> platforms, boolean allowEmulation) {
         if (!config.requireLiveWorkers()) {
-            return;
+            return Optional.empty();
         }
         List<WorkerView> live = list().stream().filter(WorkerView::live).toList();
         List<String> missing = new ArrayList<>();
@@ -78,9 +86,10 @@ public class WorkerRegistry {
         if (!missing.isEmpty()) {
             List<String> livePlatforms = live.stream().map(w -> w.platform() + (w.emulated() ? " (emulated)" : ""))
                     .distinct().sorted().toList();
-            throw InvalidRequestException.conflict("no live worker for " + String.join(", ", missing) + "; live platforms: "
+            return Optional.of("no live worker for " + String.join(", ", missing) + "; live platforms: "
                     + (livePlatforms.isEmpty() ? "none" : String.join(", ", livePlatforms)));
         }
+        return Optional.empty();
     }
 
     private boolean isLive(Worker worker, Instant now) {

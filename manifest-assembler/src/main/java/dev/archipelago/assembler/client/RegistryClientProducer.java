@@ -1,6 +1,8 @@
 package dev.archipelago.assembler.client;
 
 import dev.archipelago.assembler.config.AssemblerConfig;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 

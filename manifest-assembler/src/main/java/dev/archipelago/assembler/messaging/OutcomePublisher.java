@@ -3,7 +3,8 @@ package dev.archipelago.assembler.messaging;
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.model.messaging.Channels;
-import io.quarkus.logging.Log;
+import dev.archipelago.failure.DependencyUnavailable;
+import dev.archipelago.failure.DependencyWaits;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -28,9 +29,13 @@ public class OutcomePublisher {
     private final AssemblyRepository assemblies;
     private final MutinyEmitter<String> emitter;
 
-    public OutcomePublisher(AssemblyRepository assemblies, @Channel(Channels.OUTCOMES_OUT) MutinyEmitter<String> emitter) {
+    private final DependencyWaits waits;
+
+    public OutcomePublisher(AssemblyRepository assemblies, @Channel(Channels.OUTCOMES_OUT) MutinyEmitter<String> emitter,
+                            DependencyWaits waits) {
         this.assemblies = assemblies;
         this.emitter = emitter;
+        this.waits = waits;
     }
 
     /** Publishes the build's outcome if it has one not yet published; returns whether it did. */
@@ -46,9 +51,11 @@ public class OutcomePublisher {
             emitter.sendMessage(Message.of(outcome).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(buildId).build()))
                     .await().atMost(ACK_TIMEOUT);
         } catch (RuntimeException e) {
-            Log.warnf("build %s: outcome not acknowledged, will publish again: %s", buildId, e.getMessage());
+            waits.failed("outcome publishing", new DependencyUnavailable("the broker did not acknowledge the outcome of build "
+                    + buildId + ": " + e.getMessage(), e));
             return false;
         }
+        waits.succeeded("outcome publishing");
         QuarkusTransaction.requiringNew().run(() -> assemblies.update(
                 "outcomePublishedAt = ?1 where buildId = ?2 and outcomeJson = ?3", Instant.now(), buildId, outcome));
         return true;

@@ -3,24 +3,26 @@ package dev.archipelago.assembler.messaging;
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.service.Assembler;
 import dev.archipelago.assembler.service.JoinService;
+import dev.archipelago.failure.ConsumerPolicy;
 import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.json.EventDecodingException;
-import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.events.BuildCancel;
 import dev.archipelago.model.messaging.Channels;
+import dev.archipelago.model.messaging.Topics;
 import io.quarkus.logging.Log;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Joins the workers' results. A result is acknowledged only after the join state it changes is
- * committed; an unreadable one goes to the dead-letter queue with the reason. When the result
- * completes a build, the index is assembled and the outcome published right away; the sweeper
- * does the same for anything a crash interrupted.
+ * Joins the workers' results, and the dispatcher's cancels that travel with them, under the one
+ * failure policy: a record is acknowledged only after the join state it changes is committed (a
+ * database outage is waited out), an unreadable one goes to the dead-letter queue with the reason.
+ * When a result completes a build, the index is assembled and the outcome published right away;
+ * the sweeper does the same for anything a crash or an unavailable registry interrupted.
  */
 @ApplicationScoped
 public class ResultsConsumer {
@@ -28,53 +30,42 @@ public class ResultsConsumer {
     private final JoinService join;
     private final Assembler assembler;
     private final OutcomePublisher outcomes;
+    private final ConsumerPolicy policy;
 
-    public ResultsConsumer(JoinService join, Assembler assembler, OutcomePublisher outcomes) {
+    public ResultsConsumer(JoinService join, Assembler assembler, OutcomePublisher outcomes, ConsumerPolicy policy) {
         this.join = join;
         this.assembler = assembler;
         this.outcomes = outcomes;
+        this.policy = policy;
     }
 
-    // One result at a time: handling them side by side (@Blocking(ordered = false)) raised the
-    // throughput of the benchmark's scenario 4 from 12 to 19 builds/s, but the first results of a
-    // new build then race to create its join row, and in CI a retried build once lost its outcome.
-    // Parallel joins need that creation made race-free first (INSERT ... ON CONFLICT DO NOTHING).
+    // One result at a time: side by side, the first results of a new build race to create its join row
+    // (bench/README.md, "Tried and taken back").
     @Incoming(Channels.RESULTS_IN)
     @Blocking
     public CompletionStage<Void> consume(Message<byte[]> message) {
-        ArchBuildEvent event;
-        try {
-            event = EventJson.decode(message.getPayload(), ArchBuildEvent.class);
-        } catch (EventDecodingException e) {
-            Log.warnf("unreadable result sent to the dead-letter queue: %s", e.getMessage());
-            return message.nack(e);
+        if (Topics.TYPE_BUILD_CANCEL.equals(ConsumerPolicy.recordType(message))) {
+            return policy.apply(Channels.RESULTS_IN, message, BuildCancel.class, join::cancel);
         }
-        Assembly.State state = recordWithRetry(event);
-        CompletionStage<Void> ack = message.ack();
-        if (state == Assembly.State.READY) {
-            assembler.assemble(event.buildId());
-        }
-        outcomes.publish(event.buildId());
-        return ack;
-    }
-
-    private Assembly.State recordWithRetry(ArchBuildEvent event) {
-        Duration backoff = Duration.ofMillis(200);
-        while (true) {
+        AtomicReference<ArchBuildEvent> recorded = new AtomicReference<>();
+        AtomicReference<Assembly.State> state = new AtomicReference<>();
+        CompletionStage<Void> ack = policy.apply(Channels.RESULTS_IN, message, ArchBuildEvent.class, event -> {
+            state.set(join.record(event));
+            recorded.set(event);
+        });
+        ArchBuildEvent event = recorded.get();
+        if (event != null) {
             try {
-                return join.record(event);
-            } catch (RuntimeException e) {
-                // the database is the only thing that can fail here; nothing is acknowledged until it is back
-                Log.warnf("build %s: storing the %s result of %s failed, retrying in %d ms: %s", event.buildId(), event.type(),
-                        event.platform(), backoff.toMillis(), e.getMessage());
-                try {
-                    Thread.sleep(backoff.toMillis());
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", interrupted);
+                if (state.get() == Assembly.State.READY) {
+                    assembler.assemble(event.buildId());
                 }
-                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+                outcomes.publish(event.buildId());
+            } catch (RuntimeException e) {
+                // the result is committed and acknowledged; what is left is the sweeper's
+                Log.warnf("build %s: assembling or publishing the outcome failed, the sweeper will finish it: %s",
+                        event.buildId(), e.getMessage());
             }
         }
+        return ack;
     }
 }

@@ -3,7 +3,7 @@ package dev.archipelago.assembler.messaging;
 import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.assembler.service.Assembler;
 import dev.archipelago.assembler.service.JoinService;
-import io.quarkus.logging.Log;
+import dev.archipelago.failure.DependencyWaits;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,20 +18,26 @@ import java.time.Instant;
 @ApplicationScoped
 public class Sweeper {
 
+    private static final String SWEEP = "assembler sweep";
+
     private final AssemblyRepository assemblies;
     private final JoinService join;
     private final Assembler assembler;
     private final OutcomePublisher outcomes;
+    private final DependencyWaits waits;
 
-    public Sweeper(AssemblyRepository assemblies, JoinService join, Assembler assembler, OutcomePublisher outcomes) {
+    public Sweeper(AssemblyRepository assemblies, JoinService join, Assembler assembler, OutcomePublisher outcomes,
+                   DependencyWaits waits) {
         this.assemblies = assemblies;
         this.join = join;
         this.assembler = assembler;
         this.outcomes = outcomes;
+        this.waits = waits;
     }
 
     @Scheduled(every = "${archipelago.assembler.sweep-interval:5s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sweep() {
         try {
             Instant now = Instant.now();
@@ -50,8 +56,10 @@ public class Sweeper {
             for (String buildId : QuarkusTransaction.requiringNew().call(() -> assemblies.unpublishedIds(stale))) {
                 outcomes.publish(buildId);
             }
+            waits.succeeded(SWEEP);
         } catch (RuntimeException e) {
-            Log.warnf("sweep failed, will try again: %s", e.getMessage());
+            // the next sweep tries again; readiness says why meanwhile
+            waits.failed(SWEEP, e);
         }
     }
 }

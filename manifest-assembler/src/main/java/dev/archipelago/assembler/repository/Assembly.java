@@ -20,7 +20,8 @@ import java.util.List;
 @Table(name = "assemblies")
 public class Assembly extends PanacheEntityBase {
 
-    public enum State { COLLECTING, READY, PUSHED, FAILED }
+    /** COLLECTING -> READY -> PUSHED, or FAILED; CANCELLED (by the dispatcher) before the index push. */
+    public enum State { COLLECTING, READY, PUSHED, FAILED, CANCELLED }
 
     @Id
     @Column(name = "build_id")

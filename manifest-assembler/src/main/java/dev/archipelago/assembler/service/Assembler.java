@@ -2,16 +2,17 @@ package dev.archipelago.assembler.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.assembler.client.RegistryClient;
-import dev.archipelago.assembler.client.RegistryException;
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.repository.AssemblyRepository;
+import dev.archipelago.failure.DependencyWaits;
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.json.EventJson;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -42,11 +43,13 @@ public class Assembler {
     private final AssemblyRepository assemblies;
     private final RegistryClient registry;
     private final MeterRegistry metrics;
+    private final DependencyWaits waits;
 
-    public Assembler(AssemblyRepository assemblies, RegistryClient registry, MeterRegistry metrics) {
+    public Assembler(AssemblyRepository assemblies, RegistryClient registry, MeterRegistry metrics, DependencyWaits waits) {
         this.assemblies = assemblies;
         this.registry = registry;
         this.metrics = metrics;
+        this.waits = waits;
     }
 
     /** What assembling needs, read in one transaction. */
@@ -79,12 +82,16 @@ public class Assembler {
             BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.INDEX_PUSHED,
                     index, missing, List.of(), null, Instant.now());
             finish(snapshot.buildId(), Assembly.State.PUSHED, outcome, index);
+            waits.succeeded("build " + buildId + ": index push");
             metrics.counter("archipelago.assemblies", "outcome", "INDEX_PUSHED").increment();
             if (snapshot.lastResultAt() != null) {
                 metrics.timer("archipelago.assembly.join.latency").record(Duration.between(snapshot.lastResultAt(), Instant.now()));
             }
             Log.infof("build %s: index %s pushed to %s as %s%s", snapshot.buildId(), index.digest(), snapshot.repository().name(),
                     snapshot.tags(), missing.isEmpty() ? "" : " (partial: missing " + missing + ")");
+            return true;
+        } catch (CancelledMeanwhile cancelled) {
+            Log.infof("build %s: cancelled while it was being assembled; no index pushed", snapshot.buildId());
             return true;
         } catch (AssemblyFailure failure) {
             BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.FAILED, null,
@@ -96,12 +103,13 @@ public class Assembler {
             return true;
         } catch (RegistryException e) {
             if (Instant.now().isAfter(snapshot.deadline())) {
+                waits.succeeded("build " + buildId + ": index push");
                 BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.FAILED, null,
                         List.of(), List.of(), new BuildOutcome.Error(BuildErrorCode.INDEX_PUSH_FAILED, e.getMessage()), Instant.now());
                 finish(snapshot.buildId(), Assembly.State.FAILED, outcome, null);
                 return true;
             }
-            Log.warnf("build %s: registry unavailable while assembling, will retry: %s", snapshot.buildId(), e.getMessage());
+            waits.failed("build " + buildId + ": index push", e);
             QuarkusTransaction.requiringNew().run(() -> assemblies.update("claimedUntil = null where buildId = ?1", buildId));
             return false;
         }
@@ -124,6 +132,10 @@ public class Assembler {
             index = IndexBuilder.build(verified, annotations);
         } catch (IndexBuilder.MixedFormatsException e) {
             throw new AssemblyFailure(BuildErrorCode.MIXED_MANIFEST_FORMATS, null, e.getMessage());
+        }
+        // a cancel that reached the join while the children were verified stops the push here
+        if (QuarkusTransaction.requiringNew().call(() -> assemblies.findById(s.buildId()).state) != Assembly.State.READY) {
+            throw new CancelledMeanwhile();
         }
         for (String tag : s.tags()) {
             try {
@@ -206,6 +218,13 @@ public class Assembler {
             }
             a.updatedAt = Instant.now();
         });
+    }
+
+    /** The build was cancelled after it was claimed for assembly and before its index was pushed. */
+    static final class CancelledMeanwhile extends RuntimeException {
+        CancelledMeanwhile() {
+            super("cancelled", null, false, false);
+        }
     }
 
     /** Why an assembly failed: a stable code, the platform at fault if any, a message that names both values. */

@@ -2,6 +2,7 @@ package dev.archipelago.assembler.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archipelago.model.Digests;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 
@@ -99,7 +100,7 @@ public final class IndexBuilder {
         }
         try {
             byte[] bytes = JSON.writeValueAsString(index).getBytes(StandardCharsets.UTF_8);
-            return new Index(indexType, bytes, dev.archipelago.assembler.client.RegistryClient.sha256(bytes));
+            return new Index(indexType, bytes, Digests.sha256(bytes));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

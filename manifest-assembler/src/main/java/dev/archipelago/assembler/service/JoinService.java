@@ -4,8 +4,11 @@ import dev.archipelago.assembler.config.AssemblerConfig;
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.assembler.repository.AssemblyResult;
+import dev.archipelago.assembler.repository.Cancel;
+import dev.archipelago.assembler.repository.CancelRepository;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildCancel;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.json.EventJson;
@@ -26,7 +29,7 @@ import java.util.stream.Collectors;
  *
  * <p>Within an attempt a platform only moves forward; an older attempt's result changes nothing;
  * a newer attempt (the dispatcher's retry of failed platforms) reopens a FAILED build and keeps
- * the platforms that had succeeded. A PUSHED build changes no more.
+ * the platforms that had succeeded. A PUSHED or CANCELLED build changes no more.
  */
 @ApplicationScoped
 public class JoinService {
@@ -34,10 +37,12 @@ public class JoinService {
     private static final Map<String, Integer> RANK = Map.of("STARTED", 1, "SUCCEEDED", 2, "FAILED", 2);
 
     private final AssemblyRepository assemblies;
+    private final CancelRepository cancels;
     private final AssemblerConfig config;
 
-    public JoinService(AssemblyRepository assemblies, AssemblerConfig config) {
+    public JoinService(AssemblyRepository assemblies, CancelRepository cancels, AssemblerConfig config) {
         this.assemblies = assemblies;
+        this.cancels = cancels;
         this.config = config;
     }
 
@@ -46,7 +51,7 @@ public class JoinService {
     public Assembly.State record(ArchBuildEvent event) {
         Instant now = Instant.now();
         Assembly assembly = assemblies.findForUpdate(event.buildId()).orElseGet(() -> create(event, now));
-        if (assembly.state == Assembly.State.PUSHED) {
+        if (assembly.state == Assembly.State.PUSHED || assembly.state == Assembly.State.CANCELLED) {
             return assembly.state;
         }
         if (event.attempt() > assembly.attempt) {
@@ -95,6 +100,40 @@ public class JoinService {
         assembly.lastResultAt = now;
         assembly.updatedAt = now;
         decide(assembly, now);
+        return assembly.state;
+    }
+
+    /**
+     * Records that the dispatcher cancelled the build: an assembly not yet pushed becomes CANCELLED
+     * (and a READY one is not assembled), one that does not exist yet starts CANCELLED. No outcome
+     * is published: the dispatcher has already ended the build. Returns the state after it.
+     */
+    @Transactional
+    public Assembly.State cancel(BuildCancel cancel) {
+        Instant now = Instant.now();
+        Cancel row = cancels.findById(cancel.buildId());
+        if (row == null) {
+            row = new Cancel();
+            row.buildId = cancel.buildId();
+            row.attempt = cancel.attempt();
+            row.cancelledAt = now;
+            cancels.persist(row);
+        } else {
+            row.attempt = Math.max(row.attempt, cancel.attempt());
+        }
+        Assembly assembly = assemblies.findForUpdate(cancel.buildId()).orElse(null);
+        if (assembly == null) {
+            return null;
+        }
+        if (assembly.state == Assembly.State.COLLECTING || assembly.state == Assembly.State.READY
+                || assembly.state == Assembly.State.FAILED) {
+            assembly.state = Assembly.State.CANCELLED;
+            assembly.outcomeJson = null;
+            assembly.updatedAt = now;
+            Log.infof("build %s: cancelled, no index will be pushed", cancel.buildId());
+        } else {
+            Log.infof("build %s: cancel came after the build was %s; nothing to stop", cancel.buildId(), assembly.state);
+        }
         return assembly.state;
     }
 
@@ -160,7 +199,9 @@ public class JoinService {
         assembly.allowPartial = event.allowPartial();
         assembly.requestedAt = event.requestedAt();
         assembly.deadline = deadline(event);
-        assembly.state = Assembly.State.COLLECTING;
+        Cancel cancelled = cancels.findById(event.buildId());
+        assembly.state = cancelled != null && cancelled.attempt >= event.attempt() ? Assembly.State.CANCELLED
+                : Assembly.State.COLLECTING;
         assembly.createdAt = now;
         assembly.updatedAt = now;
         assemblies.persist(assembly);

@@ -2,6 +2,7 @@ package dev.archipelago.model.events;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.archipelago.model.Platform;
+import dev.archipelago.model.SafeText;
 
 import java.time.Instant;
 import java.util.List;
@@ -53,7 +54,10 @@ public record ArchBuildEvent(
         }
     }
 
-    /** Why the build failed: a stable code, a message a person can act on, and the last lines of the log (secrets masked). */
+    /**
+     * Why the build failed: a stable code, a message a person can act on, and the last lines of the
+     * log (secrets masked). Both are made safe here ({@link SafeText}), whatever the build printed.
+     */
     public record Failure(
             @JsonProperty(required = true) BuildErrorCode code,
             @JsonProperty(required = true) String message,
@@ -61,7 +65,8 @@ public record ArchBuildEvent(
         public Failure {
             Schema.required(code, "error.code");
             Schema.requiredText(message, "error.message");
-            logTail = logTail == null ? List.of() : List.copyOf(logTail);
+            message = SafeText.message(message);
+            logTail = logTail == null ? List.of() : SafeText.tail(logTail);
         }
     }
 

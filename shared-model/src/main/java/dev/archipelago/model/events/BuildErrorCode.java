@@ -34,6 +34,8 @@ public enum BuildErrorCode {
     INDEX_PUSH_UNAUTHORIZED,
     /** Pushing the index failed after its retries. */
     INDEX_PUSH_FAILED,
+    /** The build was submitted on the topic while a platform had no live worker; it was stored, not started (retry it). */
+    NO_LIVE_WORKER,
     /** Anything else; the message says what. */
     INTERNAL
 }

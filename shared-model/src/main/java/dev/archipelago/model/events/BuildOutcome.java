@@ -2,6 +2,7 @@ package dev.archipelago.model.events;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.archipelago.model.Platform;
+import dev.archipelago.model.SafeText;
 
 import java.time.Instant;
 import java.util.List;
@@ -61,6 +62,9 @@ public record BuildOutcome(
             @JsonProperty(required = true) Platform platform,
             @JsonProperty(required = true) BuildErrorCode code,
             String message) {
+        public PlatformFailure {
+            message = SafeText.message(message);
+        }
     }
 
     /** Why the build failed as a whole. */
@@ -70,6 +74,7 @@ public record BuildOutcome(
         public Error {
             Schema.required(code, "error.code");
             Schema.requiredText(message, "error.message");
+            message = SafeText.message(message);
         }
     }
 

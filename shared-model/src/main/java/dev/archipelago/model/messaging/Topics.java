@@ -12,7 +12,10 @@ public final class Topics {
     public static final String SUBMIT = "archipelago.builds.submit";
     /** Prefix of the per-platform request topics; see {@link #requestsFor(Platform)}. */
     public static final String REQUESTS_PREFIX = "archipelago.builds.requests.";
-    /** {@code ArchBuildEvent} records from the workers; read by the assembler and the dispatcher. */
+    /**
+     * {@code ArchBuildEvent} records from the workers, read by the assembler and the dispatcher;
+     * and the dispatcher's {@code BuildCancel} of a whole build for the assembler ({@link #RECORD_TYPE_HEADER}).
+     */
     public static final String RESULTS = "archipelago.builds.results";
     /** {@code BuildOutcome} records from the assembler; read by the dispatcher. */
     public static final String OUTCOMES = "archipelago.builds.outcomes";
@@ -29,7 +32,8 @@ public final class Topics {
     /**
      * Header naming the record type on topics that carry more than one: request topics carry
      * {@code ArchBuildRequest} (header absent or {@value #TYPE_ARCH_BUILD_REQUEST}) and
-     * {@code BuildCancel} ({@value #TYPE_BUILD_CANCEL}).
+     * {@code BuildCancel} ({@value #TYPE_BUILD_CANCEL}); the results topic carries
+     * {@code ArchBuildEvent} (header absent) and {@code BuildCancel}.
      */
     public static final String RECORD_TYPE_HEADER = "archipelago-record-type";
     public static final String TYPE_ARCH_BUILD_REQUEST = "ArchBuildRequest";
@@ -37,6 +41,8 @@ public final class Topics {
 
     /** The header SmallRye's dead-letter queue writes the failure reason into. */
     public static final String DLQ_REASON_HEADER = "dead-letter-reason";
+    /** The header naming the service and channel that sent a record to the dead-letter queue: {@code build-dispatcher/results-in}. */
+    public static final String DLQ_CONSUMER_HEADER = "archipelago-consumer";
 
     private Topics() {
     }

@@ -1,10 +1,13 @@
-package dev.archipelago.assembler.client;
+package dev.archipelago.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.logging.Log;
+import dev.archipelago.failure.Backoff;
+import dev.archipelago.model.Digests;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,31 +16,35 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The OCI distribution API calls the assembler needs: manifests by tag or digest (exact bytes,
- * checked against the digest), blobs, HEAD, PUT of an index, and cross-repository blob mounts.
+ * The OCI distribution API calls Archipelago makes: manifests by tag or digest (exact bytes,
+ * checked against the digest), blobs (into memory or streamed to a file, checked, with a size
+ * limit), HEAD, pushes of blobs and manifests, and cross-repository blob mounts.
  *
  * <p>Authenticates the way registries ask: anonymous first, then HTTP basic or a bearer token
  * fetched from the challenge's realm (parameters in any order, quoted or not), with tokens cached
  * per registry, scope and login until they expire. Plain HTTP only for hosts configured as
- * insecure. Retries 5xx, 429 and connection failures with backoff; 401/403 are not retried.
+ * insecure. Retries 5xx, 429 and connection failures a few times with the {@link Backoff#standard()
+ * standard backoff}; 401/403 are not retried. Never puts a credential into a message.
  */
 public class RegistryClient {
 
+    private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)\\s*=\\s*(?:\"([^\"]*)\"|([^,\\s]+))");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,6 +62,15 @@ public class RegistryClient {
     private record Token(String value, Instant expires) {
     }
 
+    /** What a request sends: none, bytes, or a file (a fresh publisher for every try). */
+    private record Body(String contentType, Supplier<HttpRequest.BodyPublisher> publisher) {
+        static final Body NONE = new Body(null, HttpRequest.BodyPublishers::noBody);
+
+        static Body of(String contentType, byte[] bytes) {
+            return new Body(contentType, () -> HttpRequest.BodyPublishers.ofByteArray(bytes));
+        }
+    }
+
     public RegistryClient(RegistryCredentials credentials, Set<String> insecureHosts, Duration connectTimeout,
                           Duration requestTimeout, int attempts) {
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
@@ -66,9 +82,9 @@ public class RegistryClient {
 
     /** GETs a manifest; by digest the bytes are checked against it. */
     public Fetched getManifest(String host, String repository, String reference, String accept) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "GET", manifestPath(repository, reference), accept, null, null);
+        HttpResponse<byte[]> response = send(host, repository, "pull", "GET", manifestPath(repository, reference), accept, Body.NONE);
         expect(response, 200, host, "manifest " + repository + "@" + reference);
-        String digest = sha256(response.body());
+        String digest = Digests.sha256(response.body());
         if (reference.startsWith("sha256:") && !reference.equals(digest)) {
             throw new RegistryException(RegistryException.Kind.INVALID, 200, host + " returned a manifest for " + reference
                     + " whose bytes hash to " + digest);
@@ -79,7 +95,7 @@ public class RegistryClient {
 
     /** The digest a tag points at now, or empty when the tag does not exist. */
     public Optional<String> headManifest(String host, String repository, String tag, String accept) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "HEAD", manifestPath(repository, tag), accept, null, null);
+        HttpResponse<byte[]> response = send(host, repository, "pull", "HEAD", manifestPath(repository, tag), accept, Body.NONE);
         if (response.statusCode() == 404) {
             return Optional.empty();
         }
@@ -89,23 +105,102 @@ public class RegistryClient {
 
     /** GETs a blob and checks it against its digest. */
     public byte[] getBlob(String host, String repository, String digest) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "GET",
-                "/v2/" + repository + "/blobs/" + digest, null, null, null);
+        HttpResponse<byte[]> response = send(host, repository, "pull", "GET", blobPath(repository, digest), null, Body.NONE);
         expect(response, 200, host, "blob " + repository + "@" + digest);
-        if (!sha256(response.body()).equals(digest)) {
+        if (!Digests.sha256(response.body()).equals(digest)) {
             throw new RegistryException(RegistryException.Kind.INVALID, 200, host + " returned blob " + digest + " with other content");
         }
         return response.body();
     }
 
+    /**
+     * Streams a blob into {@code target}, checking its digest and that it holds at most
+     * {@code maxBytes}: a blob over the limit is refused ({@link RegistryException.Kind#TOO_LARGE})
+     * as soon as it passes it, and the file is removed.
+     */
+    public void getBlobTo(String host, String repository, String digest, Path target, long maxBytes) {
+        HttpResponse<InputStream> response = send(host, repository, "pull", "GET", blobPath(repository, digest), null, Body.NONE,
+                HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) {
+            try (InputStream in = response.body()) {
+                expect(response.statusCode(), new String(in.readNBytes(300), StandardCharsets.UTF_8), 200, host,
+                        "blob " + repository + "@" + digest);
+            } catch (IOException e) {
+                expect(response.statusCode(), "", 200, host, "blob " + repository + "@" + digest);
+            }
+        }
+        long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        if (declared > maxBytes) {
+            closeQuietly(response.body());
+            throw tooLarge(host, repository, digest, declared, maxBytes);
+        }
+        MessageDigest sha = Digests.newSha256();
+        long total = 0;
+        try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(target)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > maxBytes) {
+                    throw tooLarge(host, repository, digest, total, maxBytes);
+                }
+                sha.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            deleteQuietly(target);
+            throw new RegistryException(RegistryException.Kind.UNAVAILABLE, 0, "registry " + host + " broke off blob "
+                    + repository + "@" + digest + ": " + e.getMessage());
+        } catch (RegistryException e) {
+            deleteQuietly(target);
+            throw e;
+        }
+        String actual = Digests.of(sha);
+        if (!actual.equals(digest)) {
+            deleteQuietly(target);
+            throw new RegistryException(RegistryException.Kind.INVALID, 200, host + " returned blob " + digest
+                    + " whose bytes hash to " + actual);
+        }
+    }
+
     public boolean blobExists(String host, String repository, String digest) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "HEAD",
-                "/v2/" + repository + "/blobs/" + digest, null, null, null);
+        HttpResponse<byte[]> response = send(host, repository, "pull", "HEAD", blobPath(repository, digest), null, Body.NONE);
         if (response.statusCode() == 404) {
             return false;
         }
         expect(response, 200, host, "blob " + repository + "@" + digest);
         return true;
+    }
+
+    /** Pushes a blob held in memory, unless the repository has it already; returns its digest. */
+    public String pushBlob(String host, String repository, byte[] bytes) {
+        String digest = Digests.sha256(bytes);
+        pushBlob(host, repository, digest, Body.of("application/octet-stream", bytes));
+        return digest;
+    }
+
+    /** Pushes a file whose digest is known, unless the repository has it already (one upload, one PUT). */
+    public void pushBlob(String host, String repository, String digest, Path file) {
+        pushBlob(host, repository, digest, new Body("application/octet-stream", () -> {
+            try {
+                return HttpRequest.BodyPublishers.ofFile(file);
+            } catch (IOException e) {
+                throw new RegistryException(RegistryException.Kind.INVALID, 0, "cannot read " + file + ": " + e.getMessage());
+            }
+        }));
+    }
+
+    private void pushBlob(String host, String repository, String digest, Body content) {
+        if (blobExists(host, repository, digest)) {
+            return;
+        }
+        HttpResponse<byte[]> started = send(host, repository, "pull,push", "POST", "/v2/" + repository + "/blobs/uploads/", null,
+                Body.of(null, new byte[0]));
+        expect(started, 202, host, "an upload to " + repository);
+        String location = started.headers().firstValue("Location").orElseThrow(() -> new RegistryException(
+                RegistryException.Kind.INVALID, 202, "registry " + host + " opened an upload without a Location"));
+        String put = location + (location.contains("?") ? "&" : "?") + "digest=" + encode(digest);
+        HttpResponse<byte[]> done = send(host, repository, "pull,push", "PUT", put, null, content);
+        expect(done, 201, host, "the upload of " + digest + " to " + repository);
     }
 
     /**
@@ -116,13 +211,14 @@ public class RegistryClient {
      */
     public boolean mountBlob(String host, String repository, String digest, String fromRepository) {
         String path = "/v2/" + repository + "/blobs/uploads/?mount=" + encode(digest) + "&from=" + encode(fromRepository);
-        HttpResponse<byte[]> response = send(host, repository + "," + fromRepository, "pull,push", "POST", path, null, null, new byte[0]);
+        HttpResponse<byte[]> response = send(host, repository + "," + fromRepository, "pull,push", "POST", path, null,
+                Body.of(null, new byte[0]));
         if (response.statusCode() == 201) {
             return true;
         }
         if (response.statusCode() == 202) {
             response.headers().firstValue("Location").ifPresent(location ->
-                    send(host, repository, "pull,push", "DELETE", location, null, null, null));
+                    send(host, repository, "pull,push", "DELETE", location, null, Body.NONE));
             return false;
         }
         expect(response, 201, host, "mount of " + digest + " from " + fromRepository + " into " + repository);
@@ -132,64 +228,58 @@ public class RegistryClient {
     /** PUTs a manifest or index under a tag or digest; returns the digest the registry computed. */
     public String putManifest(String host, String repository, String reference, String mediaType, byte[] body) {
         HttpResponse<byte[]> response = send(host, repository, "pull,push", "PUT", manifestPath(repository, reference), null,
-                mediaType, body);
+                Body.of(mediaType, body));
         expect(response, 201, host, "PUT of manifest " + repository + ":" + reference);
-        String digest = response.headers().firstValue("Docker-Content-Digest").orElse(sha256(body));
-        if (!digest.equals(sha256(body))) {
+        String digest = response.headers().firstValue("Docker-Content-Digest").orElse(Digests.sha256(body));
+        if (!digest.equals(Digests.sha256(body))) {
             throw new RegistryException(RegistryException.Kind.INVALID, 201, host + " stored " + repository + ":" + reference
-                    + " as " + digest + " but the bytes sent hash to " + sha256(body));
+                    + " as " + digest + " but the bytes sent hash to " + Digests.sha256(body));
         }
         return digest;
     }
 
-    public static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private HttpResponse<byte[]> send(String host, String repositories, String actions, String method, String path,
+                                      String accept, Body body) {
+        return send(host, repositories, actions, method, path, accept, body, HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private HttpResponse<byte[]> send(String host, String repositories, String actions, String method, String path,
-                                      String accept, String contentType, byte[] body) {
+    private <T> HttpResponse<T> send(String host, String repositories, String actions, String method, String path,
+                                     String accept, Body body, HttpResponse.BodyHandler<T> handler) {
         URI uri = path.startsWith("http") ? URI.create(path) : URI.create(scheme(host) + "://" + host + path);
         String scope = scope(repositories, actions);
         String tokenKey = host + "|" + scope;
-        Duration backoff = Duration.ofMillis(200);
+        Backoff backoff = Backoff.standard();
         for (int attempt = 1; ; attempt++) {
             try {
-                String authorization = cachedAuthorization(host, tokenKey);
-                HttpResponse<byte[]> response = http.send(request(uri, method, accept, contentType, body, authorization),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                String authorization = cachedAuthorization(tokenKey);
+                HttpResponse<T> response = http.send(request(uri, method, accept, body, authorization), handler);
                 if (response.statusCode() == 401) {
                     String challenge = response.headers().firstValue("WWW-Authenticate").orElse("");
                     String answer = answer(host, challenge, scope, tokenKey);
                     if (answer != null && !answer.equals(authorization)) {
-                        response = http.send(request(uri, method, accept, contentType, body, answer),
-                                HttpResponse.BodyHandlers.ofByteArray());
+                        discard(response);
+                        response = http.send(request(uri, method, accept, body, answer), handler);
                     }
                 }
                 if ((response.statusCode() >= 500 || response.statusCode() == 429) && attempt < attempts) {
-                    Log.debugf("%s %s on %s answered %d; retrying", method, path, host, response.statusCode());
-                    sleep(backoff);
-                    backoff = backoff.multipliedBy(3);
+                    LOG.log(System.Logger.Level.DEBUG, "{0} {1} on {2} answered {3}; retrying", method, path, host, response.statusCode());
+                    discard(response);
+                    sleep(backoff.next());
                     continue;
                 }
                 return response;
             } catch (ConnectException | HttpTimeoutException e) {
                 if (attempt >= attempts) {
                     throw new RegistryException(RegistryException.Kind.UNAVAILABLE, 0, "registry " + host + " did not answer "
-                            + method + " " + path + " after " + attempts + " attempts: " + e.getClass().getSimpleName());
+                            + method + " " + uri.getPath() + " after " + attempts + " attempts: " + e.getClass().getSimpleName());
                 }
-                sleep(backoff);
-                backoff = backoff.multipliedBy(3);
+                sleep(backoff.next());
             } catch (IOException e) {
                 if (attempt >= attempts) {
                     throw new RegistryException(RegistryException.Kind.UNAVAILABLE, 0, "registry " + host + " failed "
-                            + method + " " + path + ": " + e.getMessage());
+                            + method + " " + uri.getPath() + ": " + e.getMessage());
                 }
-                sleep(backoff);
-                backoff = backoff.multipliedBy(3);
+                sleep(backoff.next());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RegistryException(RegistryException.Kind.UNAVAILABLE, 0, "interrupted calling " + host);
@@ -197,14 +287,13 @@ public class RegistryClient {
         }
     }
 
-    private HttpRequest request(URI uri, String method, String accept, String contentType, byte[] body, String authorization) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(requestTimeout)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    private HttpRequest request(URI uri, String method, String accept, Body body, String authorization) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(requestTimeout).method(method, body.publisher().get());
         if (accept != null) {
             builder.header("Accept", accept);
         }
-        if (contentType != null) {
-            builder.header("Content-Type", contentType);
+        if (body.contentType() != null) {
+            builder.header("Content-Type", body.contentType());
         }
         if (authorization != null) {
             builder.header("Authorization", authorization);
@@ -212,7 +301,7 @@ public class RegistryClient {
         return builder.build();
     }
 
-    private String cachedAuthorization(String host, String tokenKey) {
+    private String cachedAuthorization(String tokenKey) {
         Token token = tokens.get(tokenKey);
         if (token != null && token.expires().isAfter(Instant.now())) {
             return token.value();
@@ -275,11 +364,13 @@ public class RegistryClient {
     }
 
     private static void expect(HttpResponse<byte[]> response, int expected, String host, String what) {
-        int status = response.statusCode();
+        expect(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8), expected, host, what);
+    }
+
+    private static void expect(int status, String body, int expected, String host, String what) {
         if (status == expected) {
             return;
         }
-        String body = new String(response.body(), StandardCharsets.UTF_8);
         String summary = body.length() > 300 ? body.substring(0, 300) : body;
         RegistryException.Kind kind = switch (status) {
             case 401, 403 -> RegistryException.Kind.UNAUTHORIZED;
@@ -292,8 +383,17 @@ public class RegistryClient {
                 : ": " + summary.strip()));
     }
 
+    private static RegistryException tooLarge(String host, String repository, String digest, long size, long maxBytes) {
+        return new RegistryException(RegistryException.Kind.TOO_LARGE, 200, "blob " + repository + "@" + digest + " on " + host
+                + " is over the limit of " + maxBytes + " bytes (" + (size > maxBytes ? "at least " + size : size) + " bytes)");
+    }
+
     private static String manifestPath(String repository, String reference) {
         return "/v2/" + repository + "/manifests/" + reference;
+    }
+
+    private static String blobPath(String repository, String digest) {
+        return "/v2/" + repository + "/blobs/" + digest;
     }
 
     private static String scope(String repositories, String actions) {
@@ -312,6 +412,28 @@ public class RegistryClient {
 
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static void discard(HttpResponse<?> response) {
+        if (response.body() instanceof InputStream in) {
+            closeQuietly(in);
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // nothing more to read from it
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a partial download in a work folder that is removed with the build
+        }
     }
 
     private static void sleep(Duration duration) {

@@ -1,22 +1,23 @@
-package dev.archipelago.assembler.client;
+package dev.archipelago.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Registry credentials from a containers {@code auth.json} (what {@code podman login} writes; a
- * {@code kubernetes.io/dockerconfigjson} Secret has the same shape). Never printed: {@link #toString()}
- * names only the hosts.
+ * {@code kubernetes.io/dockerconfigjson} Secret and Docker's {@code config.json} have the same
+ * shape). Never printed: {@link #toString()} names only the hosts.
  */
 public final class RegistryCredentials {
 
@@ -40,6 +41,26 @@ public final class RegistryCredentials {
 
     public static RegistryCredentials none() {
         return new RegistryCredentials(Map.of());
+    }
+
+    /**
+     * A user's credentials, where containers tools and Docker keep them, the first file naming a
+     * host winning: {@code $REGISTRY_AUTH_FILE}, {@code $XDG_RUNTIME_DIR/containers/auth.json},
+     * {@code ~/.config/containers/auth.json}, then Docker's {@code $DOCKER_CONFIG/config.json} or
+     * {@code ~/.docker/config.json}. Credential helpers ({@code credsStore}) are not read.
+     */
+    public static RegistryCredentials forUser(Map<String, String> environment, Path home) {
+        List<Path> files = new ArrayList<>();
+        Optional.ofNullable(environment.get("REGISTRY_AUTH_FILE")).map(Path::of).ifPresent(files::add);
+        Optional.ofNullable(environment.get("XDG_RUNTIME_DIR")).map(d -> Path.of(d, "containers", "auth.json")).ifPresent(files::add);
+        files.add(home.resolve(".config/containers/auth.json"));
+        files.add(Optional.ofNullable(environment.get("DOCKER_CONFIG")).map(d -> Path.of(d, "config.json"))
+                .orElse(home.resolve(".docker/config.json")));
+        Map<String, Login> byHost = new HashMap<>();
+        for (Path file : files) {
+            fromAuthFile(file).byHost.forEach(byHost::putIfAbsent);
+        }
+        return new RegistryCredentials(byHost);
     }
 
     /** Reads an auth.json; a missing file means anonymous access everywhere. */
