@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.PinnedSource;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
@@ -148,8 +149,7 @@ class NativeWorkerTest {
     void anUnreachableRepositoryFailsTheFetch() {
         ArchBuildRequest base = request(Platform.LINUX_AMD64, app);
         ArchBuildRequest request = new ArchBuildRequest(1, base.buildId(), 1, base.platform(), base.platforms(),
-                new dev.archipelago.model.events.PinnedSource("https://127.0.0.1:9/nothing.git", "main", app.head(), ".",
-                        "Dockerfile"), base.image(), null, null, 300, false, Instant.now());
+                PinnedSource.ofCommit("https://127.0.0.1:9/nothing.git", "main", app.head(), ".", "Dockerfile"), base.image(), null, null, 300, false, Instant.now());
         send(kafka, request);
 
         ArchBuildEvent result = result(kafka, request);

@@ -105,7 +105,7 @@ final class WorkerFixture {
                                     String repository, int timeoutSeconds) {
         String id = UUID.randomUUID().toString();
         return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
-                new PinnedSource(git.url(), "main", git.head(), contextDir, dockerfile),
+                PinnedSource.ofCommit(git.url(), "main", git.head(), contextDir, dockerfile),
                 new ImageTarget(repository, "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8), List.of("t")),
                 Map.of("GREETING", "hello"), Map.of("team", "platform"), timeoutSeconds, false, Instant.now());
     }

@@ -247,7 +247,8 @@ function buildRow(build) {
     el("td", {}, badge(build.state)),
     el("td", {}, link),
     el("td", {}, build.platforms.map(p => el("span", {class: "chip state-" + p.state.toLowerCase(), title: p.state}, p.platform))),
-    el("td", {class: "mono"}, build.commit ? build.commit.substring(0, 8) : ""),
+    el("td", {class: "mono"}, build.commit ? build.commit.substring(0, 8)
+      : build.source.bundle ? "context " + build.source.bundle.split("@sha256:")[1].substring(0, 8) : ""),
     el("td", {}, ago(build.createdAt)),
     el("td", {}, duration(build.createdAt, build.finishedAt)));
 }
@@ -311,8 +312,9 @@ function buildDetails(build, actions) {
         title: "Build again the platforms that did not succeed"}, "Retry failed platforms"),
       el("button", {type: "button", id: "cancel", disabled: final, onclick: actions.cancel, class: "danger"}, "Cancel")));
   const facts = el("dl", {class: "facts"},
-    el("dt", {}, "Source"), el("dd", {class: "mono"}, build.source.git + " @ " + build.source.ref),
-    el("dt", {}, "Commit"), el("dd", {class: "mono", id: "commit"}, build.commit || ""),
+    el("dt", {}, "Source"), el("dd", {class: "mono"}, build.source.bundle
+      ? build.source.bundle + " (a directory pushed by the CLI)" : build.source.git + " @ " + build.source.ref),
+    el("dt", {}, "Commit"), el("dd", {class: "mono", id: "commit"}, build.commit || (build.source.bundle ? "none: not from git" : "")),
     el("dt", {}, "Attempt"), el("dd", {id: "attempt"}, String(build.attempt)),
     el("dt", {}, "Created"), el("dd", {}, new Date(build.createdAt).toLocaleString()),
     el("dt", {}, "Duration"), el("dd", {id: "duration", "data-running-since": build.finishedAt ? null : build.createdAt},

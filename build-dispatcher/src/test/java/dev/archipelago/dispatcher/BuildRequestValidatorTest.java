@@ -57,7 +57,7 @@ class BuildRequestValidatorTest {
 
     @Test
     void collectsEveryProblemInOneAnswer() {
-        BuildRequest bad = new BuildRequest(null, new BuildRequest.Source("http://x/y.git", null, "/abs", null),
+        BuildRequest bad = new BuildRequest(null, BuildRequest.Source.ofGit("http://x/y.git", null, "/abs", null),
                 new BuildRequest.Image("Quay.io/A", "v1", null, null, null), List.of("vax"), Map.of("1A", "x"), null,
                 null, null, 5, null);
         assertThatThrownBy(() -> validator.validate(bad)).hasMessageContaining("scheme 'http'")
@@ -66,7 +66,7 @@ class BuildRequestValidatorTest {
     }
 
     private static BuildRequest request(String url) {
-        return new BuildRequest(null, new BuildRequest.Source(url, null, null, null),
+        return new BuildRequest(null, BuildRequest.Source.ofGit(url, null, null, null),
                 new BuildRequest.Image("quay.io/org/app", "v1", null, null, null), List.of("ppc64le", "x86_64"),
                 null, null, null, null, null, null);
     }

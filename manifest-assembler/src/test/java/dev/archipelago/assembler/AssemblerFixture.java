@@ -36,7 +36,7 @@ final class AssemblerFixture {
     static ArchBuildRequest request(Platform platform, String buildId, int attempt, boolean allowPartial, List<String> indexTags,
                                     int timeoutSeconds, Instant requestedAt) {
         return new ArchBuildRequest(1, buildId, attempt, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
-                new PinnedSource("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
+                PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
                 new ImageTarget(TestImages.repository(), "t", "t-" + platform.tagSafeName(), indexTags),
                 null, null, timeoutSeconds, allowPartial, requestedAt);
     }

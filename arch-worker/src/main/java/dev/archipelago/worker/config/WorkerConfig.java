@@ -95,6 +95,14 @@ public interface WorkerConfig {
     @WithDefault("10m")
     Duration pushRetryWindow();
 
+    /** The most bytes a build context from the CLI (a bundle) may unpack to; its archive may not be larger either. */
+    @WithDefault("1073741824")
+    long contextMaxBytes();
+
+    /** The most entries (files, folders, links) a build context from the CLI may hold. */
+    @WithDefault("100000")
+    int contextMaxEntries();
+
     /** The most executables whose ELF header is checked per image. */
     @WithDefault("2000")
     int verifyMaxFiles();

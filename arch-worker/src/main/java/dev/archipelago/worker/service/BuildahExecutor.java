@@ -120,8 +120,10 @@ final class BuildahExecutor {
         config.authFile().ifPresent(file -> command.addAll(List.of("--authfile", file)));
         request.buildArgs().forEach((name, value) -> command.addAll(List.of("--build-arg", name + "=" + value)));
         request.labels().forEach((name, value) -> command.addAll(List.of("--label", name + "=" + value)));
-        command.addAll(List.of("--label", "org.opencontainers.image.source=" + request.source().git(),
-                "--label", "org.opencontainers.image.revision=" + request.source().commit(),
+        if (!request.source().fromBundle()) {
+            command.addAll(List.of("--label", "org.opencontainers.image.source=" + request.source().git()));
+        }
+        command.addAll(List.of("--label", "org.opencontainers.image.revision=" + request.source().revision(),
                 "--label", "dev.archipelago.build-id=" + request.buildId()));
         command.add(checkout.context().toString());
         if (process.run(command, checkout.root(), environment) != 0) {

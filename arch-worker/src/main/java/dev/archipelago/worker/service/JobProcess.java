@@ -42,6 +42,11 @@ final class JobProcess {
         this.deadline = deadline;
     }
 
+    /** Writes a line of the worker's own about the build into its log (what a step without a process did). */
+    void note(String line) throws IOException {
+        Files.writeString(log, "# " + line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
     /** Runs a step; returns its exit code, its output having gone to the log. */
     int run(List<String> command, Path directory, Map<String, String> environment) throws Stopped, IOException {
         checkNotStopped();

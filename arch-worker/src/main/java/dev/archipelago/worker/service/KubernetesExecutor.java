@@ -310,6 +310,11 @@ public final class KubernetesExecutor implements BuildExecutor {
         public ArchBuildEvent run() {
             Instant started = Instant.now();
             List<String> log = new ArrayList<>();
+            if (request.source().fromBundle()) {
+                return failed(BuildErrorCode.INVALID_REQUEST, "this worker builds in pods (executor kubernetes), whose fetch step "
+                        + "takes git sources only; a directory from the CLI (" + request.source().bundle() + ") needs a worker with "
+                        + "the buildah executor for " + request.platform() + ", or push the directory to git", log, started);
+            }
             try {
                 client.pods().inNamespace(namespace).resource(podFor(request, workerId)).create();
                 Log.infof("build %s: %s attempt %d in pod %s/%s", request.buildId(), request.platform(), request.attempt(),

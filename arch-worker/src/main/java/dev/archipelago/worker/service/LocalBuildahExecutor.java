@@ -25,7 +25,8 @@ final class LocalBuildahExecutor implements BuildExecutor {
     LocalBuildahExecutor(WorkerConfig config) {
         this.config = config;
         this.buildah = new BuildahExecutor(config);
-        this.fetcher = new SourceFetcher(config.git());
+        this.fetcher = new SourceFetcher(config.git(), new BundleFetcher(WorkerRegistryClient.of(config), config.contextMaxBytes(),
+                config.contextMaxEntries()));
     }
 
     @Override

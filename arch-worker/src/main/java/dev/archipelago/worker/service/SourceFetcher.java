@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Fetches the pinned commit into the build's work folder: shallow ({@code git fetch --depth 1
- * origin <commit>}) where the server allows fetching a commit by id, else a full fetch. Then
- * checks that the context folder and the Dockerfile resolve inside the checkout, symbolic links
- * followed.
+ * Fetches the pinned source into the build's work folder: a git commit, shallow ({@code git fetch
+ * --depth 1 origin <commit>}) where the server allows fetching a commit by id, else a full fetch;
+ * or a build context the CLI pushed ({@link BundleFetcher}). Then checks that the context folder
+ * and the Dockerfile resolve inside it, symbolic links followed.
  */
 final class SourceFetcher {
 
@@ -25,13 +25,19 @@ final class SourceFetcher {
     }
 
     private final String git;
+    private final BundleFetcher bundles;
 
-    SourceFetcher(String git) {
+    SourceFetcher(String git, BundleFetcher bundles) {
         this.git = git;
+        this.bundles = bundles;
     }
 
     Checkout fetch(PinnedSource source, Path into, JobProcess process) throws BuildFailure, JobProcess.Stopped, IOException {
         Files.createDirectories(into);
+        if (source.fromBundle()) {
+            bundles.fetch(source.bundle(), into, process);
+            return resolve(into, source.contextDir(), source.dockerfile());
+        }
         String allowFile = source.git().startsWith("file:") ? "always" : "never";
         run(process, into, List.of(git, "init", "-q"));
         run(process, into, List.of(git, "remote", "add", "origin", "--", source.git()));

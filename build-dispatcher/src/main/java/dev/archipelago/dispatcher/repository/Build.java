@@ -39,6 +39,9 @@ public class Build extends PanacheEntityBase {
     @Column(name = "commit_sha")
     public String commit;
 
+    /** The build context pushed by the CLI ({@code registry/repository@sha256:...}); null for a git source. */
+    public String bundle;
+
     public String repository;
 
     public String tag;

@@ -1,6 +1,7 @@
 package dev.archipelago.dispatcher.service;
 
 import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.model.BuildContexts;
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.TagTemplate;
@@ -56,13 +57,23 @@ public class BuildRequestValidator {
         BuildRequest.Image image = request.image();
 
         String gitUrl = source.git();
-        check(problems, () -> checkGitUrl(gitUrl));
-        if (source.ref() != null && source.ref().isBlank()) {
-            problems.add("source.ref is blank; leave it out to build the remote's default branch");
-        }
-        String ref = source.ref() == null || source.ref().isBlank() ? "HEAD" : source.ref();
-        if (ref.length() > 255 || !REF.matcher(ref).matches() || ref.contains("..") || ref.endsWith(".lock")) {
-            problems.add("source.ref '" + abbreviate(ref) + "' is not a valid git ref name");
+        String ref = null;
+        ImageReference bundle = null;
+        if (source.bundle() != null) {
+            try {
+                bundle = BuildContexts.parseReference(source.bundle());
+            } catch (IllegalArgumentException e) {
+                problems.add("source.bundle: " + Secrets.mask(abbreviate(e.getMessage())));
+            }
+        } else {
+            check(problems, () -> checkGitUrl(gitUrl));
+            if (source.ref() != null && source.ref().isBlank()) {
+                problems.add("source.ref is blank; leave it out to build the remote's default branch");
+            }
+            ref = source.ref() == null || source.ref().isBlank() ? "HEAD" : source.ref();
+            if (ref.length() > 255 || !REF.matcher(ref).matches() || ref.contains("..") || ref.endsWith(".lock")) {
+                problems.add("source.ref '" + abbreviate(ref) + "' is not a valid git ref name");
+            }
         }
         String contextDir = normalisedPath("source.contextDir", source.contextDir(), ".", problems);
         String dockerfile = normalisedPath("source.dockerfile", source.dockerfile(), "Dockerfile", problems);
@@ -107,7 +118,7 @@ public class BuildRequestValidator {
         if (!problems.isEmpty()) {
             throw InvalidRequestException.badRequest(String.join("; ", problems));
         }
-        return new ValidatedRequest(gitUrl, ref, contextDir, dockerfile, repository, image.tag(), tags, platforms,
+        return new ValidatedRequest(gitUrl, ref, bundle, contextDir, dockerfile, repository, image.tag(), tags, platforms,
                 buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout, request.commitStatus());
     }
 

@@ -86,7 +86,7 @@ public class BuildService {
         if (existing != null) {
             return existing;
         }
-        String commit = refs.resolve(valid.gitUrl(), valid.ref());
+        String commit = pin(valid, null);
         NotStarted notStarted = workers.missingLive(valid.platforms(), valid.allowEmulation())
                 .map(why -> new NotStarted(BuildErrorCode.NO_LIVE_WORKER, "not started: " + why
                         + "; retry the build once a worker is live")).orElse(null);
@@ -96,13 +96,24 @@ public class BuildService {
     private BuildView accept(BuildRequest request, String submissionKey, String pinnedCommit, PushPermission permission) {
         ValidatedRequest valid = validator.validate(request);
         permission.check(valid.repository().name());
+        if (valid.bundle() != null) {
+            // the workers pull the context with their credentials: only from where the caller may push itself
+            permission.check(valid.bundle().name());
+        }
         BuildView existing = existing(submissionKey);
         if (existing != null) {
             return existing;
         }
         workers.checkLive(valid.platforms(), valid.allowEmulation());
-        String commit = pinnedCommit != null ? pinnedCommit : refs.resolve(valid.gitUrl(), valid.ref());
-        return storeNew(valid, commit, submissionKey, null);
+        return storeNew(valid, pin(valid, pinnedCommit), submissionKey, null);
+    }
+
+    /** The commit every platform builds: given (a webhook's), or the ref resolved now; none for a bundle. */
+    private String pin(ValidatedRequest valid, String pinnedCommit) {
+        if (valid.bundle() != null) {
+            return null;
+        }
+        return pinnedCommit != null ? pinnedCommit : refs.resolve(valid.gitUrl(), valid.ref());
     }
 
     /** Why a stored build did not start: it is stored FAILED with this code on every platform. */
@@ -129,7 +140,8 @@ public class BuildService {
         }
         if (notStarted == null) {
             metrics.counter("archipelago.builds.accepted").increment();
-            Log.infof("build %s accepted: %s at %s for %s", id, valid.repository(), commit, valid.platforms());
+            Log.infof("build %s accepted: %s at %s for %s", id, valid.repository(), commit != null ? commit : valid.bundle(),
+                    valid.platforms());
         } else {
             metrics.counter("archipelago.builds.finished", "state", BuildState.FAILED.name()).increment();
             Log.warnf("build %s stored FAILED (%s): %s", id, notStarted.code(), notStarted.message());
@@ -141,7 +153,9 @@ public class BuildService {
     private BuildView store(UUID id, ValidatedRequest valid, String commit, String submissionKey, NotStarted notStarted) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         ArchBuildRequest template = new ArchBuildRequest(Schema.CURRENT, id.toString(), 1, valid.platforms().get(0),
-                valid.platforms(), new PinnedSource(valid.gitUrl(), valid.ref(), commit, valid.contextDir(), valid.dockerfile()),
+                valid.platforms(), valid.bundle() != null
+                        ? PinnedSource.ofBundle(valid.bundle().toString(), valid.contextDir(), valid.dockerfile())
+                        : PinnedSource.ofCommit(valid.gitUrl(), valid.ref(), commit, valid.contextDir(), valid.dockerfile()),
                 new ImageTarget(valid.repository().name(), valid.tag(), valid.tags().archTag(valid.platforms().get(0)),
                         valid.tags().indexTags()),
                 valid.buildArgs(), valid.labels(), valid.timeoutSeconds(), valid.allowPartial(), now);
@@ -153,6 +167,7 @@ public class BuildService {
         build.gitUrl = valid.gitUrl();
         build.gitRef = valid.ref();
         build.commit = commit;
+        build.bundle = valid.bundle() == null ? null : valid.bundle().toString();
         build.repository = valid.repository().name();
         build.tag = valid.tag();
         build.requestJson = EventJson.encodeToString(template);

@@ -29,7 +29,8 @@ public record BuildView(
         Error error,
         long version) {
 
-    public record Source(String git, String ref, String commit) {
+    /** A git commit ({@code git}, {@code ref}, {@code commit}), or a build context the CLI pushed ({@code bundle}). */
+    public record Source(String git, String ref, String commit, String bundle) {
     }
 
     public record Image(String repository, String tag) {
@@ -55,7 +56,7 @@ public record BuildView(
                 : new Index(indexTags, build.indexDigest, build.indexMediaType, build.repository + "@" + build.indexDigest);
         Error error = build.errorCode == null ? null : new Error(build.errorCode, build.errorMessage);
         return new BuildView(build.id, build.state, build.attempt, build.commit,
-                new Source(build.gitUrl, build.gitRef, build.commit), new Image(build.repository, build.tag),
+                new Source(build.gitUrl, build.gitRef, build.commit, build.bundle), new Image(build.repository, build.tag),
                 build.createdAt, build.updatedAt, build.finishedAt, platforms, index, error, build.version);
     }
 

@@ -140,7 +140,7 @@ public class PipelineService {
         String tag = render(d.tagTemplate(), branch, commit);
         List<String> indexTags = d.indexTags() == null ? null
                 : d.indexTags().stream().map(t -> render(t, branch, commit)).toList();
-        return new BuildRequest(null, new BuildRequest.Source(d.git() != null ? d.git() : cloneUrl, branch, d.contextDir(), d.dockerfile()),
+        return new BuildRequest(null, BuildRequest.Source.ofGit(d.git() != null ? d.git() : cloneUrl, branch, d.contextDir(), d.dockerfile()),
                 new BuildRequest.Image(d.repository(), tag, d.archTagTemplate(), null, indexTags),
                 d.platforms(), d.buildArgs(), d.labels(), d.allowEmulation(), d.allowPartial(), d.timeoutSeconds(), commitStatus);
     }

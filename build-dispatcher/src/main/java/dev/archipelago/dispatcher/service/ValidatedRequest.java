@@ -8,10 +8,14 @@ import dev.archipelago.model.events.BuildRequest;
 import java.util.List;
 import java.util.Map;
 
-/** A build request that passed validation, normalised: platforms sorted, defaults filled in, tags planned. */
+/**
+ * A build request that passed validation, normalised: platforms sorted, defaults filled in, tags
+ * planned. The source is a git URL and ref, or a bundle (then {@code gitUrl} and {@code ref} are null).
+ */
 public record ValidatedRequest(
         String gitUrl,
         String ref,
+        ImageReference bundle,
         String contextDir,
         String dockerfile,
         ImageReference repository,

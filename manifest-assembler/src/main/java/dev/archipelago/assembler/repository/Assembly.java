@@ -42,6 +42,10 @@ public class Assembly extends PanacheEntityBase {
     @Column(name = "source_commit")
     public String sourceCommit;
 
+    /** The build context the CLI pushed, when the source is not git. */
+    @Column(name = "source_bundle")
+    public String sourceBundle;
+
     @Column(name = "allow_partial")
     public boolean allowPartial;
 

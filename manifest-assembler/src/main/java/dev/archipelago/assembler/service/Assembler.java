@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.failure.DependencyWaits;
+import dev.archipelago.model.BuildContexts;
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
@@ -54,7 +55,7 @@ public class Assembler {
 
     /** What assembling needs, read in one transaction. */
     private record Snapshot(String buildId, int attempt, ImageReference repository, List<String> tags, String git,
-                            String commit, Instant requestedAt, List<String> expected, List<IndexBuilder.Child> children,
+                            String commit, String bundle, Instant requestedAt, List<String> expected, List<IndexBuilder.Child> children,
                             Instant lastResultAt, Instant deadline) {
     }
 
@@ -70,7 +71,7 @@ public class Assembler {
                     .map(r -> new IndexBuilder.Child(Platform.parse(r.platform), r.digest, r.mediaType,
                             r.sizeBytes == null ? 0 : r.sizeBytes, r.emulated)).toList();
             return new Snapshot(a.buildId, a.attempt, ImageReference.parseRepository(a.repository), a.tags(), a.sourceGit,
-                    a.sourceCommit, a.requestedAt, a.expectedPlatforms(), children, a.lastResultAt, a.deadline);
+                    a.sourceCommit, a.sourceBundle, a.requestedAt, a.expectedPlatforms(), children, a.lastResultAt, a.deadline);
         });
         if (snapshot == null) {
             return false;
@@ -124,8 +125,14 @@ public class Assembler {
         }
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(IndexBuilder.ANNOTATION_CREATED, DateTimeFormatter.ISO_INSTANT.format(s.requestedAt()));
-        annotations.put(IndexBuilder.ANNOTATION_SOURCE, s.git());
-        annotations.put(IndexBuilder.ANNOTATION_REVISION, s.commit());
+        if (s.bundle() == null) {
+            annotations.put(IndexBuilder.ANNOTATION_SOURCE, s.git());
+            annotations.put(IndexBuilder.ANNOTATION_REVISION, s.commit());
+        } else {
+            // a directory built by the CLI: its revision is the context's own digest
+            annotations.put(IndexBuilder.ANNOTATION_REVISION, BuildContexts.parseReference(s.bundle()).digest());
+            annotations.put(IndexBuilder.ANNOTATION_CONTEXT, s.bundle());
+        }
         annotations.put(IndexBuilder.ANNOTATION_BUILD_ID, s.buildId());
         IndexBuilder.Index index;
         try {

@@ -30,6 +30,8 @@ public final class IndexBuilder {
     public static final String ANNOTATION_SOURCE = "org.opencontainers.image.source";
     public static final String ANNOTATION_REVISION = "org.opencontainers.image.revision";
     public static final String ANNOTATION_BUILD_ID = "dev.archipelago.build-id";
+    /** The build context a CLI build came from ({@code registry/repository@sha256:...}). */
+    public static final String ANNOTATION_CONTEXT = "dev.archipelago.context";
     public static final String ANNOTATION_EMULATED = "dev.archipelago.emulated";
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -196,6 +196,7 @@ public class JoinService {
         assembly.indexTags = String.join(",", event.image().indexTags());
         assembly.sourceGit = event.source().git();
         assembly.sourceCommit = event.source().commit();
+        assembly.sourceBundle = event.source().bundle();
         assembly.allowPartial = event.allowPartial();
         assembly.requestedAt = event.requestedAt();
         assembly.deadline = deadline(event);

@@ -10,6 +10,8 @@ public enum BuildErrorCode {
     DOCKERFILE_NOT_FOUND,
     /** The Dockerfile or its context points outside the checkout. */
     PATH_ESCAPE,
+    /** A build context from the CLI (a bundle) could not be used safely: a path or link leading out, a device, over a limit. */
+    CONTEXT_REFUSED,
     /** buildah failed to build (a RUN step failed, a base image is missing). */
     BUILD_FAILED,
     /** The built image is not of the platform it was built for. */

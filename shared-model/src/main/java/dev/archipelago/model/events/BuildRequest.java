@@ -9,8 +9,8 @@ import java.util.Map;
  * A request to build one image for several platforms: the body of {@code POST /api/builds}
  * and the value of a record on {@code archipelago.builds.submit}.
  *
- * <p>Only {@code source.git}, {@code image.repository}, {@code image.tag} and {@code platforms}
- * are required. Platforms stay strings here so that the dispatcher can name every bad one in
+ * <p>Only {@code source.git} (or {@code source.bundle}), {@code image.repository}, {@code image.tag}
+ * and {@code platforms} are required. Platforms stay strings here so that the dispatcher can name every bad one in
  * its answer; the dispatcher validates the rest.
  */
 public record BuildRequest(
@@ -37,14 +37,32 @@ public record BuildRequest(
         Schema.required(platforms, "platforms");
     }
 
-    /** Where the source comes from; {@code ref} defaults to {@code HEAD}, the others to {@code .} and {@code Dockerfile}. */
+    /**
+     * Where the source comes from: a git repository ({@code git}, and {@code ref}, which defaults to
+     * {@code HEAD}), or a build context the CLI pushed to a registry ({@code bundle},
+     * {@code registry/repository@sha256:...}). {@code contextDir} and {@code dockerfile} default to
+     * {@code .} and {@code Dockerfile}.
+     */
     public record Source(
-            @JsonProperty(required = true) String git,
+            String git,
             String ref,
             String contextDir,
-            String dockerfile) {
+            String dockerfile,
+            String bundle) {
         public Source {
-            Schema.requiredText(git, "source.git");
+            if (bundle == null) {
+                if (git == null || git.isBlank()) {
+                    throw new IllegalArgumentException("field 'source.git' is required and must not be blank (or give "
+                            + "'source.bundle', a build context the CLI pushed)");
+                }
+            } else if (git != null || ref != null) {
+                throw new IllegalArgumentException("field 'source.bundle' excludes 'source.git' and 'source.ref': give one source");
+            }
+        }
+
+        /** A git repository at a ref. */
+        public static Source ofGit(String git, String ref, String contextDir, String dockerfile) {
+            return new Source(git, ref, contextDir, dockerfile, null);
         }
     }
 

@@ -32,7 +32,7 @@ class EventJsonTest {
 
     static ArchBuildRequest archRequest() {
         return new ArchBuildRequest(1, "b7c6d5e4", 1, LINUX_PPC64LE, List.of(LINUX_AMD64, LINUX_PPC64LE),
-                new PinnedSource("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
+                PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
                 new ImageTarget("quay.io/org/demos", "gitlab-pyflask", "gitlab-pyflask-ppc64le", List.of("gitlab-pyflask-multiarch")),
                 Map.of("VERSION", "1.2"), Map.of(), 1800, false, REQUESTED);
     }
@@ -42,7 +42,7 @@ class EventJsonTest {
         Instant at = REQUESTED.plusSeconds(42);
         return Stream.of(
                 Arguments.of("build-request.json", BuildRequest.class, new BuildRequest(null,
-                        new BuildRequest.Source("https://gitlab.com/org/app.git", "main", ".", "Dockerfile"),
+                        BuildRequest.Source.ofGit("https://gitlab.com/org/app.git", "main", ".", "Dockerfile"),
                         new BuildRequest.Image("quay.io/org/demos", "gitlab-pyflask", "{tag}-{arch}",
                                 Map.of("linux/amd64", "gitlab-pyflask-x86"), List.of("gitlab-pyflask-multiarch")),
                         List.of("linux/amd64", "linux/ppc64le"), Map.of(), Map.of(), false, false, 1800,
