@@ -207,6 +207,20 @@ class KubernetesExecutorTest {
     }
 
     @Test
+    void aBundleFromTheCliIsRefusedSayingItNeedsAWorkerWithTheBuildahExecutor() {
+        ArchBuildRequest request = WorkerFixture.bundleRequest(Platform.LINUX_PPC64LE,
+                WorkerFixture.open.hostPort() + "/worker/contexts@sha256:" + "ab".repeat(32));
+        send(kafka, request);
+
+        ArchBuildEvent result = result(kafka, request);
+
+        assertThat(result.type()).isEqualTo(ArchBuildEvent.Type.FAILED);
+        assertThat(result.error().code()).isEqualTo(BuildErrorCode.INVALID_REQUEST);
+        assertThat(result.error().message()).contains("needs a worker with the buildah executor for linux/ppc64le");
+        assertThat(pods(request)).as("no pod was made").isEmpty();
+    }
+
+    @Test
     void aPodPastItsDeadlineIsATimeoutAndAPodDeletedByOthersFailsTheBuild() {
         ArchBuildRequest late = request(Platform.LINUX_PPC64LE, app);
         send(kafka, late);

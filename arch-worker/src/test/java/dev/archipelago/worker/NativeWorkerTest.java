@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.PinnedSource;
 import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.PinnedSource;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
@@ -14,19 +14,26 @@ import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.testsupport.Skopeo;
+import dev.archipelago.testsupport.Tools;
+import dev.archipelago.worker.service.HostileContexts;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static dev.archipelago.worker.WorkerFixture.*;
 import static io.restassured.RestAssured.given;
@@ -87,6 +94,51 @@ class NativeWorkerTest {
         assertThat(config.path("config").path("Labels").path("team").asText()).isEqualTo("platform");
         List<ArchBuildEvent> events = allEvents(kafka, request);
         assertThat(events).extracting(ArchBuildEvent::type).containsExactly(ArchBuildEvent.Type.STARTED, ArchBuildEvent.Type.SUCCEEDED);
+    }
+
+    @Test
+    void buildsABundleThatTheCliPushedWithTheWorkersOwnCredentials() throws Exception {
+        Path archive = HostileContexts.archive(Files.createTempFile("context", ".tar.gz"), tar -> {
+            byte[] busybox = Files.readAllBytes(Tools.busybox(Platform.LINUX_AMD64));
+            TarArchiveEntry binary = new TarArchiveEntry("busybox", TarConstants.LF_NORMAL, true);
+            binary.setSize(busybox.length);
+            binary.setMode(0755);
+            tar.putArchiveEntry(binary);
+            tar.write(busybox);
+            tar.closeArchiveEntry();
+            HostileContexts.file(tar, "Dockerfile", "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"true\"]\n");
+        });
+        String bundle = pushBundle(archive);
+        ArchBuildRequest request = bundleRequest(Platform.LINUX_AMD64, bundle);
+        send(kafka, request);
+
+        ArchBuildEvent result = result(kafka, request);
+
+        assertThat(result.type()).as(String.valueOf(result.error())).isEqualTo(ArchBuildEvent.Type.SUCCEEDED);
+        JsonNode labels = Skopeo.inspect(request.image().repository() + ":" + request.image().archTag(), "--config")
+                .path("config").path("Labels");
+        assertThat(labels.path("org.opencontainers.image.revision").asText()).as("the context's digest is its revision")
+                .isEqualTo(bundle.substring(bundle.indexOf('@') + 1));
+        assertThat(labels.has("org.opencontainers.image.source")).isFalse();
+    }
+
+    @Test
+    void aHostileBundleFailsWithContextRefusedAndWritesNothingOutsideTheWorkFolder() throws Exception {
+        Path marker = Path.of("/tmp/archipelago-pwned-" + UUID.randomUUID());
+        Path archive = HostileContexts.archive(Files.createTempFile("hostile", ".tar.gz"), tar -> {
+            HostileContexts.file(tar, "Dockerfile", "FROM scratch\n");
+            HostileContexts.file(tar, "../../../../../../.." + marker, "pwned");
+        });
+        ArchBuildRequest request = bundleRequest(Platform.LINUX_AMD64, pushBundle(archive));
+        send(kafka, request);
+
+        ArchBuildEvent result = result(kafka, request);
+
+        assertThat(result.type()).isEqualTo(ArchBuildEvent.Type.FAILED);
+        assertThat(result.error().code()).isEqualTo(BuildErrorCode.CONTEXT_REFUSED);
+        assertThat(result.error().message()).contains("the build context was refused").contains("climbs out with '..'");
+        assertThat(marker).doesNotExist();
+        assertThat(tagExists(open, request)).isFalse();
     }
 
     @Test

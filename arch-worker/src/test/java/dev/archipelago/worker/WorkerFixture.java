@@ -1,5 +1,8 @@
 package dev.archipelago.worker;
 
+import dev.archipelago.model.BuildContexts;
+import dev.archipelago.model.Digests;
+import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -8,6 +11,8 @@ import dev.archipelago.model.events.ImageTarget;
 import dev.archipelago.model.events.PinnedSource;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
 import dev.archipelago.testsupport.GitFixture;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LocalRegistry;
@@ -24,6 +29,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -108,6 +114,34 @@ final class WorkerFixture {
                 PinnedSource.ofCommit(git.url(), "main", git.head(), contextDir, dockerfile),
                 new ImageTarget(repository, "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8), List.of("t")),
                 Map.of("GREETING", "hello"), Map.of("team", "platform"), timeoutSeconds, false, Instant.now());
+    }
+
+    /** A request to build a bundle (a build context pushed to a registry, as the CLI does). */
+    static ArchBuildRequest bundleRequest(Platform platform, String bundle) {
+        String id = UUID.randomUUID().toString();
+        return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
+                PinnedSource.ofBundle(bundle, ".", "Dockerfile"),
+                new ImageTarget(open.hostPort() + "/worker/bundled", "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8),
+                        List.of("t")), Map.of(), Map.of(), 300, false, Instant.now());
+    }
+
+    /**
+     * Pushes a gzip tar to the open registry the way the CLI pushes a context (an OCI artifact of
+     * the build-context type, pushed by digest); returns its bundle reference.
+     */
+    static String pushBundle(Path archive) throws IOException {
+        RegistryClient registry = new RegistryClient(RegistryCredentials.none(), Set.of(open.hostPort()), Duration.ofSeconds(5),
+                Duration.ofSeconds(60), 2);
+        byte[] bytes = Files.readAllBytes(archive);
+        String layer = registry.pushBlob(open.hostPort(), "worker/contexts", bytes);
+        String config = registry.pushBlob(open.hostPort(), "worker/contexts", "{}".getBytes(StandardCharsets.UTF_8));
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"artifactType\":\""
+                + BuildContexts.ARTIFACT_TYPE + "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\""
+                + config + "\",\"size\":2},\"layers\":[{\"mediaType\":\"" + BuildContexts.LAYER_MEDIA_TYPE + "\",\"digest\":\""
+                + layer + "\",\"size\":" + bytes.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        String digest = registry.putManifest(open.hostPort(), "worker/contexts", Digests.sha256(manifest), MediaTypes.OCI_MANIFEST,
+                manifest);
+        return open.hostPort() + "/worker/contexts@" + digest;
     }
 
     static ArchBuildRequest request(Platform platform, GitFixture git) {

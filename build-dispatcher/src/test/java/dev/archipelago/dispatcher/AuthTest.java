@@ -122,6 +122,12 @@ class AuthTest {
             assertThat(JSON.readTree(response.body()).path("detail").asText())
                     .contains("token:test-submitter may not build images for " + refused).contains("127.0.0.1:5000/team-a/*");
         }
+        // a directory from the CLI is pulled by the workers with their credentials: only from where the caller may push
+        String foreignContext = "{\"source\": {\"bundle\": \"127.0.0.1:5000/other/contexts@sha256:" + "cd".repeat(32) + "\"}, "
+                + "\"image\": {\"repository\": \"127.0.0.1:5000/team-a/app\", \"tag\": \"v1\"}, \"platforms\": [\"linux/amd64\"]}";
+        HttpResponse<String> bundle = call("POST", "/api/builds", ApiTokens.bearer(ApiTokens.SUBMITTER), foreignContext);
+        assertThat(bundle.statusCode()).as(bundle.body()).isEqualTo(403);
+        assertThat(JSON.readTree(bundle.body()).path("detail").asText()).contains("may not build images for 127.0.0.1:5000/other/contexts");
         HttpResponse<String> cancel = call("POST", "/api/builds/" + othersBuild + "/cancel", ApiTokens.bearer(ApiTokens.SUBMITTER), null);
         assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(403);
         assertThat(call("POST", "/api/pipelines", ApiTokens.bearer(ApiTokens.SUBMITTER), "{}").statusCode()).isEqualTo(403);

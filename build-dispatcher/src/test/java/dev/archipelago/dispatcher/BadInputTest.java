@@ -93,9 +93,14 @@ class BadInputTest {
             nested wrong type        | "buildArgs": {"A": 1}                                         | buildArgs
             unknown template var     | "image": {"repository": "quay.io/org/demos", "tag": "v1", "archTagTemplate": "{tag}-{os}"} | unknown placeholder {os}
             bad ref                  | "source": {"git": "GIT", "ref": "main..evil"}                 | not a valid git ref name
+            git and bundle           | "source": {"git": "GIT", "bundle": "127.0.0.1:5000/c@sha256:%64"} | field 'source.bundle' excludes 'source.git'
+            bundle with a ref        | "source": {"bundle": "127.0.0.1:5000/c@sha256:%64", "ref": "main"} | field 'source.bundle' excludes 'source.git' and 'source.ref'
+            bundle with a tag        | "source": {"bundle": "127.0.0.1:5000/c:latest"}               | is not a bundle reference
+            bundle not sha256        | "source": {"bundle": "127.0.0.1:5000/c@md5:abc"}               | source.bundle
             """)
     void refusesWithAProblemThatSaysWhatToFix(String name, String override, String message) {
-        Response response = submit(body(override.replace("%s", "t".repeat(129)).replace("GIT", git.url())));
+        Response response = submit(body(override.replace("%s", "t".repeat(129)).replace("%64", "ab".repeat(32))
+                .replace("GIT", git.url())));
 
         assertThat(response.statusCode()).as(response.asString()).isEqualTo(400);
         assertThat(response.contentType()).startsWith("application/problem+json");

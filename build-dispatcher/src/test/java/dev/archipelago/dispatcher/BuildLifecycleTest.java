@@ -76,6 +76,25 @@ class BuildLifecycleTest {
     }
 
     @Test
+    void aBundleFromTheCliIsBuiltByDigestWithNoCommitToResolve() {
+        String bundle = "127.0.0.1:5000/demos@sha256:" + "0f".repeat(32);
+        Response response = submit("""
+                {"source": {"bundle": "%s", "dockerfile": "app/Containerfile"},
+                 "image": {"repository": "127.0.0.1:5000/demos", "tag": "from-dir"}, "platforms": ["linux/amd64"]}""".formatted(bundle));
+
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(202);
+        String id = response.jsonPath().getString("id");
+        assertThat(response.jsonPath().getString("source.bundle")).isEqualTo(bundle);
+        assertThat(response.jsonPath().getString("commit")).isNull();
+        ArchBuildRequest request = request(kafka, id, LINUX_AMD64, 1);
+        assertThat(request.source().bundle()).isEqualTo(bundle);
+        assertThat(request.source().git()).isNull();
+        assertThat(request.source().commit()).isNull();
+        assertThat(request.source().dockerfile()).isEqualTo("app/Containerfile");
+        assertThat(request.source().revision()).isEqualTo("sha256:" + "0f".repeat(32));
+    }
+
+    @Test
     void followsResultsAndTheOutcomeToSucceeded() {
         String id = submitOk(tutorialRequest(git.url()));
         ArchBuildRequest amd64 = request(kafka, id, LINUX_AMD64, 1);

@@ -76,7 +76,8 @@ final class BuildFollower {
                 }
             } catch (IOException e) {
                 if (!lost) {
-                    progress.note("lost the API's event stream (" + e.getClass().getSimpleName() + "); trying again every "
+                    progress.note("lost the API's event stream (" + (e.getMessage() == null ? "connection closed" : e.getMessage())
+                            + "); trying again every "
                             + RECONNECT.toSeconds() + " s, the build goes on meanwhile");
                     lost = true;
                 }

@@ -114,8 +114,8 @@ final class DispatcherClient {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw CliException.unreachable("cannot reach the API at " + api + " (" + (e.getMessage() == null
-                    ? e.getClass().getSimpleName() : e.getMessage()) + "): is the dispatcher running? Point the CLI at it with "
+            throw CliException.unreachable("cannot reach the API at " + api + " (" + (e instanceof HttpConnectTimeoutException
+                    ? "no answer within 10 s" : "connection refused") + "): is the dispatcher running? Point the CLI at it with "
                     + "ARCHIPELAGO_API or `archipelago login --api URL`");
         } catch (IOException e) {
             throw CliException.unreachable("the API at " + api + " broke off: " + e.getMessage());

@@ -314,6 +314,22 @@ public final class LocalStack implements AutoCloseable {
         return base;
     }
 
+    /** The command line that runs the {@code archipelago} CLI (its jar, built by {@code ./mvnw install}) with these arguments. */
+    public List<String> cli(String... arguments) {
+        Path jar = repoRoot.resolve("cli/target/archipelago-cli.jar");
+        if (!Files.exists(jar)) {
+            throw new StackException("no " + jar + ": build it first (./mvnw -DskipTests install, which scripts/run-local.sh runs)");
+        }
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        command.addAll(List.of(arguments));
+        return command;
+    }
+
+    /** The environment that points the CLI at this stack: its API and its admin token. */
+    public Map<String, String> cliEnvironment() {
+        return Map.of("ARCHIPELAGO_API", dispatcher().toString(), "ARCHIPELAGO_TOKEN", apiToken);
+    }
+
     public String registryHost() {
         return "127.0.0.1:" + ports.registry();
     }

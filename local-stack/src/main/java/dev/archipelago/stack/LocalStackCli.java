@@ -3,19 +3,15 @@ package dev.archipelago.stack;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.testsupport.Buildah;
-import dev.archipelago.testsupport.GitFixture;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
- * The run command: {@code demo [--once]} starts the stack, builds the example app for amd64 and
- * ppc64le, proves the index by running each platform's image, and leaves the stack running (or
+ * The run command: {@code demo [--once]} starts the stack, builds the example app's directory for
+ * amd64 and ppc64le with the {@code archipelago} CLI, proves the index by running each platform's image, and leaves the stack running (or
  * stops it with {@code --once}); {@code stop} stops a stack left running. Exits non-zero naming
  * the step that failed.
  */
@@ -55,26 +51,17 @@ public final class LocalStackCli {
                     line -> System.out.println("  " + line)));
             LocalStack running = stack;
             String base = step("push a multi-arch base image to the local registry", running::pushBaseImage);
-            GitFixture example = step("prepare the example app's repository", () -> exampleRepository(repoRoot));
             String repository = running.registryHost() + "/demos/hello-multiarch";
-            StackClient api = running.api();
-            String id = step("submit the build", () -> api.submit("""
-                    {"source": {"git": "%s", "ref": "main"},
-                     "image": {"repository": "%s", "tag": "latest"},
-                     "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
-                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(example.url(), repository, base)));
-            System.out.println("  build " + id + " of " + example.head());
-            JsonNode build = step("follow the build", () -> api.follow(id, Duration.ofMinutes(10), System.out::println));
-            if (!build.path("state").asText().equals("SUCCEEDED")) {
-                build.path("platforms").forEach(p -> {
-                    if (!p.path("error").isMissingNode() && !p.path("error").isNull()) {
-                        System.out.println("  " + p.path("platform").asText() + ": " + p.path("error").path("code").asText() + " "
-                                + p.path("error").path("message").asText());
-                        p.path("error").path("logTail").forEach(l -> System.out.println("    | " + l.asText()));
-                    }
-                });
-                throw new LocalStack.StackException("the build ended " + build.path("state").asText() + ": " + build.path("error"));
+            Path example = repoRoot.resolve("examples/hello-multiarch");
+            int exit = step("build examples/hello-multiarch with the CLI", () -> runCli(running, "build", "-t", repository + ":latest",
+                    "--platform", "linux/amd64,linux/ppc64le", "--allow-emulation", "--build-arg", "BASE=" + base, "--timeout", "10m",
+                    example.toString()));
+            if (exit != 0) {
+                throw new StepFailed("build examples/hello-multiarch with the CLI",
+                        new LocalStack.StackException("archipelago build exited " + exit + " (the lines above say why)"));
             }
+            JsonNode build = running.api().builds(1).get(0);
+            build = running.api().build(build.path("id").asText());
             String index = build.path("index").path("reference").asText();
             System.out.println();
             System.out.println("Index:  " + repository + ":" + build.path("index").path("tags").get(0).asText());
@@ -122,23 +109,19 @@ public final class LocalStackCli {
         }
     }
 
-    /** A repository holding the example app, so that the dispatcher can pin a commit of it. */
-    private static GitFixture exampleRepository(Path repoRoot) {
-        GitFixture git = GitFixture.create();
-        Path example = repoRoot.resolve("examples/hello-multiarch");
-        try (Stream<Path> files = Files.list(example)) {
-            for (Path file : files.toList()) {
-                if (Files.isExecutable(file)) {
-                    git.copy(file, file.getFileName().toString());
-                } else {
-                    git.write(file.getFileName().toString(), Files.readString(file));
-                }
-            }
+    /** Runs the archipelago CLI against the stack, in this terminal; returns its exit code. */
+    private static int runCli(LocalStack stack, String... arguments) {
+        System.out.println("  $ archipelago " + String.join(" ", arguments));
+        ProcessBuilder builder = new ProcessBuilder(stack.cli(arguments)).inheritIO();
+        builder.environment().putAll(stack.cliEnvironment());
+        try {
+            return builder.start().waitFor();
         } catch (IOException e) {
-            throw new LocalStack.StackException("cannot read " + example + ": " + e.getMessage());
+            throw new LocalStack.StackException("cannot start the CLI: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LocalStack.StackException("interrupted");
         }
-        git.commit("hello-multiarch");
-        return git;
     }
 
     private static final class StepFailed extends RuntimeException {

@@ -48,6 +48,15 @@ public final class StackClient {
         return read(response.body());
     }
 
+    /** The newest builds, at most {@code limit}. */
+    public JsonNode builds(int limit) {
+        HttpResponse<String> response = send(authorized(base.resolve("/api/builds?limit=" + limit)).build());
+        if (response.statusCode() != 200) {
+            throw new LocalStack.StackException("GET /api/builds answered " + response.statusCode() + ": " + response.body());
+        }
+        return read(response.body());
+    }
+
     /** A request to the API with this client's token. */
     public HttpRequest.Builder authorized(URI uri) {
         return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token);

@@ -147,6 +147,11 @@ public final class LocalRegistry implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** Where the registry keeps its blobs and manifests (a test can look into every blob it holds). */
+    public Path storage() {
+        return root.resolve("storage");
+    }
+
     public URI baseUri() {
         return URI.create("http://" + hostPort());
     }

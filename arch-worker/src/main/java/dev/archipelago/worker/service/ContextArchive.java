@@ -4,6 +4,7 @@ import dev.archipelago.model.SafeText;
 import dev.archipelago.model.events.BuildErrorCode;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,6 +58,9 @@ final class ContextArchive {
                 Path target = root.resolve(name).normalize();
                 requireInside(root, target, name);
                 Path parent = target.getParent();
+                if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+                    throw refused("'" + show(name) + "' is " + kind(entry) + "; a build context holds only folders, files and links");
+                }
                 if (entry.isDirectory()) {
                     createFolders(root, target, name);
                 } else if (entry.isSymbolicLink()) {
@@ -71,7 +75,7 @@ final class ContextArchive {
                                 + "', which is not a file unpacked before it");
                     }
                     Files.createLink(target, original);
-                } else if (entry.isFile()) {
+                } else if (isRegularFile(entry)) {
                     createFolders(root, parent, name);
                     bytes = copy(tar, target, bytes, maxBytes);
                     Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
@@ -185,6 +189,12 @@ final class ContextArchive {
         if (escaped[0] != null) {
             throw escaped[0];
         }
+    }
+
+    /** A regular file by its type flag alone (commons-compress calls anything that is not a folder a file). */
+    private static boolean isRegularFile(TarArchiveEntry entry) {
+        byte flag = entry.getLinkFlag();
+        return flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM || flag == TarConstants.LF_CONTIG;
     }
 
     private static String kind(TarArchiveEntry entry) {
