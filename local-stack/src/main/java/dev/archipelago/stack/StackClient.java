@@ -48,6 +48,17 @@ public final class StackClient {
         return read(response.body());
     }
 
+    /** Cancels a build; returns its view. */
+    public JsonNode cancel(String id) {
+        HttpResponse<String> response = send(authorized(base.resolve("/api/builds/" + id + "/cancel"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        if (response.statusCode() != 200) {
+            throw new LocalStack.StackException("POST /api/builds/" + id + "/cancel answered " + response.statusCode() + ": "
+                    + response.body());
+        }
+        return read(response.body());
+    }
+
     /** The newest builds, at most {@code limit}. */
     public JsonNode builds(int limit) {
         HttpResponse<String> response = send(authorized(base.resolve("/api/builds?limit=" + limit)).build());
