@@ -42,6 +42,9 @@ import static org.awaitility.Awaitility.await;
 @Execution(ExecutionMode.CONCURRENT)
 class LongOutageTest {
 
+    // The class runs beside the others; its own tests run one after the other on its one stack (each
+    // test method says so: a method inherits the class's mode otherwise).
+
     /** How long each part stays away: 3 minutes ({@code -Darchipelago.outage=PT75S} for a quicker local try). */
     private static final Duration OUTAGE = Duration.parse(System.getProperty("archipelago.outage", "PT3M"));
     private static final Duration HEALTHY_AGAIN_WITHIN = Duration.ofSeconds(30);
@@ -86,6 +89,7 @@ class LongOutageTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void postgresDownForMinutesMidBuildLosesNothingAndStopsNothing() {
         try (GitFixture app = SleepyApp.create(6, 6)) {
             Build build = SleepyApp.submit(stack, api, app, "outages", "postgres", 900);
@@ -97,6 +101,7 @@ class LongOutageTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void theBrokerDownForMinutesMidBuildLosesNothingAndStopsNothing() {
         try (GitFixture app = SleepyApp.create(6, 6)) {
             Build build = SleepyApp.submit(stack, api, app, "outages", "broker", 900);
@@ -107,6 +112,7 @@ class LongOutageTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void postgresAndTheBrokerDownTogetherLoseNothingAndStopNothing() {
         try (GitFixture app = SleepyApp.create(6, 6)) {
             Build build = SleepyApp.submit(stack, api, app, "outages", "both", 900);
@@ -122,6 +128,7 @@ class LongOutageTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void theRegistryDownForMinutesDuringAWorkersPushAndDuringTheIndexPushPushesBothOnce() throws Exception {
         try (GitFixture fast = SleepyApp.create(1, 1); GitFixture slow = SleepyApp.create(5, 5)) {
             // the assembler is held (SIGSTOP, not a restart) until the registry is gone, so that the first
