@@ -7,9 +7,13 @@
 #     their recommends)
 #   - PostgreSQL: installed only if no server answers on 127.0.0.1:5432, started if stopped,
 #     and a role 'archipelago' (password 'archipelago', CREATEDB) for the tests and local stack
-#   - a ppc64le static busybox (from Debian's busybox-static:ppc64el, fetched with a private
-#     apt state: adding the dpkg architecture breaks 'apt-get update' on these machines)
-#   - binfmt_misc mounted and QEMU registered for ppc64le, so buildah can run ppc64le RUN steps
+#   - ppc64le and s390x static busyboxes (from Debian's busybox-static:ppc64el and :s390x,
+#     fetched with a private apt state: adding the dpkg architecture breaks 'apt-get update' on
+#     these machines)
+#   - binfmt_misc mounted and QEMU registered for ppc64le and s390x, so buildah can run their
+#     RUN steps (s390x is the third architecture of the end-to-end test)
+#   - root's subordinate IDs (/etc/subuid, /etc/subgid: root:200000:65536), so the tests can run a
+#     build pod's container in a user namespace as Kubernetes does with hostUsers: false
 #
 # Run as root. Environment: ARCHIPELAGO_CACHE (default ~/.cache/archipelago) holds downloads.
 set -euo pipefail
@@ -70,44 +74,55 @@ for db in archipelago archipelago_assembler; do   # the dev-mode databases of th
   fi
 done
 
-# --- ppc64le busybox for test images ---------------------------------------------------
-ppc_busybox="$CACHE/busybox/ppc64le/busybox"
-if [ ! -x "$ppc_busybox" ]; then
-  log "fetching busybox-static:ppc64el"
+# --- foreign static busyboxes for test images -------------------------------------------
+fetch_busybox() {   # <debian arch> <platform folder>
+  local deb_arch=$1 target="$CACHE/busybox/$2/busybox"
+  [ -x "$target" ] && return 0
+  log "fetching busybox-static:$deb_arch"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
   [ -n "$mirror" ] || mirror=$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
   [ -n "$mirror" ] || mirror="http://deb.debian.org/debian"
   mkdir -p "$work/lists/partial" "$work/archives/partial"
-  echo "deb [arch=ppc64el] $mirror bookworm main" > "$work/sources.list"
+  echo "deb [arch=$deb_arch] $mirror bookworm main" > "$work/sources.list"
   apt_opts=(-o "Dir::State::Lists=$work/lists" -o "Dir::Etc::SourceList=$work/sources.list"
-            -o "Dir::Etc::SourceParts=/dev/null" -o "APT::Architectures::=ppc64el"
+            -o "Dir::Etc::SourceParts=/dev/null" -o "APT::Architectures::=$deb_arch"
             -o "Dir::Cache::Archives=$work/archives" -o "APT::Sandbox::User=root")
-  apt-get "${apt_opts[@]}" update -qq || die "apt-get update of the private ppc64el list failed"
-  (cd "$work" && apt-get "${apt_opts[@]}" download -qq busybox-static:ppc64el) || die "apt-get download busybox-static:ppc64el failed"
-  dpkg-deb -x "$work"/busybox-static_*_ppc64el.deb "$work/root"
-  mkdir -p "$(dirname "$ppc_busybox")"
-  install -m 0755 "$work/root/bin/busybox" "$ppc_busybox"
+  apt-get "${apt_opts[@]}" update -qq || die "apt-get update of the private $deb_arch list failed"
+  (cd "$work" && apt-get "${apt_opts[@]}" download -qq "busybox-static:$deb_arch") \
+    || die "apt-get download busybox-static:$deb_arch failed"
+  dpkg-deb -x "$work"/busybox-static_*_"$deb_arch".deb "$work/root"
+  mkdir -p "$(dirname "$target")"
+  install -m 0755 "$work/root/bin/busybox" "$target"
   rm -rf "$work"
   trap - EXIT
-fi
+}
+fetch_busybox ppc64el ppc64le
+fetch_busybox s390x s390x
 amd_busybox="$CACHE/busybox/amd64/busybox"
 if [ ! -x "$amd_busybox" ]; then
   mkdir -p "$(dirname "$amd_busybox")"
   install -m 0755 /bin/busybox "$amd_busybox"
 fi
 
-# --- QEMU binfmt for ppc64le -------------------------------------------------------------
+# --- QEMU binfmt for ppc64le and s390x ------------------------------------------------------
 if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
   log "mounting binfmt_misc"
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || die "cannot mount binfmt_misc"
 fi
-if [ ! -e /proc/sys/fs/binfmt_misc/qemu-ppc64le ]; then
-  log "registering qemu-ppc64le"
-  grep -v '^#' /usr/lib/binfmt.d/qemu-ppc64le.conf > /proc/sys/fs/binfmt_misc/register \
-    || die "cannot register /usr/lib/binfmt.d/qemu-ppc64le.conf"
-fi
-grep -q '^enabled' /proc/sys/fs/binfmt_misc/qemu-ppc64le || die "qemu-ppc64le binfmt is registered but disabled"
+for qemu in qemu-ppc64le qemu-s390x; do
+  if [ ! -e "/proc/sys/fs/binfmt_misc/$qemu" ]; then
+    log "registering $qemu"
+    grep -v '^#' "/usr/lib/binfmt.d/$qemu.conf" > /proc/sys/fs/binfmt_misc/register \
+      || die "cannot register /usr/lib/binfmt.d/$qemu.conf"
+  fi
+  grep -q '^enabled' "/proc/sys/fs/binfmt_misc/$qemu" || die "$qemu binfmt is registered but disabled"
+done
 
-log "ready: buildah $(buildah --version | awk '{print $3}'), registry, skopeo, qemu-ppc64le, PostgreSQL on 127.0.0.1:5432, busybox in $CACHE/busybox"
+# --- subordinate IDs for user-namespaced build containers ---------------------------------
+for file in /etc/subuid /etc/subgid; do
+  grep -q '^root:' "$file" 2>/dev/null || echo "root:200000:65536" >> "$file"
+done
+
+log "ready: buildah $(buildah --version | awk '{print $3}'), registry, skopeo, qemu-ppc64le and -s390x, PostgreSQL on 127.0.0.1:5432, busybox in $CACHE/busybox"

@@ -16,17 +16,19 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +39,7 @@ import static dev.archipelago.worker.WorkerFixture.busyboxRepository;
 import static dev.archipelago.worker.WorkerFixture.request;
 import static dev.archipelago.worker.WorkerFixture.result;
 import static dev.archipelago.worker.WorkerFixture.send;
+import static dev.archipelago.worker.WorkerFixture.tagExists;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -54,6 +57,10 @@ import static org.hamcrest.Matchers.hasItem;
 @WithTestResource(KafkaBrokerResource.class)
 @WithKubernetesTestServer(crud = true, setup = KubernetesExecutorTest.LeftoverPods.class)
 class KubernetesExecutorTest {
+
+    /** The management interface's root, {@code http://localhost:<port>/q/}. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     static final String NAMESPACE = "builds";
     static final String WORKER_ID = "k8s-worker-ppc64le";
@@ -98,7 +105,13 @@ class KubernetesExecutorTest {
         Tools.requireEmulation(Platform.LINUX_PPC64LE);
         kafka = KafkaTestClient.forSharedBroker();
         logs = new LogCapture();
-        app = busyboxRepository(Platform.LINUX_PPC64LE, "RUN echo \"$GREETING\" > /greeting");
+        // steps that need what a build container has in its user namespace: files of other users, a setuid bit, USER
+        app = busyboxRepository(Platform.LINUX_PPC64LE, """
+                RUN echo "$GREETING" > /greeting
+                RUN mkdir -p /etc /home/app && echo 'app:x:1000:1000::/home/app:/bin/sh' > /etc/passwd \\
+                    && chown 1000:1000 /home/app && chmod u+s /greeting
+                USER app
+                RUN touch /home/app/made-by-app""");
     }
 
     @AfterAll
@@ -114,7 +127,7 @@ class KubernetesExecutorTest {
         KubernetesClient client = server.getClient();
         assertThat(client.pods().inNamespace(NAMESPACE).withName("leftover-of-this-worker").get()).isNull();
         assertThat(client.pods().inNamespace(NAMESPACE).withName("pod-of-another-worker").get()).isNotNull();
-        given().get("/q/health/ready").then().statusCode(200).body("checks.name", hasItem("kubernetes"));
+        given().baseUri(management.toString()).get("health/ready").then().statusCode(200).body("checks.name", hasItem("kubernetes"));
     }
 
     @Test
@@ -135,6 +148,9 @@ class KubernetesExecutorTest {
         assertThat(spec.getActiveDeadlineSeconds()).isBetween(250L, 300L);
         assertThat(spec.getServiceAccountName()).isEqualTo("archipelago-build");
         assertThat(spec.getAutomountServiceAccountToken()).isFalse();
+        assertThat(spec.getHostUsers()).as("a user namespace of the pod's own").isFalse();
+        assertThat(spec.getVolumes()).filteredOn(v -> v.getEmptyDir() != null).extracting(v -> v.getEmptyDir().getSizeLimit().toString())
+                .containsExactlyInAnyOrder("2Gi", "20Gi");
         Container fetch = spec.getInitContainers().get(0);
         Container build = spec.getContainers().get(0);
         assertThat(fetch.getName()).isEqualTo("fetch");
@@ -144,8 +160,9 @@ class KubernetesExecutorTest {
         assertThat(build.getSecurityContext().getPrivileged()).isFalse();
         assertThat(build.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(build.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(build.getSecurityContext().getCapabilities().getAdd()).doesNotContain("SYS_ADMIN").contains("SETUID", "SETGID");
-        assertThat(build.getResources().getLimits()).containsKeys("cpu", "memory");
+        assertThat(build.getSecurityContext().getCapabilities().getAdd()).containsExactlyInAnyOrder("SETUID", "SETGID", "SETFCAP", "DAC_READ_SEARCH");
+        assertThat(build.getResources().getLimits()).containsKeys("cpu", "memory", "ephemeral-storage");
+        assertThat(build.getResources().getRequests()).containsKey("ephemeral-storage");
         assertThat(build.getVolumeMounts()).anySatisfy(m -> {
             assertThat(m.getName()).isEqualTo("registry-auth");
             assertThat(m.getReadOnly()).isTrue();
@@ -162,9 +179,12 @@ class KubernetesExecutorTest {
 
         LocalKubelet.Run run = kubelet(pod);
         assertThat(run.status().getPhase()).as(run.buildLog()).isEqualTo("Succeeded");
+        assertThat(run.storageOwner()).as("UID 0 of the build container, on the host").isEqualTo(LocalKubelet.SUBORDINATE_START);
+        assertThat(run.buildLog()).contains("executables: all for linux/ppc64le");
 
         ArchBuildEvent result = result(kafka, request);
         assertThat(result.type()).as(String.valueOf(result.error())).isEqualTo(ArchBuildEvent.Type.SUCCEEDED);
+        assertThat(result.filesVerified()).as("executables whose ELF header the pod checked").isGreaterThanOrEqualTo(1);
         String reference = request.image().repository() + ":" + request.image().archTag();
         var inspected = Skopeo.inspect(reference);
         assertThat(result.artifact().digest()).isEqualTo(inspected.path("Digest").asText());
@@ -202,6 +222,32 @@ class KubernetesExecutorTest {
             ArchBuildEvent result = result(kafka, request);
             assertThat(result.error().code()).isEqualTo(BuildErrorCode.PATH_ESCAPE);
             assertThat(String.join("\n", result.error().logTail())).contains("Dockerfile.outside leads out of the repository");
+            awaitDeleted(pod);
+        }
+    }
+
+    @Test
+    void x86BinariesInAnImageClaimedAsPpc64leFailInThePodWithArchMismatchEvenInAFolderOnlyTheirOwnerMayReadAndAreNotPushed() {
+        try (GitFixture liar = GitFixture.create()) {
+            // the RUN step is x86 too: it runs natively on this x86 host whatever the image claims
+            liar.copy(Tools.busybox(Platform.LINUX_AMD64), "busybox").write("Dockerfile", """
+                    FROM scratch
+                    COPY busybox /bin/busybox
+                    RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir /hidden && /bin/busybox cp /bin/busybox /hidden/tool \
+                         && /bin/busybox chown -R 1000:1000 /hidden && /bin/busybox chmod 700 /hidden"]
+                    CMD ["/bin/busybox", "uname", "-m"]
+                    """).commit("x86 binaries, one in a folder only uid 1000 may read");
+            ArchBuildRequest request = request(Platform.LINUX_PPC64LE, liar);
+            send(kafka, request);
+            Pod pod = awaitPod(request);
+            LocalKubelet.Run run = kubelet(pod);
+            assertThat(run.status().getPhase()).isEqualTo("Failed");
+
+            ArchBuildEvent result = result(kafka, request);
+            assertThat(result.error().code()).isEqualTo(BuildErrorCode.ARCH_MISMATCH);
+            assertThat(result.error().message()).startsWith("the image claims linux/ppc64le but holds executables for another machine: ")
+                    .contains("/bin/busybox (x86-64 64-bit)").contains("/hidden/tool (x86-64 64-bit)");
+            assertThat(tagExists(WorkerFixture.open, request)).isFalse();
             awaitDeleted(pod);
         }
     }

@@ -17,6 +17,7 @@ import dev.archipelago.testsupport.Skopeo;
 import dev.archipelago.testsupport.Tools;
 import dev.archipelago.worker.service.HostileContexts;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +47,10 @@ import static org.hamcrest.Matchers.hasItem;
 @TestProfile(NativeWorkerTest.Amd64.class)
 @WithTestResource(KafkaBrokerResource.class)
 class NativeWorkerTest {
+
+    /** The management interface's root, {@code http://localhost:<port>/q/}. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     public static class Amd64 implements QuarkusTestProfile {
         @Override
@@ -298,8 +304,8 @@ class NativeWorkerTest {
         assertThat(heartbeat.platform()).isEqualTo(Platform.LINUX_AMD64);
         assertThat(heartbeat.capacity()).isEqualTo(2);
         assertThat(heartbeat.executor()).isEqualTo("buildah");
-        given().get("/q/health/ready").then().statusCode(200).body("checks.name", hasItem("buildah"));
-        given().get("/q/metrics").then().statusCode(200).body(org.hamcrest.Matchers.containsString("archipelago_worker_builds"));
+        given().baseUri(management.toString()).get("health/ready").then().statusCode(200).body("checks.name", hasItem("buildah"));
+        given().baseUri(management.toString()).get("metrics").then().statusCode(200).body(org.hamcrest.Matchers.containsString("archipelago_worker_builds"));
     }
 
     @Test

@@ -37,6 +37,10 @@ class AuthTest {
     @TestHTTPResource("/")
     URI base;
 
+    /** The management interface's root, {@code http://localhost:<port>/q/}. */
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @BeforeAll
     static void setUp() {
         git = DispatcherFixture.repository();
@@ -68,17 +72,21 @@ class AuthTest {
                 assertThat(JSON.readTree(response.body()).path("detail").asText()).as(what).contains("bearer token");
             }
         }
-        for (String operations : new String[]{"/q/metrics", "/q/openapi"}) {
-            assertThat(call("GET", operations, null, null).statusCode()).as(operations).isEqualTo(401);
-            assertThat(call("GET", operations, "Bearer not-a-token", null).statusCode()).as(operations).isEqualTo(401);
-            assertThat(call("GET", operations, ApiTokens.bearer(ApiTokens.VIEWER), null).statusCode()).as(operations).isEqualTo(200);
+        for (String operations : new String[]{"/q/metrics", "/q/openapi", "/q/health/ready"}) {
+            assertThat(call("GET", operations, ApiTokens.bearer(ApiTokens.VIEWER), null).statusCode())
+                    .as("%s is not served on the API port, even with a token", operations).isEqualTo(404);
         }
         assertThat(Counts.builds()).isEqualTo(builds);
     }
 
     @Test
-    void healthTheDashboardPageAndWebhooksNeedNoBearerToken() throws Exception {
-        assertThat(call("GET", "/q/health/live", null, null).statusCode()).isEqualTo(200);
+    void theManagementPortTheDashboardPageAndWebhooksNeedNoBearerToken() throws Exception {
+        for (String operations : new String[]{"health/live", "metrics", "openapi"}) {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(management.resolve(operations))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("%s on the management port, which the Route does not expose", operations)
+                    .isEqualTo(200);
+        }
         assertThat(call("GET", "/", null, null).statusCode()).isEqualTo(200);
         assertThat(call("GET", "/dashboard/app.js", null, null).statusCode()).isEqualTo(200);
         HttpResponse<String> hook = call("POST", "/hooks/github", null, "{}");

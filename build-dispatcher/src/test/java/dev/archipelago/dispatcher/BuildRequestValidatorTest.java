@@ -99,6 +99,7 @@ class BuildRequestValidatorTest {
     private static DispatcherConfig defaults() {
         return new DispatcherConfig() {
             public boolean requireLiveWorkers() { return true; }
+            public Optional<java.util.Set<String>> scaledFromZero() { return Optional.empty(); }
             public boolean allowFileUrls() { return false; }
             public Duration gitTimeout() { return Duration.ofSeconds(30); }
             public int missedHeartbeats() { return 3; }

@@ -10,6 +10,7 @@ import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,6 +50,10 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
 class SubmitTopicTest {
+
+    /** The management interface's root, {@code http://localhost:<port>/q/}. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     public static class LiveWorkersAndAShortGitTimeout implements QuarkusTestProfile {
         @Override
@@ -158,8 +164,8 @@ class SubmitTopicTest {
                     repository, "[\"linux/amd64\"]"));
 
             // readiness names the waiting record; nothing is dead-lettered and no build is stored meanwhile
-            await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/ready").statusCode() == 503);
-            assertThat(given().get("/q/health/ready").asString()).contains("submissions-in").contains("did not answer within 2 s");
+            await().atMost(Duration.ofSeconds(30)).until(() -> given().baseUri(management.toString()).get("health/ready").statusCode() == 503);
+            assertThat(given().baseUri(management.toString()).get("health/ready").asString()).contains("submissions-in").contains("did not answer within 2 s");
             await().atMost(Duration.ofSeconds(30)).until(() -> host.held() > 1);
             assertThat(kafka.readAll(Topics.DLQ, key)).isEmpty();
             assertThat(newestOf(repository)).isNull();
@@ -168,7 +174,7 @@ class SubmitTopicTest {
 
             JsonPath accepted = await().atMost(Duration.ofSeconds(60)).until(() -> newestOf(repository), b -> b != null);
             assertThat(accepted.getString("commit")).isEqualTo(git.head());
-            await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> given().baseUri(management.toString()).get("health/ready").statusCode() == 200);
             assertThat(kafka.readAll(Topics.DLQ, key)).isEmpty();
         } finally {
             daemon.destroy();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -37,7 +38,8 @@ class WorkersTest {
     public static class RequireLiveWorkers implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("archipelago.dispatcher.require-live-workers", "true");
+            return Map.of("archipelago.dispatcher.require-live-workers", "true",
+                    "archipelago.dispatcher.scaled-from-zero", "linux/arm64");
         }
     }
 
@@ -60,9 +62,12 @@ class WorkersTest {
         heartbeatsSent = true;
         heartbeat("amd64-" + RUN, Platform.LINUX_AMD64, false, Instant.now());
         heartbeat("ppc64le-emu-" + RUN, Platform.LINUX_PPC64LE, true, Instant.now());
-        heartbeat("s390x-old-" + RUN, Platform.LINUX_S390X, false, Instant.now().minusSeconds(60));
+        // a worker that beats every second and then stops: stale three seconds later
+        heartbeat("s390x-old-" + RUN, Platform.LINUX_S390X, false, 1, Instant.now());
         await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/api/workers").jsonPath()
                 .getList("workerId").containsAll(List.of("amd64-" + RUN, "ppc64le-emu-" + RUN, "s390x-old-" + RUN)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !given().get("/api/workers").jsonPath()
+                .getBoolean("find { it.workerId == 's390x-old-" + RUN + "' }.live"));
     }
 
     @AfterAll
@@ -103,6 +108,36 @@ class WorkersTest {
         assertThat(DispatcherFixture.submit(body("[\"linux/amd64\", \"linux/ppc64le\"]", true)).statusCode()).isEqualTo(202);
     }
 
+    @Test
+    void acceptsAPlatformWhoseWorkersScaleFromZeroWithNoLiveWorker() {
+        assertThat(DispatcherFixture.submit(body("[\"linux/amd64\", \"linux/arm64\"]", false)).statusCode()).isEqualTo(202);
+
+        Response refused = DispatcherFixture.submit(body("[\"linux/arm64\", \"linux/s390x\"]", false));
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.jsonPath().getString("detail")).contains("no live worker for linux/s390x").doesNotContain("arm64");
+    }
+
+    @Test
+    void passesOverTheBacklogOfStaleHeartbeatsThatAnOutageLeaves() {
+        // what a broker or database outage leaves on the topic: minutes of heartbeats, then fresh ones;
+        // all on one partition (one key), so they are read in this order
+        String back = "amd64-back-" + RUN;
+        String gone = "amd64-gone-" + RUN;
+        Instant outageStart = Instant.now().minusSeconds(300);
+        for (int i = 0; i < 300; i++) {
+            heartbeat(gone, back, Platform.LINUX_AMD64, false, 10, outageStart.plusMillis(500L * i));
+            heartbeat(back, back, Platform.LINUX_AMD64, false, 10, outageStart.plusMillis(500L * i));
+        }
+        Instant fresh = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        heartbeat(back, back, Platform.LINUX_AMD64, false, 10, fresh);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/api/workers").jsonPath().getList("workerId").contains(back));
+        var workers = given().get("/api/workers").then().statusCode(200).extract().jsonPath();
+        assertThat(workers.getBoolean("find { it.workerId == '" + back + "' }.live")).isTrue();
+        assertThat(Instant.parse(workers.getString("find { it.workerId == '" + back + "' }.lastSeen"))).isEqualTo(fresh);
+        assertThat(workers.getList("workerId")).as("a worker known only from stale heartbeats is not listed").doesNotContain(gone);
+    }
+
     private String body(String platforms, boolean allowEmulation) {
         return """
                 {"source": {"git": "%s"}, "image": {"repository": "quay.io/org/demos", "tag": "v1"},
@@ -110,7 +145,15 @@ class WorkersTest {
     }
 
     private static void heartbeat(String id, Platform platform, boolean emulated, Instant sentAt) {
-        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, emulated, "0.1.0", "buildah", 2, 0, 10, sentAt);
-        kafka.send(Topics.HEARTBEATS, id, EventJson.encodeToString(heartbeat));
+        heartbeat(id, platform, emulated, 10, sentAt);
+    }
+
+    private static void heartbeat(String id, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
+        heartbeat(id, id, platform, emulated, intervalSeconds, sentAt);
+    }
+
+    private static void heartbeat(String id, String key, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
+        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, emulated, "0.1.0", "buildah", 2, 0, intervalSeconds, sentAt);
+        kafka.send(Topics.HEARTBEATS, key, EventJson.encodeToString(heartbeat));
     }
 }

@@ -91,22 +91,34 @@ public final class LocalStack implements AutoCloseable {
     /**
      * How the stack differs from the plain one: a registry that wants these credentials (the
      * workers and the assembler get an auth.json), extra environment variables by process name
-     * ({@code build-dispatcher}, {@code manifest-assembler}, {@code arch-worker-amd64}, ...), and a
-     * PostgreSQL server of the stack's own instead of the machine's (so that a test can stop it).
+     * ({@code build-dispatcher}, {@code manifest-assembler}, {@code arch-worker-amd64}, ...), a
+     * PostgreSQL server of the stack's own instead of the machine's (so that a test can stop it),
+     * and workers for more platforms than amd64 and ppc64le, each under QEMU.
      */
     public record Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment,
-                          boolean ownDatabaseServer) {
+                          boolean ownDatabaseServer, List<Platform> moreWorkers) {
         /** An anonymous registry, the machine's PostgreSQL, nothing extra. */
-        public static final Options PLAIN = new Options(null, null, Map.of(), false);
+        public static final Options PLAIN = new Options(null, null, Map.of(), false, List.of());
+
+        /** A registry that wants these credentials, with extra environment variables by process name. */
+        public Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment,
+                       boolean ownDatabaseServer) {
+            this(registryUser, registryPassword, environment, ownDatabaseServer, List.of());
+        }
 
         /** An anonymous registry, with extra environment variables by process name. */
         public static Options withEnvironment(Map<String, Map<String, String>> environment) {
-            return new Options(null, null, environment, false);
+            return new Options(null, null, environment, false, List.of());
         }
 
         /** The same, with a PostgreSQL server of the stack's own ({@link LocalStack#postgres()}). */
         public Options withOwnDatabaseServer() {
-            return new Options(registryUser, registryPassword, environment, true);
+            return new Options(registryUser, registryPassword, environment, true, moreWorkers);
+        }
+
+        /** The same, with a worker (emulated, on a free port) for each of these platforms too. */
+        public Options withWorkersFor(Platform... platforms) {
+            return new Options(registryUser, registryPassword, environment, ownDatabaseServer, List.of(platforms));
         }
     }
 
@@ -153,6 +165,7 @@ public final class LocalStack implements AutoCloseable {
     private void startAll() {
         Tools.buildah();
         Tools.requireEmulation(Platform.LINUX_PPC64LE);
+        options.moreWorkers().forEach(Tools::requireEmulation);
         for (Map.Entry<String, Integer> port : ports.named().entrySet()) {
             if (FreePorts.answers(port.getValue())) {
                 throw new StackException("port " + port.getValue() + " for the " + port.getKey().replace(" (", " is busy: set ")
@@ -229,13 +242,16 @@ public final class LocalStack implements AutoCloseable {
         services.add(service("manifest-assembler", ports.assembler(), assemblerEnv));
         services.add(worker(Platform.LINUX_AMD64, ports.workerAmd64(), false, kafka, insecure, authFile));
         services.add(worker(Platform.LINUX_PPC64LE, ports.workerPpc64le(), true, kafka, insecure, authFile));
+        for (Platform platform : options.moreWorkers()) {
+            say.accept("starting a worker for " + platform + " under QEMU");
+            services.add(worker(platform, FreePorts.next(), true, kafka, insecure, authFile));
+        }
         writeState();
-        waitReady("build-dispatcher", ports.dispatcher());
-        waitReady("manifest-assembler", ports.assembler());
-        waitReady("arch-worker-amd64", ports.workerAmd64());
-        waitReady("arch-worker-ppc64le", ports.workerPpc64le());
+        for (String name : serviceNames()) {
+            waitReady(name);
+        }
         waitForWorkers();
-        say.accept("ready: every service answers /q/health/ready and both workers are live");
+        say.accept("ready: every service answers /q/health/ready on its management port and every worker is live");
     }
 
     /**
@@ -286,7 +302,9 @@ public final class LocalStack implements AutoCloseable {
         String base = registryHost() + "/base/busybox:stable";
         try (Buildah buildah = Buildah.isolated()) {
             List<String> children = new ArrayList<>();
-            for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
+            List<Platform> platforms = new ArrayList<>(List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE));
+            platforms.addAll(options.moreWorkers());
+            for (Platform platform : platforms) {
                 Path context = Files.createTempDirectory("stack-base");
                 Files.copy(Tools.busybox(platform), context.resolve("busybox"));
                 Files.writeString(context.resolve("Dockerfile"), """
@@ -393,7 +411,7 @@ public final class LocalStack implements AutoCloseable {
      * ({@code /q/health/<check>}); 0 when the service does not answer.
      */
     public int health(String name, String check) {
-        int port = Integer.parseInt(find(name).env().get("HTTP_PORT"));
+        int port = managementPort(name);
         try {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/" + check))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -403,6 +421,11 @@ public final class LocalStack implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new StackException("interrupted");
         }
+    }
+
+    /** The port of a service's management interface (health, metrics, the OpenAPI document). */
+    public int managementPort(String name) {
+        return Integer.parseInt(find(name).env().get("MANAGEMENT_PORT"));
     }
 
     /** The operating system's process id of a process of the stack (for measuring it, never for stopping it by name). */
@@ -445,7 +468,7 @@ public final class LocalStack implements AutoCloseable {
         if (name.equals("kafka")) {
             waitForPort(name, ports.kafka());
         } else {
-            waitReady(name, Integer.parseInt(old.env().get("HTTP_PORT")));
+            waitReady(name);
         }
     }
 
@@ -584,6 +607,8 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> all = new LinkedHashMap<>(env);
         all.put("HTTP_PORT", String.valueOf(port));
         all.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        all.put("MANAGEMENT_PORT", String.valueOf(FreePorts.next()));
+        all.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
         all.putAll(options.environment().getOrDefault(name, Map.of()));
         return launch(name, List.of(java(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar(module).toString()), all);
     }
@@ -612,7 +637,8 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private void waitReady(String name, int port) {
+    private void waitReady(String name) {
+        int port = managementPort(name);
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (true) {
             checkAlive(name);
@@ -641,7 +667,8 @@ public final class LocalStack implements AutoCloseable {
             try {
                 String body = http.send(api().authorized(dispatcher().resolve("/api/workers")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
-                if (body.contains("\"local-amd64\"") && body.contains("\"local-ppc64le\"")) {
+                if (serviceNames().stream().filter(n -> n.startsWith("arch-worker-"))
+                        .allMatch(n -> body.contains("\"local-" + n.substring("arch-worker-".length()) + "\""))) {
                     return;
                 }
             } catch (IOException e) {

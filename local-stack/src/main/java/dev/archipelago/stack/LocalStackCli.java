@@ -86,17 +86,20 @@ public final class LocalStackCli {
             } else {
                 leaveRunning = true;
                 running.detach();
+                String management = "http://127.0.0.1:" + running.managementPort("build-dispatcher");
                 System.out.println("""
 
                         The stack is running (logs in %s):
                           dashboard   %s/  (API token: the admin token in %s)
                           API         %s/api/builds  (Authorization: Bearer $(cat %s))
-                          Swagger UI  %s/q/swagger-ui
+                          Swagger UI  %s/q/swagger-ui/  (the dispatcher's management port)
                           health      %s/q/health
+                          metrics     %s/q/metrics
                           registry    http://%s/v2/_catalog
                           Kafka       127.0.0.1:%d
                         Stop it with: scripts/run-local.sh stop""".formatted(home.resolve("logs"), running.dispatcher(),
-                        home.resolve("api-token"), running.dispatcher(), home.resolve("api-token"), running.dispatcher(), running.dispatcher(), running.registryHost(), running.ports().kafka()));
+                        home.resolve("api-token"), running.dispatcher(), home.resolve("api-token"), management, management, management,
+                        running.registryHost(), running.ports().kafka()));
             }
             return 0;
         } catch (StepFailed failed) {

@@ -68,6 +68,15 @@ public final class StackClient {
         return read(response.body());
     }
 
+    /** The workers the dispatcher knows, live or stale ({@code GET /api/workers}). */
+    public JsonNode workers() {
+        HttpResponse<String> response = send(authorized(base.resolve("/api/workers")).build());
+        if (response.statusCode() != 200) {
+            throw new LocalStack.StackException("GET /api/workers answered " + response.statusCode() + ": " + response.body());
+        }
+        return read(response.body());
+    }
+
     /** A request to the API with this client's token. */
     public HttpRequest.Builder authorized(URI uri) {
         return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token);

@@ -18,16 +18,18 @@ import java.util.Set;
 
 /**
  * Renders a kustomization the way {@code kubectl kustomize} does, for the few features k8s/ uses:
- * {@code resources} (files and folders), {@code patches} with a kind/name target and JSON 6902
- * operations, {@code namespace} (with ServiceAccount subjects of role bindings) and {@code labels}
- * (metadata only). Any other field fails, so k8s/ cannot start using a feature this does not
- * render. (Debian's kubectl is too old and the machine has no network to fetch kustomize; the
- * output was compared with kustomize v5.5 when this was written: docs/openshift.md.)
+ * {@code resources} (files and folders), {@code configMapGenerator} with literals (create, or
+ * merge into a ConfigMap of a resource) and only with {@code generatorOptions.disableNameSuffixHash},
+ * {@code patches} with a kind/name target and JSON 6902 operations, {@code namespace} (with
+ * ServiceAccount subjects of role bindings) and {@code labels} (metadata only). Any other field
+ * fails, so k8s/ cannot start using a feature this does not render. (A user's machine may have no
+ * kubectl; the output was compared with kustomize v5.5 when this was written: docs/openshift.md.)
  */
 final class Kustomize {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "resources", "patches", "namespace", "labels");
+    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "resources", "patches", "namespace", "labels",
+            "configMapGenerator", "generatorOptions");
     private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding",
             "CustomResourceDefinition", "PersistentVolume", "StorageClass");
 
@@ -51,6 +53,13 @@ final class Kustomize {
                 } else {
                     objects.addAll(documents(path));
                 }
+            }
+            if (kustomization.has("configMapGenerator") && !kustomization.path("generatorOptions").path("disableNameSuffixHash").asBoolean()) {
+                throw new IllegalStateException(folder + "/kustomization.yaml generates ConfigMaps with a hash suffix, which this renderer "
+                        + "does not do: set generatorOptions.disableNameSuffixHash");
+            }
+            for (JsonNode generator : kustomization.path("configMapGenerator")) {
+                generate(folder, generator, objects);
             }
             for (JsonNode patch : kustomization.path("patches")) {
                 JsonNode target = patch.path("target");
@@ -92,6 +101,37 @@ final class Kustomize {
             return objects;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A ConfigMap from literals ({@code behavior} create, the default), or literals merged into one of the resources. */
+    private static void generate(Path folder, JsonNode generator, List<ObjectNode> objects) {
+        String name = generator.path("name").asText();
+        String behavior = generator.path("behavior").asText("create");
+        for (java.util.Iterator<String> fields = generator.fieldNames(); fields.hasNext(); ) {
+            String field = fields.next();
+            if (!Set.of("name", "behavior", "literals").contains(field)) {
+                throw new IllegalStateException(folder + ": configMapGenerator '" + field + "' is not rendered here");
+            }
+        }
+        ObjectNode target;
+        if (behavior.equals("merge")) {
+            target = objects.stream().filter(o -> o.path("kind").asText().equals("ConfigMap")
+                    && o.path("metadata").path("name").asText().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(folder + ": no ConfigMap " + name + " to merge into"));
+        } else if (behavior.equals("create")) {
+            target = YAML.createObjectNode().put("apiVersion", "v1").put("kind", "ConfigMap");
+            target.putObject("metadata").put("name", name);
+            target.putObject("data");
+            objects.add(target);
+        } else {
+            throw new IllegalStateException(folder + ": configMapGenerator behavior '" + behavior + "' is not rendered here");
+        }
+        ObjectNode data = target.has("data") ? (ObjectNode) target.get("data") : target.putObject("data");
+        for (JsonNode literal : generator.path("literals")) {
+            String text = literal.asText();
+            int equals = text.indexOf('=');
+            data.put(text.substring(0, equals), text.substring(equals + 1));
         }
     }
 

@@ -67,7 +67,10 @@ class LongOutageTest {
                 + "| builds ended after its return |\n|---|---|---|---|\n");
     }
 
-    /** Whatever a failed test left away comes back, so that the next test meets a whole stack. */
+    /**
+     * Whatever a failed test left away comes back, and the next test waits for a whole stack: every
+     * service ready and every worker live (a failure of one test is not blamed on the next).
+     */
     @AfterEach
     void everythingRunsAgain() {
         if (!stack.registry().isRunning()) {
@@ -79,6 +82,15 @@ class LongOutageTest {
         if (!ProcessHandle.of(stack.pid("kafka")).map(ProcessHandle::isAlive).orElse(false)) {
             stack.restart("kafka");
         }
+        await().atMost(Duration.ofMinutes(2)).until(() -> stack.serviceNames().stream().allMatch(s -> stack.health(s, "ready") == 200)
+                && PLATFORMS.stream().allMatch(p -> {
+                    for (JsonNode worker : api.workers()) {
+                        if (worker.path("platform").asText().equals(p.ociName()) && worker.path("live").asBoolean()) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }));
     }
 
     @AfterAll

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,11 +44,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OpenShiftManifestsTest {
 
-    private static final List<String> OVERLAYS = List.of("hub", "worker-amd64", "worker-ppc64le");
+    /** The platforms with a worker overlay, each made by scripts/worker-overlay. */
+    static final List<String> WORKER_ARCHES = List.of("amd64", "arm64", "ppc64le", "s390x");
+    private static final List<String> OVERLAYS = List.of("hub", "worker-amd64", "worker-arm64", "worker-ppc64le", "worker-s390x");
+
+    /** The overlays k8s/ offers, each rendered by the tests. */
+    static List<String> overlays() {
+        return OVERLAYS;
+    }
     private static final Map<String, Class<? extends KubernetesResource>> TYPED = Map.of(
             "Deployment", Deployment.class, "Service", Service.class, "ConfigMap", ConfigMap.class,
-            "ServiceAccount", ServiceAccount.class, "Role", Role.class, "RoleBinding", RoleBinding.class);
+            "ServiceAccount", ServiceAccount.class, "Role", Role.class, "RoleBinding", RoleBinding.class,
+            "NetworkPolicy", NetworkPolicy.class, "PodDisruptionBudget", PodDisruptionBudget.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String EXECUTOR = "arch-worker/src/main/java/dev/archipelago/worker/service/KubernetesExecutor.java";
 
     private static final Map<String, List<ObjectNode>> rendered = new LinkedHashMap<>();
 
@@ -73,14 +84,17 @@ class OpenShiftManifestsTest {
                     unknownFields(JSON.treeToValue(object, type), kind, unknown);
                     assertThat(unknown).as("fields the %s model does not know", where).isEmpty();
                 } else {
-                    assertThat(kind).as(where).isIn("Route", "SecurityContextConstraints", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser");
+                    assertThat(kind).as(where).isIn("Route", "SecurityContextConstraints", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser",
+                            "ScaledObject", "TriggerAuthentication", "ServiceMonitor");
                     assertThat(object.path("apiVersion").asText()).as(where).isIn("route.openshift.io/v1", "security.openshift.io/v1",
-                            "kafka.strimzi.io/v1beta2");
+                            "kafka.strimzi.io/v1", "keda.sh/v1alpha1", "monitoring.coreos.com/v1");
                 }
             }
         }
-        assertThat(kinds("hub")).contains("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Deployment", "Service", "Route");
-        assertThat(kinds("worker-amd64")).contains("Deployment", "Role", "RoleBinding", "ServiceAccount", "SecurityContextConstraints");
+        assertThat(kinds("hub")).contains("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Deployment", "Service", "Route",
+                "PodDisruptionBudget", "ServiceMonitor", "NetworkPolicy");
+        assertThat(kinds("worker-amd64")).contains("Deployment", "Role", "RoleBinding", "ServiceAccount", "SecurityContextConstraints",
+                "NetworkPolicy", "ScaledObject", "TriggerAuthentication");
     }
 
     @Test
@@ -89,6 +103,7 @@ class OpenShiftManifestsTest {
         Set<String> deployed = new HashSet<>();
         for (var overlay : rendered.entrySet()) {
             Map<String, String> common = configMap(overlay.getValue(), "archipelago-common");
+            common.putAll(configMap(overlay.getValue(), "archipelago-worker"));
             for (ObjectNode object : ofKind(overlay.getValue(), "Deployment")) {
                 Deployment deployment = JSON.treeToValue(object, Deployment.class);
                 for (Container container : deployment.getSpec().getTemplate().getSpec().getContainers()) {
@@ -97,8 +112,14 @@ class OpenShiftManifestsTest {
                     assertThat(ServiceConfig.MODULES).contains(module);
                     assertThat(container.getImage()).matches(".+/" + module + ":" + Pattern.quote(version));
                     assertThat(container.getPorts().get(0).getContainerPort()).isEqualTo(ServiceConfig.httpPort(module));
-                    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
-                    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+                    assertThat(container.getPorts()).anySatisfy(port -> {
+                        assertThat(port.getName()).isEqualTo("management");
+                        assertThat(port.getContainerPort()).isEqualTo(ServiceConfig.managementPort(module));
+                    });
+                    for (var probe : List.of(container.getLivenessProbe(), container.getReadinessProbe(), container.getStartupProbe())) {
+                        assertThat(probe.getHttpGet().getPath()).startsWith("/q/health/");
+                        assertThat(probe.getHttpGet().getPort().getStrVal()).as("%s probes the management port", module).isEqualTo("management");
+                    }
                     assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
                     assertThat(container.getResources().getLimits()).containsKey("memory");
                     assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
@@ -116,11 +137,14 @@ class OpenShiftManifestsTest {
         assertThat(deployed).containsExactlyInAnyOrderElementsOf(ServiceConfig.MODULES);
         assertThat(ofKind(rendered.get("hub"), "Secret")).as("no Secret is kept in the repository").isEmpty();
         assertThat(configMap(rendered.get("hub"), "archipelago-common")).containsEntry("QUARKUS_PROFILE", "prod,openshift");
-        for (String module : ServiceConfig.MODULES) {
-            assertThat(Files.readString(ServiceConfig.repoRoot().resolve(module).resolve("src/main/resources/application.properties")))
-                    .as("%s speaks TLS to Kafka in the openshift profile", module)
+        for (String module : List.of("build-dispatcher", "manifest-assembler")) {
+            assertThat(properties(module)).as("%s speaks TLS to Kafka with its KafkaUser's certificate in the openshift profile", module)
                     .contains("%openshift.kafka.security.protocol=SSL", "/etc/archipelago/kafka-ca/ca.p12", "/etc/archipelago/kafka-user/user.p12");
         }
+        assertThat(properties("arch-worker")).as("the worker: SCRAM over TLS, the password read from its file at every authentication")
+                .contains("%openshift.kafka.security.protocol=SASL_SSL", "%openshift.kafka.sasl.mechanism=SCRAM-SHA-512",
+                        "/etc/archipelago/kafka-ca/ca.crt", "password_file=\"/etc/archipelago/kafka-user/password\"",
+                        "%openshift.kafka.sasl.client.callback.handler.class=dev.archipelago.worker.kafka.PasswordFileCallbackHandler");
     }
 
     @Test
@@ -142,41 +166,74 @@ class OpenShiftManifestsTest {
         assertThat(allows(hub, "archipelago-assembler", "topic", Topics.RESULTS, "Read")).isTrue();
         assertThat(allows(hub, "archipelago-assembler", "topic", Topics.OUTCOMES, "Write")).isTrue();
         assertThat(allows(hub, "archipelago-assembler", "group", Topics.ASSEMBLER_GROUP, "Read")).isTrue();
-        for (String arch : List.of("amd64", "ppc64le")) {
+        assertThat(allows(hub, "archipelago-submitter", "topic", Topics.SUBMIT, "Write")).as("a producer of submissions").isTrue();
+        assertThat(acls(hub, "archipelago-submitter")).as("the submitter may do nothing else").isEqualTo(1);
+        assertThat(allows(hub, "archipelago-dlq-reader", "topic", Topics.DLQ, "Read")).isTrue();
+        assertThat(allows(hub, "archipelago-dlq-reader", "group", "archipelago-dlq-replay", "Read")).isTrue();
+        assertThat(allows(hub, "archipelago-dlq-reader", "topic", Topics.DLQ, "Write")).isFalse();
+        Set<String> writers = ofKind(hub, "KafkaUser").stream().map(u -> u.path("metadata").path("name").asText())
+                .filter(u -> allows(hub, u, "topic", Topics.SUBMIT, "Write")).collect(Collectors.toSet());
+        assertThat(writers).containsExactly("archipelago-submitter");
+
+        ObjectNode kafka = ofKind(hub, "Kafka").get(0);
+        assertThat(kafka.at("/spec/kafka/version").asText()).as("a Kafka version Strimzi 1.2 runs (4.2.0 to 4.3.1)")
+                .matches("4\\.(2\\.\\d+|3\\.[01])");
+        JsonNode external = null;
+        for (JsonNode listener : kafka.at("/spec/kafka/listeners")) {
+            if (listener.path("name").asText().equals("external")) {
+                external = listener;
+            }
+        }
+        assertThat(external).as("the worker clusters' listener").isNotNull();
+        assertThat(external.path("tls").asBoolean()).isTrue();
+        assertThat(external.at("/authentication/type").asText()).isEqualTo("scram-sha-512");
+        for (String arch : WORKER_ARCHES) {
             String user = "archipelago-worker-" + arch;
+            ObjectNode kafkaUser = ofKind(hub, "KafkaUser").stream().filter(u -> u.path("metadata").path("name").asText().equals(user))
+                    .findFirst().orElseThrow();
+            assertThat(kafkaUser.at("/spec/authentication/type").asText()).as("%s signs in with a password that does not expire", user)
+                    .isEqualTo("scram-sha-512");
             assertThat(allows(hub, user, "topic", Topics.REQUESTS_PREFIX + arch, "Read")).isTrue();
             assertThat(allows(hub, user, "topic", Topics.RESULTS, "Write")).isTrue();
             assertThat(allows(hub, user, "topic", Topics.HEARTBEATS, "Write")).isTrue();
             assertThat(allows(hub, user, "group", Topics.WORKER_GROUP_PREFIX + arch, "Read")).isTrue();
-            String other = arch.equals("amd64") ? "ppc64le" : "amd64";
+            String other = arch.equals("amd64") ? "s390x" : "amd64";
             assertThat(allows(hub, user, "topic", Topics.REQUESTS_PREFIX + other, "Read")).as("%s reads only its own requests", user).isFalse();
             assertThat(allows(hub, user, "topic", Topics.OUTCOMES, "Write")).isFalse();
         }
     }
 
     @Test
-    void workersBuildInPodsThatTheSccAndTheRoleAllowAndTheOverlaysDifferOnlyInTheirArchitecture() throws IOException {
-        for (String arch : List.of("amd64", "ppc64le")) {
-            Deployment worker = JSON.treeToValue(ofKind(rendered.get("worker-" + arch), "Deployment").get(0), Deployment.class);
+    void workersBuildInPodsThatTheSccAndTheRoleAllowAndTheOverlaysDifferOnlyInTheirArchitecture() throws Exception {
+        for (String arch : WORKER_ARCHES) {
+            List<ObjectNode> objects = rendered.get("worker-" + arch);
+            Deployment worker = JSON.treeToValue(ofKind(objects, "Deployment").get(0), Deployment.class);
             var spec = worker.getSpec().getTemplate().getSpec();
             assertThat(spec.getNodeSelector()).containsEntry("kubernetes.io/arch", arch);
+            assertThat(configMap(objects, "archipelago-worker")).containsEntry("ARCHIPELAGO_WORKER_PLATFORM", "linux/" + arch);
             Map<String, String> env = new LinkedHashMap<>();
             spec.getContainers().get(0).getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
-            assertThat(env).containsEntry("ARCHIPELAGO_WORKER_PLATFORM", "linux/" + arch).containsEntry("ARCHIPELAGO_WORKER_EXECUTOR", "kubernetes");
+            assertThat(env).containsEntry("ARCHIPELAGO_WORKER_EXECUTOR", "kubernetes");
             assertThat(spec.getVolumes()).anySatisfy(v -> assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName())
-                    .isEqualTo("archipelago-worker-" + arch));
+                    .isEqualTo("archipelago-kafka-user"));
+            assertThat(Files.readString(ServiceConfig.repoRoot().resolve("k8s/worker-" + arch + "/kustomization.yaml")))
+                    .as("k8s/worker-%s is what scripts/worker-overlay makes", arch).isEqualTo(workerOverlay("linux/" + arch));
         }
         String amd64 = Kustomize.toYaml(rendered.get("worker-amd64")).replace("amd64", "ARCH");
-        String ppc64le = Kustomize.toYaml(rendered.get("worker-ppc64le")).replace("ppc64le", "ARCH");
-        assertThat(ppc64le).as("the two worker overlays, each with its architecture written ARCH").isEqualTo(amd64);
+        for (String arch : WORKER_ARCHES) {
+            assertThat(Kustomize.toYaml(rendered.get("worker-" + arch)).replace(arch, "ARCH"))
+                    .as("the worker overlays, each with its architecture written ARCH").isEqualTo(amd64);
+        }
 
         ObjectNode scc = ofKind(rendered.get("worker-ppc64le"), "SecurityContextConstraints").get(0);
         assertThat(scc.path("allowPrivilegedContainer").asBoolean(true)).isFalse();
         assertThat(scc.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+        assertThat(scc.path("userNamespaceLevel").asText()).as("pods must have a user namespace of their own").isEqualTo("RequirePodLevel");
         Set<String> allowed = new HashSet<>();
         scc.path("allowedCapabilities").forEach(c -> allowed.add(c.asText()));
-        assertThat(allowed).doesNotContain("SYS_ADMIN", "NET_ADMIN", "MKNOD");
-        assertThat(allowed).as("the SCC allows every capability the Kubernetes executor asks for").containsAll(executorCapabilities());
+        assertThat(allowed).doesNotContain("SYS_ADMIN", "NET_ADMIN", "MKNOD", "CHOWN", "DAC_OVERRIDE", "SYS_CHROOT");
+        assertThat(allowed).as("the SCC allows exactly the capabilities the Kubernetes executor asks for")
+                .isEqualTo(executorCapabilities());
 
         Role role = JSON.treeToValue(ofKind(rendered.get("worker-ppc64le"), "Role").stream()
                 .filter(r -> r.path("metadata").path("name").asText().equals("archipelago-worker")).findFirst().orElseThrow(), Role.class);
@@ -188,10 +245,196 @@ class OpenShiftManifestsTest {
         assertThat(role.getRules()).allSatisfy(rule -> assertThat(rule.getResources()).allMatch(r -> r.startsWith("pods")));
     }
 
+    @Test
+    void eachWorkerScalesWithTheLagOfItsOwnRequestTopicCappedByItsPartitions() throws Exception {
+        Map<String, Integer> partitions = new LinkedHashMap<>();
+        ofKind(rendered.get("hub"), "KafkaTopic").forEach(t -> partitions.put(t.at("/spec/topicName").asText(), t.at("/spec/partitions").asInt()));
+        for (String arch : WORKER_ARCHES) {
+            List<ObjectNode> objects = rendered.get("worker-" + arch);
+            ObjectNode scaled = ofKind(objects, "ScaledObject").get(0);
+            Deployment worker = JSON.treeToValue(ofKind(objects, "Deployment").get(0), Deployment.class);
+            assertThat(scaled.at("/spec/scaleTargetRef/name").asText()).isEqualTo(worker.getMetadata().getName());
+            assertThat(worker.getSpec().getReplicas()).as("replicas are the ScaledObject's to set").isNull();
+            JsonNode trigger = scaled.at("/spec/triggers/0");
+            assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+            JsonNode metadata = trigger.path("metadata");
+            assertThat(metadata.path("topic").asText()).isEqualTo(Topics.REQUESTS_PREFIX + arch);
+            assertThat(metadata.path("consumerGroup").asText()).isEqualTo(Topics.WORKER_GROUP_PREFIX + arch);
+            assertThat(metadata.path("bootstrapServers").asText()).as("KEDA asks the broker the worker uses")
+                    .isEqualTo(configMap(objects, "archipelago-common").get("KAFKA_BOOTSTRAP_SERVERS"));
+            String concurrency = worker.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                    .filter(e -> e.getName().equals("ARCHIPELAGO_WORKER_CONCURRENCY")).findFirst().orElseThrow().getValue();
+            assertThat(metadata.path("lagThreshold").asText()).as("one replica per the builds a replica runs at once").isEqualTo(concurrency);
+            assertThat(metadata.path("offsetResetPolicy").asText()).isEqualTo("earliest");
+            assertThat(metadata.path("sasl").asText()).isEqualTo("scram_sha512");
+            assertThat(metadata.path("tls").asText()).isEqualTo("enable");
+            assertThat(scaled.at("/spec/maxReplicaCount").asInt()).as("no more replicas than the request topic has partitions")
+                    .isLessThanOrEqualTo(partitions.get(Topics.REQUESTS_PREFIX + arch));
+
+            ObjectNode auth = ofKind(objects, "TriggerAuthentication").get(0);
+            assertThat(trigger.at("/authenticationRef/name").asText()).isEqualTo(auth.at("/metadata/name").asText());
+            Set<String> secrets = new HashSet<>();
+            worker.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getSecret() != null)
+                    .forEach(v -> secrets.add(v.getSecret().getSecretName()));
+            Map<String, String> parameters = new LinkedHashMap<>();
+            auth.at("/spec/secretTargetRef").forEach(ref -> {
+                parameters.put(ref.path("parameter").asText(), ref.path("key").asText());
+                assertThat(secrets).as("KEDA reads the Secrets the worker reads").contains(ref.path("name").asText());
+            });
+            assertThat(parameters).containsEntry("password", "password").containsEntry("ca", "ca.crt").containsKey("username");
+        }
+        for (String arch : WORKER_ARCHES) {
+            assertThat(partitions.get(Topics.REQUESTS_PREFIX + arch)).as("request topic of %s sized for its replicas", arch).isGreaterThanOrEqualTo(6);
+        }
+    }
+
+    @Test
+    void buildPodsReachOnlyDnsTheRegistryAndTheGitHostsAndNothingReachesThem() throws Exception {
+        NetworkPolicy policy = JSON.treeToValue(ofKind(rendered.get("worker-s390x"), "NetworkPolicy").get(0), NetworkPolicy.class);
+        assertThat(policy.getSpec().getPodSelector().getMatchLabels()).as("selects what the executor labels its pods")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("app.kubernetes.io/part-of", "archipelago", "app.kubernetes.io/component", "build"));
+        assertThat(Files.readString(ServiceConfig.repoRoot().resolve(EXECUTOR))).contains("LABEL_PART_OF, \"archipelago\"",
+                "LABEL_COMPONENT, \"build\"", "LABEL_PART_OF = \"app.kubernetes.io/part-of\"", "LABEL_COMPONENT = \"app.kubernetes.io/component\"");
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(policy.getSpec().getIngress()).as("no connection to a build pod").isEmpty();
+
+        assertThat(egressAllows(policy, "10.128.4.7", "openshift-dns", 5353, "UDP")).as("DNS").isTrue();
+        assertThat(egressAllows(policy, "203.0.113.10", null, 443, "TCP")).as("the registry").isTrue();
+        assertThat(egressAllows(policy, "198.51.100.20", null, 22, "TCP")).as("a git host over SSH").isTrue();
+        assertThat(egressAllows(policy, "169.254.169.254", null, 80, "TCP")).as("the cloud's metadata").isFalse();
+        assertThat(egressAllows(policy, "172.30.0.1", null, 443, "TCP")).as("the cluster's API").isFalse();
+        assertThat(egressAllows(policy, "10.128.2.15", "archipelago", 9093, "TCP")).as("the pods of the cluster").isFalse();
+        assertThat(egressAllows(policy, "93.184.216.34", null, 443, "TCP")).as("the internet at large").isFalse();
+        assertThat(egressAllows(policy, "203.0.113.10", null, 22, "TCP")).as("the registry on another port").isFalse();
+    }
+
+    @Test
+    void theHubsApiIsBehindTheRouteItsManagementPortsAreScrapedAndItsReplicasSpreadAndDrainOneAtATime() throws Exception {
+        List<ObjectNode> hub = rendered.get("hub");
+        ObjectNode route = ofKind(hub, "Route").get(0);
+        assertThat(route.at("/spec/port/targetPort").asText()).as("the Route exposes the API port only").isEqualTo("http");
+        ObjectNode monitor = ofKind(hub, "ServiceMonitor").get(0);
+        assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
+        assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
+        Set<String> monitored = new HashSet<>();
+        monitor.at("/spec/selector/matchExpressions/0/values").forEach(v -> monitored.add(v.asText()));
+        NetworkPolicy management = JSON.treeToValue(ofKind(hub, "NetworkPolicy").get(0), NetworkPolicy.class);
+        for (ObjectNode object : ofKind(hub, "Deployment")) {
+            Deployment deployment = JSON.treeToValue(object, Deployment.class);
+            String name = deployment.getMetadata().getName();
+            Service service = JSON.treeToValue(ofKind(hub, "Service").stream().filter(o -> o.at("/metadata/name").asText().equals(name))
+                    .findFirst().orElseThrow(), Service.class);
+            assertThat(service.getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", name);
+            assertThat(monitored).as("the ServiceMonitor selects %s's Service", name).contains(name);
+            assertThat(service.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("management"));
+
+            var spread = deployment.getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+            assertThat(spread).extracting(c -> c.getTopologyKey()).contains("kubernetes.io/hostname", "topology.kubernetes.io/zone");
+            assertThat(spread).allSatisfy(c -> assertThat(c.getLabelSelector().getMatchLabels()).containsEntry("app.kubernetes.io/name", name));
+            PodDisruptionBudget budget = JSON.treeToValue(ofKind(hub, "PodDisruptionBudget").stream()
+                    .filter(o -> o.at("/metadata/name").asText().equals(name)).findFirst().orElseThrow(), PodDisruptionBudget.class);
+            assertThat(budget.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/name", name);
+            assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+            assertThat(deployment.getSpec().getReplicas()).isGreaterThan(1);
+
+            int api = ServiceConfig.httpPort(name);
+            int port = ServiceConfig.managementPort(name);
+            Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+            assertThat(ingressAllows(management, labels, "openshift-user-workload-monitoring", port)).as("Prometheus scrapes %s", name).isTrue();
+            assertThat(ingressAllows(management, labels, "some-other-project", port)).as("another project reaches %s's management port", name)
+                    .isFalse();
+            assertThat(ingressAllows(management, labels, "some-other-project", api)).as("%s's API", name).isTrue();
+        }
+        Map<String, String> brokerLabels = Map.of("strimzi.io/cluster", "archipelago", "app.kubernetes.io/part-of", "archipelago",
+                "app.kubernetes.io/name", "kafka");
+        assertThat(selects(management.getSpec().getPodSelector(), brokerLabels)).as("the policy leaves the broker pods alone").isFalse();
+    }
+
+    /** Whether an egress rule of the policy lets a pod it selects connect to this address and port. */
+    private static boolean egressAllows(NetworkPolicy policy, String ip, String namespace, int port, String protocol) {
+        return policy.getSpec().getEgress().stream().anyMatch(rule -> portMatches(rule.getPorts(), port, protocol)
+                && (rule.getTo() == null || rule.getTo().isEmpty() || rule.getTo().stream().anyMatch(peer ->
+                (peer.getIpBlock() != null && inBlock(peer.getIpBlock(), ip))
+                        || (peer.getNamespaceSelector() != null && namespace != null && peer.getPodSelector() == null
+                        && selects(peer.getNamespaceSelector(), Map.of("kubernetes.io/metadata.name", namespace))))));
+    }
+
+    /** Whether the policy lets a pod of another namespace connect to a pod with these labels on this port. */
+    private static boolean ingressAllows(NetworkPolicy policy, Map<String, String> podLabels, String fromNamespace, int port) {
+        if (!selects(policy.getSpec().getPodSelector(), podLabels)) {
+            return true;
+        }
+        return policy.getSpec().getIngress().stream().anyMatch(rule -> portMatches(rule.getPorts(), port, "TCP")
+                && (rule.getFrom() == null || rule.getFrom().isEmpty() || rule.getFrom().stream().anyMatch(peer ->
+                peer.getNamespaceSelector() != null && selects(peer.getNamespaceSelector(), Map.of("kubernetes.io/metadata.name", fromNamespace)))));
+    }
+
+    private static boolean portMatches(List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort> ports, int port, String protocol) {
+        return ports == null || ports.isEmpty() || ports.stream().anyMatch(p -> p.getPort().getIntVal() == port
+                && protocol.equals(p.getProtocol() == null ? "TCP" : p.getProtocol()));
+    }
+
+    private static boolean selects(io.fabric8.kubernetes.api.model.LabelSelector selector, Map<String, String> labels) {
+        boolean matches = selector.getMatchLabels() == null || selector.getMatchLabels().entrySet().stream()
+                .allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+        if (selector.getMatchExpressions() != null) {
+            for (var expression : selector.getMatchExpressions()) {
+                String value = labels.get(expression.getKey());
+                matches &= switch (expression.getOperator()) {
+                    case "In" -> value != null && expression.getValues().contains(value);
+                    case "NotIn" -> value == null || !expression.getValues().contains(value);
+                    case "Exists" -> value != null;
+                    default -> value == null;
+                };
+            }
+        }
+        return matches;
+    }
+
+    private static boolean inBlock(io.fabric8.kubernetes.api.model.networking.v1.IPBlock block, String ip) {
+        if (!inCidr(block.getCidr(), ip)) {
+            return false;
+        }
+        return block.getExcept() == null || block.getExcept().stream().noneMatch(except -> inCidr(except, ip));
+    }
+
+    private static boolean inCidr(String cidr, String ip) {
+        String[] parts = cidr.split("/");
+        long network = ipv4(parts[0]);
+        int bits = Integer.parseInt(parts[1]);
+        long mask = bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
+        return (ipv4(ip) & mask) == (network & mask);
+    }
+
+    private static long ipv4(String address) {
+        long value = 0;
+        for (String octet : address.split("\\.")) {
+            value = (value << 8) | Integer.parseInt(octet);
+        }
+        return value;
+    }
+
+    private static String workerOverlay(String platform) throws Exception {
+        Process process = new ProcessBuilder("bash", ServiceConfig.repoRoot().resolve("scripts/worker-overlay").toString(), "--print", platform)
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        return output;
+    }
+
+    private static String properties(String module) throws IOException {
+        return Files.readString(ServiceConfig.repoRoot().resolve(module).resolve("src/main/resources/application.properties"));
+    }
+
+    private static int acls(List<ObjectNode> hub, String user) {
+        return ofKind(hub, "KafkaUser").stream().filter(u -> u.path("metadata").path("name").asText().equals(user)).findFirst()
+                .orElseThrow().at("/spec/authorization/acls").size();
+    }
+
     /** The capabilities KubernetesExecutor adds to its build container, read from its source. */
     private static Set<String> executorCapabilities() throws IOException {
-        String source = Files.readString(ServiceConfig.repoRoot()
-                .resolve("arch-worker/src/main/java/dev/archipelago/worker/service/KubernetesExecutor.java"));
+        String source = Files.readString(ServiceConfig.repoRoot().resolve(EXECUTOR));
         Matcher add = Pattern.compile("\\.addToAdd\\(([^)]*)\\)").matcher(source);
         assertThat(add.find()).isTrue();
         Set<String> capabilities = new HashSet<>();

@@ -176,9 +176,15 @@ class SecurityScenarioTest {
         record(http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds")).header("Authorization", "Bearer " + WRONG_BEARER)
                 .build(), HttpResponse.BodyHandlers.ofString()));
 
-        // every answer of the read API
-        for (String path : List.of("/api/builds?limit=200", "/api/workers", "/api/pipelines", "/q/openapi", "/q/metrics")) {
+        // every answer of the read API, and of every service's management port
+        for (String path : List.of("/api/builds?limit=200", "/api/workers", "/api/pipelines")) {
             record(http.send(api.authorized(stack.dispatcher().resolve(path)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (String service : stack.serviceNames()) {
+            for (String path : List.of("/q/openapi", "/q/metrics", "/q/health")) {
+                record(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.managementPort(service) + path)).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
         }
         for (JsonNode build : JSON.readTree(http.send(api.authorized(stack.dispatcher().resolve("/api/builds?limit=200")).build(),
                 HttpResponse.BodyHandlers.ofString()).body())) {

@@ -69,6 +69,13 @@ final class ServiceConfig {
         return Integer.parseInt(m.group(1));
     }
 
+    static int managementPort(String module) throws IOException {
+        Matcher m = Pattern.compile("quarkus.management.port=\\$\\{MANAGEMENT_PORT:(\\d+)}").matcher(
+                Files.readString(repoRoot().resolve(module).resolve("src/main/resources/application.properties")));
+        assertThat(m.find()).as(module + " declares its management port").isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
     static String projectVersion() throws IOException {
         Matcher m = Pattern.compile("<artifactId>archipelago-parent</artifactId>\\s*<version>([^<]+)</version>")
                 .matcher(Files.readString(repoRoot().resolve("pom.xml")));

@@ -16,6 +16,7 @@ import dev.archipelago.testsupport.Skopeo;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -42,6 +44,10 @@ import static org.hamcrest.Matchers.hasItem;
 @WithTestResource(value = LocalRegistryResource.class,
         initArgs = @ResourceArg(name = "property", value = "archipelago.assembler.insecure-registries"))
 class AssemblerTest {
+
+    /** The management interface's root, {@code http://localhost:<port>/q/}. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     private static KafkaTestClient kafka;
 
@@ -353,9 +359,9 @@ class AssemblerTest {
 
     @Test
     void reportsHealthAndMetrics() {
-        given().get("/q/health/ready").then().statusCode(200)
+        given().baseUri(management.toString()).get("health/ready").then().statusCode(200)
                 .body("checks.name", hasItem("Database connections health check"));
-        given().get("/q/metrics").then().statusCode(200)
+        given().baseUri(management.toString()).get("metrics").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("archipelago_assemblies_total"));
     }
 

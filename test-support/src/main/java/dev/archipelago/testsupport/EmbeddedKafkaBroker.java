@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -34,6 +35,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final int partitions;
     private final String clusterId = Uuid.randomUuid().toString();
+    private int scramPort;
+    private Duration reauthentication;
     private boolean formatted;
     private KafkaRaftServer server;
 
@@ -49,6 +52,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.controllerPort = controllerPort;
         this.partitions = partitions;
         this.formatted = Files.exists(dataDir.resolve("meta.properties"));
+    }
+
+    /**
+     * Adds a SASL_PLAINTEXT listener taking SCRAM-SHA-512 (users made with {@link #upsertScramUser}),
+     * whose connections must authenticate again every {@code reauthentication}. Before {@link #start()}.
+     */
+    public synchronized EmbeddedKafkaBroker withScramListener(Duration reauthentication) {
+        this.scramPort = FreePorts.next();
+        this.reauthentication = reauthentication;
+        return this;
+    }
+
+    /** The SCRAM listener's address. */
+    public String scramBootstrapServers() {
+        if (scramPort == 0) {
+            throw new IllegalStateException("this broker has no SCRAM listener");
+        }
+        return "127.0.0.1:" + scramPort;
+    }
+
+    /** Makes or changes a SCRAM-SHA-512 user (through the PLAINTEXT listener). */
+    public void upsertScramUser(String user, String password) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512,
+                            4096), password))).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not set the SCRAM credentials of " + user + ": " + e.getMessage(), e);
+        }
     }
 
     private static Path tempDir() {
@@ -130,6 +162,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (scramPort != 0) {
+            p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + scramPort);
+            p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + scramPort);
+            p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+            p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            p.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.put("connections.max.reauth.ms", String.valueOf(reauthentication.toMillis()));
+        }
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", dataDir.toString());
         p.put("metadata.log.dir", dataDir.toString());

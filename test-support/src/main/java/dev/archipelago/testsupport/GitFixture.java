@@ -32,7 +32,10 @@ public final class GitFixture implements AutoCloseable {
     public static GitFixture create() {
         Tools.git();
         try {
-            GitFixture fixture = new GitFixture(Files.createTempDirectory("archipelago-git"));
+            // readable by every user, as a git server's repositories are to whoever may fetch them
+            GitFixture fixture = new GitFixture(Files.createTempDirectory("archipelago-git",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"))));
             fixture.git("init", "-q", "-b", "main");
             fixture.git("config", "uploadpack.allowReachableSHA1InWant", "true");
             return fixture;

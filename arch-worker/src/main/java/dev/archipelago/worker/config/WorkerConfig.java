@@ -154,6 +154,22 @@ public interface WorkerConfig {
         String memoryLimit();
 
         /** How often a build pod's state is read. */
+        /** The build container's ephemeral-storage request: vfs keeps a copy of every layer. */
+        @WithDefault("4Gi")
+        String ephemeralStorageRequest();
+
+        /** The build container's ephemeral-storage limit: past it, the kubelet evicts the pod and the build fails. */
+        @WithDefault("24Gi")
+        String ephemeralStorageLimit();
+
+        /** The size limit of the build pod's workspace emptyDir (the fetched source). */
+        @WithDefault("2Gi")
+        String workspaceSize();
+
+        /** The size limit of the build pod's container storage emptyDir (layers, vfs). */
+        @WithDefault("20Gi")
+        String storageSize();
+
         @WithDefault("1s")
         Duration pollInterval();
 

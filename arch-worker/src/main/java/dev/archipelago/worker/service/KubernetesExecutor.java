@@ -149,6 +149,8 @@ public final class KubernetesExecutor implements BuildExecutor {
                 "ARCHIPELAGO_TARGET", target.toString(),
                 "ARCHIPELAGO_TLS_VERIFY", String.valueOf(!insecure),
                 "ARCHIPELAGO_PUSH_RETRY_SECONDS", String.valueOf(config.pushRetryWindow().toSeconds()),
+                "ARCHIPELAGO_ELF", (platform.elf64() ? 2 : 1) + " " + (platform.littleEndian() ? 1 : 2) + " " + platform.elfMachine(),
+                "ARCHIPELAGO_VERIFY_MAX_FILES", String.valueOf(config.verifyMaxFiles()),
                 "ARCHIPELAGO_BUILD_ARGS", lines(request.buildArgs()),
                 "ARCHIPELAGO_LABELS", lines(labels(request)),
                 "BUILDAH_ISOLATION", "chroot"));
@@ -162,9 +164,14 @@ public final class KubernetesExecutor implements BuildExecutor {
         settings.registrySecret().ifPresent(secret ->
                 buildMounts.add(new VolumeMountBuilder().withName("registry-auth").withMountPath(AUTH_DIR).withReadOnly(true).build()));
 
-        var resources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        var fetchResources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
                 .addToRequests("cpu", new Quantity(settings.cpuRequest())).addToRequests("memory", new Quantity(settings.memoryRequest()))
                 .addToLimits("cpu", new Quantity(settings.cpuLimit())).addToLimits("memory", new Quantity(settings.memoryLimit()))
+                .build();
+        // vfs copies every layer: the storage emptyDir is bounded, and the pod is evicted past its limit
+        var buildResources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder(fetchResources)
+                .addToRequests("ephemeral-storage", new Quantity(settings.ephemeralStorageRequest()))
+                .addToLimits("ephemeral-storage", new Quantity(settings.ephemeralStorageLimit()))
                 .build();
 
         PodBuilder pod = new PodBuilder()
@@ -178,6 +185,8 @@ public final class KubernetesExecutor implements BuildExecutor {
                 .withServiceAccountName(settings.serviceAccount())
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
+                // a user namespace of its own: UID 0 in the build container is an unprivileged UID on the node
+                .withHostUsers(false)
                 .addToNodeSelector("kubernetes.io/arch", platform.architecture())
                 .addToNodeSelector("kubernetes.io/os", platform.os())
                 .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
@@ -187,7 +196,7 @@ public final class KubernetesExecutor implements BuildExecutor {
                 .withEnv(fetchEnv)
                 .withWorkingDir("/workspace")
                 .addNewVolumeMount().withName("workspace").withMountPath("/workspace").endVolumeMount()
-                .withResources(resources)
+                .withResources(fetchResources)
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true).withRunAsUser(65532L).withAllowPrivilegeEscalation(false)
@@ -200,20 +209,24 @@ public final class KubernetesExecutor implements BuildExecutor {
                 .withEnv(env(build))
                 .withWorkingDir("/workspace")
                 .withVolumeMounts(buildMounts)
-                .withResources(resources)
+                .withResources(buildResources)
                 .withTerminationMessagePath("/dev/termination-log")
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .withNewSecurityContext()
-                // buildah runs as root inside the container, not privileged, no privilege escalation,
-                // with only the capabilities an image build needs (docs/openshift.md says why each)
+                // buildah runs as UID 0 of the pod's user namespace, not privileged, no privilege escalation;
+                // it makes a user namespace of its own for the build, mapping the 65536 IDs the pod has
+                // (SETUID, SETGID, SETFCAP), and the ELF check reads every file of the image
+                // (DAC_READ_SEARCH); docs/openshift.md says why each
                 .withRunAsUser(0L).withAllowPrivilegeEscalation(false).withPrivileged(false)
                 .withNewCapabilities().addToDrop("ALL")
-                .addToAdd("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETFCAP", "SYS_CHROOT")
+                .addToAdd("SETUID", "SETGID", "SETFCAP", "DAC_READ_SEARCH")
                 .endCapabilities()
                 .endSecurityContext()
                 .endContainer()
-                .addNewVolume().withName("workspace").withNewEmptyDir().endEmptyDir().endVolume()
-                .addNewVolume().withName("storage").withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewVolume().withName("workspace").withNewEmptyDir().withSizeLimit(new Quantity(settings.workspaceSize()))
+                .endEmptyDir().endVolume()
+                .addNewVolume().withName("storage").withNewEmptyDir().withSizeLimit(new Quantity(settings.storageSize()))
+                .endEmptyDir().endVolume()
                 .endSpec();
         settings.registrySecret().ifPresent(secret -> pod.editSpec().addNewVolume().withName("registry-auth").withNewSecret()
                 .withSecretName(secret).withDefaultMode(0440).endSecret().endVolume().endSpec());
@@ -339,7 +352,10 @@ public final class KubernetesExecutor implements BuildExecutor {
                 if (build.get().getExitCode() != 0) {
                     return failedWith(build.get(), "buildah in pod " + name, log, started);
                 }
-                String digest = Optional.ofNullable(build.get().getMessage()).orElse("").strip();
+                List<String> message = Optional.ofNullable(build.get().getMessage()).orElse("").strip().lines().toList();
+                String digest = message.isEmpty() ? "" : message.get(0).strip();
+                int executablesChecked = message.stream().filter(line -> line.startsWith("executables-checked="))
+                        .mapToInt(line -> Integer.parseInt(line.substring(line.indexOf('=') + 1).strip())).findFirst().orElse(0);
                 if (!digest.matches("sha256:[0-9a-f]{64}")) {
                     return failed(BuildErrorCode.INTERNAL, "the build pod " + name + " succeeded without a digest in its termination message",
                             log, started);
@@ -349,7 +365,7 @@ public final class KubernetesExecutor implements BuildExecutor {
                 long total = Duration.between(started, Instant.now()).toMillis();
                 return ArchBuildEvent.succeeded(request, workerId, false,
                         new ArchBuildEvent.Artifact(digest, config.format().equals("docker") ? MediaTypes.DOCKER_MANIFEST : MediaTypes.OCI_MANIFEST, size),
-                        new ArchBuildEvent.Durations(0, total, 0, 0), 0, Instant.now());
+                        new ArchBuildEvent.Durations(0, total, 0, 0), executablesChecked, Instant.now());
             } catch (Cancelled e) {
                 return failed(BuildErrorCode.CANCELLED, "the build was cancelled", log, started);
             } catch (TimedOut e) {
@@ -443,6 +459,11 @@ public final class KubernetesExecutor implements BuildExecutor {
 
         private ArchBuildEvent failedWith(ContainerStateTerminated state, String what, List<String> log, Instant started) {
             BuildErrorCode code = EXIT_CODES.getOrDefault(state.getExitCode(), BuildErrorCode.BUILD_FAILED);
+            if (code == BuildErrorCode.ARCH_MISMATCH && state.getMessage() != null && !state.getMessage().isBlank()) {
+                // build.sh wrote what does not match (the config's platform, or the foreign executables) as the termination message
+                List<String> lines = state.getMessage().strip().lines().toList();
+                return failed(code, lines.get(lines.size() - 1), log, started);
+            }
             String reason = state.getReason() == null ? "" : " (" + state.getReason() + ")";
             return failed(code, what + " failed with exit code " + state.getExitCode() + reason + "; the log tail shows why", log, started);
         }

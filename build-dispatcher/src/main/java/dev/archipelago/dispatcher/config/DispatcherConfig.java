@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 
 @ConfigMapping(prefix = "archipelago.dispatcher")
 public interface DispatcherConfig {
@@ -11,6 +13,12 @@ public interface DispatcherConfig {
     /** Refuse (409) a build for a platform that has no live worker; off for first installs and tests. */
     @WithDefault("true")
     boolean requireLiveWorkers();
+
+    /**
+     * Platforms whose workers scale from zero with their queue (KEDA, docs/openshift.md): a build for
+     * one is accepted with no live worker, since the queued request is what starts one.
+     */
+    Optional<Set<String>> scaledFromZero();
 
     /** Accept {@code file://} git URLs: for local use and tests only, never on a shared dispatcher. */
     @WithDefault("false")

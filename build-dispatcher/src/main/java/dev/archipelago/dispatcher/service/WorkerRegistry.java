@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The workers as their heartbeats describe them, and whether a build's platforms have a live one. */
 @ApplicationScoped
@@ -31,9 +32,18 @@ public class WorkerRegistry {
                              int capacity, int inFlight, Instant lastSeen, boolean live) {
     }
 
-    /** Records a heartbeat; an older one than the last seen (out of order) changes nothing. */
+    /**
+     * Records a heartbeat; an older one than the last seen (out of order) changes nothing. One that
+     * arrives stale, older than its worker's allowance (the backlog an outage of the broker or of the
+     * database leaves), is passed over without touching the database: it could not make the worker
+     * live, and reading a backlog of them one transaction each kept a worker that was back listed as
+     * stale for as long as the backlog lasted.
+     */
     @Transactional
     public void record(WorkerHeartbeat heartbeat) {
+        if (!fresh(heartbeat.sentAt(), heartbeat.intervalSeconds(), Instant.now())) {
+            return;
+        }
         Worker worker = workers.findById(heartbeat.workerId());
         if (worker == null) {
             worker = new Worker();
@@ -61,7 +71,8 @@ public class WorkerRegistry {
 
     /**
      * Refuses (409) a build whose platforms lack a live worker: a native one, or an emulating one
-     * when the request allows emulation. Off when {@code archipelago.dispatcher.require-live-workers=false}.
+     * when the request allows emulation. Off when {@code archipelago.dispatcher.require-live-workers=false},
+     * and for the platforms of {@code archipelago.dispatcher.scaled-from-zero}.
      */
     public void checkLive(List<Platform> platforms, boolean allowEmulation) {
         missingLive(platforms, allowEmulation).ifPresent(why -> {
@@ -76,7 +87,11 @@ public class WorkerRegistry {
         }
         List<WorkerView> live = list().stream().filter(WorkerView::live).toList();
         List<String> missing = new ArrayList<>();
+        Set<String> scaledFromZero = config.scaledFromZero().orElse(Set.of());
         for (Platform platform : platforms) {
+            if (scaledFromZero.contains(platform.ociName())) {
+                continue; // its queue starts a worker
+            }
             boolean nativeLive = live.stream().anyMatch(w -> w.platform().equals(platform.ociName()) && !w.emulated());
             boolean emulatedLive = live.stream().anyMatch(w -> w.platform().equals(platform.ociName()) && w.emulated());
             if (!nativeLive && !(allowEmulation && emulatedLive)) {
@@ -93,7 +108,12 @@ public class WorkerRegistry {
     }
 
     private boolean isLive(Worker worker, Instant now) {
-        Duration allowance = Duration.ofSeconds((long) worker.intervalSeconds * config.missedHeartbeats());
-        return worker.lastSeen.plus(allowance).isAfter(now);
+        return fresh(worker.lastSeen, worker.intervalSeconds, now);
+    }
+
+    /** Whether a heartbeat sent at this time still says its worker is alive: fewer than the allowed beats missed since. */
+    private boolean fresh(Instant sentAt, int intervalSeconds, Instant now) {
+        Duration allowance = Duration.ofSeconds((long) intervalSeconds * config.missedHeartbeats());
+        return sentAt.plus(allowance).isAfter(now);
     }
 }
