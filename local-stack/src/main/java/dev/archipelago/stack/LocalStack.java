@@ -25,11 +25,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -470,6 +472,9 @@ public final class LocalStack implements AutoCloseable {
         } else {
             waitReady(name);
         }
+        if (name.startsWith("arch-worker-")) {
+            waitForWorkers();
+        }
     }
 
     /** The JDBC URL of a service's database (for tests that look at stored state). */
@@ -661,21 +666,26 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** Waits until the dispatcher lists every worker of the stack live (a worker just started: from its first heartbeat). */
     private void waitForWorkers() {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (true) {
             try {
-                String body = http.send(api().authorized(dispatcher().resolve("/api/workers")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
+                Set<String> live = new HashSet<>();
+                api().workers().forEach(w -> {
+                    if (w.path("live").asBoolean()) {
+                        live.add(w.path("workerId").asText());
+                    }
+                });
                 if (serviceNames().stream().filter(n -> n.startsWith("arch-worker-"))
-                        .allMatch(n -> body.contains("\"local-" + n.substring("arch-worker-".length()) + "\""))) {
+                        .allMatch(n -> live.contains("local-" + n.substring("arch-worker-".length())))) {
                     return;
                 }
-            } catch (IOException e) {
-                // try again
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StackException("interrupted");
+            } catch (StackException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                // the dispatcher is not answering yet: try again
             }
             if (Instant.now().isAfter(deadline)) {
                 throw new StackException("the dispatcher lists no live workers after " + READY_TIMEOUT.toSeconds() + " s");
