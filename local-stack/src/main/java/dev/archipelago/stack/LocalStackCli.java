@@ -84,10 +84,8 @@ public final class LocalStackCli {
             if (once) {
                 System.out.println("\nDone (--once): stopping the stack.");
             } else {
-                leaveRunning = true;
-                running.detach();
                 String management = "http://127.0.0.1:" + running.managementPort("build-dispatcher");
-                System.out.println("""
+                String where = """
 
                         The stack is running (logs in %s):
                           dashboard   %s/  (API token: the admin token in %s)
@@ -99,7 +97,11 @@ public final class LocalStackCli {
                           Kafka       127.0.0.1:%d
                         Stop it with: scripts/run-local.sh stop""".formatted(home.resolve("logs"), running.dispatcher(),
                         home.resolve("api-token"), running.dispatcher(), home.resolve("api-token"), management, management, management,
-                        running.registryHost(), running.ports().kafka()));
+                        running.registryHost(), running.ports().kafka());
+                // what it says is read from the stack before the stack lets go of its processes
+                leaveRunning = true;
+                running.detach();
+                System.out.println(where);
             }
             return 0;
         } catch (StepFailed failed) {
