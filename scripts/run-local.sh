@@ -34,6 +34,10 @@ case "${1:-demo}" in
   demo|--once)
     build
     run demo "$@" ;;
+  images)
+    # ARCHIPELAGO_PREBUILT=1: the jars and $classpath_file are already there (the tests set it)
+    [ "${ARCHIPELAGO_PREBUILT:-}" = 1 ] || build
+    run "$@" ;;
   *)
     echo "usage: scripts/run-local.sh [--once] | stop" >&2; exit 2 ;;
 esac

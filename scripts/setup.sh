@@ -3,7 +3,8 @@
 # without a container engine. Idempotent, and quick when everything is already there.
 #
 #   - Debian packages: docker-registry buildah skopeo qemu-user-static busybox-static git curl,
-#     and for the dashboard's browser test chromium chromium-driver fonts-dejavu-core (without
+#     debootstrap (bases made from Debian packages, scripts/debian-base.sh), podman and
+#     podman-compose (the compose and Testcontainers tests), and for the dashboard's browser test chromium chromium-driver fonts-dejavu-core (without
 #     their recommends)
 #   - PostgreSQL: installed only if no server answers on 127.0.0.1:5432, started if stopped,
 #     and a role 'archipelago' (password 'archipelago', CREATEDB) for the tests and local stack
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 CACHE="${ARCHIPELAGO_CACHE:-$HOME/.cache/archipelago}"
-PACKAGES=(docker-registry buildah skopeo qemu-user-static busybox-static git curl)
+PACKAGES=(docker-registry buildah skopeo qemu-user-static busybox-static git curl debootstrap podman podman-compose)
 BROWSER_PACKAGES=(chromium chromium-driver fonts-dejavu-core)
 PG_VERSION=15
 

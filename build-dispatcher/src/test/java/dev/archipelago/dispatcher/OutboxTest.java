@@ -1,11 +1,11 @@
 package dev.archipelago.dispatcher;
 
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.EmbeddedKafkaBroker;
 import dev.archipelago.testsupport.GitFixture;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
+import dev.archipelago.testsupport.TestKafkaBroker;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +39,7 @@ class OutboxTest {
 
     @Test
     void requestsAcceptedWhileTheBrokerIsDownArePublishedWhenItIsBack() {
-        EmbeddedKafkaBroker broker = KafkaBrokerResource.broker();
+        TestKafkaBroker broker = KafkaBrokerResource.broker();
         long unsentBefore = Counts.unsentOutbox();
         broker.stop();
         String id;

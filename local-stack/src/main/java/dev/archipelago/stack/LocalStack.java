@@ -5,6 +5,7 @@ import dev.archipelago.testsupport.Buildah;
 import dev.archipelago.testsupport.FreePorts;
 import dev.archipelago.testsupport.LocalPostgres;
 import dev.archipelago.testsupport.LocalRegistry;
+import dev.archipelago.testsupport.Processes;
 import dev.archipelago.testsupport.TestDatabase;
 import dev.archipelago.testsupport.Tools;
 
@@ -301,11 +302,16 @@ public final class LocalStack implements AutoCloseable {
      * this machine cannot reach Docker Hub.
      */
     public String pushBaseImage() {
-        String base = registryHost() + "/base/busybox:stable";
+        List<Platform> platforms = new ArrayList<>(List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE));
+        platforms.addAll(options.moreWorkers());
+        return pushBusyboxBase(registryHost(), platforms);
+    }
+
+    /** The same busybox base, for these platforms, pushed to any plain-HTTP registry as {@code <registry>/base/busybox:stable}. */
+    public static String pushBusyboxBase(String registryHost, List<Platform> platforms) {
+        String base = registryHost + "/base/busybox:stable";
         try (Buildah buildah = Buildah.isolated()) {
             List<String> children = new ArrayList<>();
-            List<Platform> platforms = new ArrayList<>(List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE));
-            platforms.addAll(options.moreWorkers());
             for (Platform platform : platforms) {
                 Path context = Files.createTempDirectory("stack-base");
                 Files.copy(Tools.busybox(platform), context.resolve("busybox"));
@@ -318,7 +324,7 @@ public final class LocalStack implements AutoCloseable {
                         """);
                 String local = "localhost/stack-base:" + platform.tagSafeName();
                 buildah.build(context, platform, local);
-                String child = registryHost() + "/base/busybox:stable-" + platform.tagSafeName();
+                String child = registryHost + "/base/busybox:stable-" + platform.tagSafeName();
                 buildah.push(local, child, "oci");
                 children.add(child);
             }
@@ -563,6 +569,28 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Whether a stack that wrote its PIDs under {@code home} still has a live process. */
+    /**
+     * Deletes a stopped stack's folder: its workers' storage (unmounted first), its registry and
+     * logs. For a stack that was only scratch space, as scripts/images.sh's.
+     */
+    public static void delete(Path home) {
+        if (!Files.isDirectory(home)) {
+            return;
+        }
+        try (var workers = Files.list(home)) {
+            workers.filter(p -> p.getFileName().toString().startsWith("worker-"))
+                    .forEach(worker -> Processes.run(Duration.ofSeconds(30), "umount", "-R", "-l",
+                            worker.resolve("storage").resolve("overlay").toString()));
+        } catch (IOException ignored) {
+            // nothing to unmount
+        }
+        try (var paths = Files.walk(home)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // leftovers in a scratch folder are harmless
+        }
+    }
+
     public static boolean running(Path home) {
         Path state = home.resolve(STATE_FILE);
         try {

@@ -6,6 +6,7 @@ import dev.archipelago.testsupport.Buildah;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -31,8 +32,9 @@ public final class LocalStackCli {
                 yield 0;
             }
             case "demo" -> demo(repoRoot, home, arguments.contains("--once"));
+            case "images" -> images(repoRoot, home, arguments.subList(1, arguments.size()));
             default -> {
-                System.err.println("usage: run-local.sh [demo] [--once] | stop");
+                System.err.println("usage: run-local.sh [demo] [--once] | stop | images [options of scripts/images.sh]");
                 yield 2;
             }
         };
@@ -114,8 +116,78 @@ public final class LocalStackCli {
         }
     }
 
+    /**
+     * {@code images [--push REGISTRY] [--tls-verify=false] [--base IMAGE] [--version V]}: starts a
+     * stack of its own (free ports), builds the three services' images for amd64 and ppc64le with
+     * the CLI, proves each index, pushes them or loads this machine's platform into the local
+     * containers storage, and stops the stack.
+     */
+    private static int images(Path repoRoot, Path home, List<String> options) {
+        String push = null;
+        String base = null;
+        String version = System.getProperty("archipelago.version", "0.1.0-SNAPSHOT");
+        boolean tlsVerify = true;
+        for (int i = 0; i < options.size(); i++) {
+            String option = options.get(i);
+            if (!option.equals("--tls-verify=false") && (i + 1 >= options.size() || options.get(i + 1).startsWith("--"))) {
+                System.err.println("images: '" + option + "' is not an option, or needs a value (see scripts/images.sh --help)");
+                return 2;
+            }
+            switch (option) {
+                case "--push" -> push = options.get(++i);
+                case "--base" -> base = options.get(++i);
+                case "--version" -> version = options.get(++i);
+                case "--tls-verify=false" -> tlsVerify = false;
+                default -> {
+                    System.err.println("images: unknown option '" + option + "' (see scripts/images.sh --help)");
+                    return 2;
+                }
+            }
+        }
+        if (LocalStack.running(home)) {
+            System.err.println("A stack is already running from " + home + ": stop it with ARCHIPELAGO_STACK_HOME=" + home
+                    + " scripts/run-local.sh stop");
+            return 1;
+        }
+        long started = System.nanoTime();
+        boolean succeeded = false;
+        try (LocalStack stack = step("start a stack to build with", () -> LocalStack.start(repoRoot, home, LocalStack.Ports.free(),
+                line -> System.out.println("  " + line)))) {
+            ServiceImages images = new ServiceImages(stack, repoRoot, version, line -> System.out.println("  " + line));
+            String given = base;
+            String chosen = step("choose the base", () -> images.chooseBase(given));
+            List<ServiceImages.Built> built = step("build " + String.join(", ", ServiceImages.SERVICES) + " with the CLI",
+                    () -> images.build(chosen));
+            String destination = push;
+            boolean verify = tlsVerify;
+            if (destination != null) {
+                step("push every index to " + destination, () -> {
+                    images.push(built, destination, verify);
+                    return null;
+                });
+            } else {
+                step("load this machine's platform into the local containers storage", () -> {
+                    images.load(built);
+                    return null;
+                });
+            }
+            System.out.printf("%nDone in %d s: %s%n", Duration.ofNanos(System.nanoTime() - started).toSeconds(),
+                    String.join(", ", built.stream().map(b -> b.service() + "@" + b.digest()).toList()));
+            succeeded = true;
+            return 0;
+        } catch (StepFailed failed) {
+            System.err.println("\nFAILED at step '" + failed.step + "': " + failed.getCause().getMessage());
+            System.err.println("The stack's logs are in " + home.resolve("logs") + " (delete " + home + " when done with them)");
+            return 1;
+        } finally {
+            if (succeeded) {
+                LocalStack.delete(home);   // scratch: its registry and workers' storage hold gigabytes
+            }
+        }
+    }
+
     /** Runs the archipelago CLI against the stack, in this terminal; returns its exit code. */
-    private static int runCli(LocalStack stack, String... arguments) {
+    static int runCli(LocalStack stack, String... arguments) {
         System.out.println("  $ archipelago " + String.join(" ", arguments));
         ProcessBuilder builder = new ProcessBuilder(stack.cli(arguments)).inheritIO();
         builder.environment().putAll(stack.cliEnvironment());

@@ -8,6 +8,8 @@ import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.testsupport.ContainerKafkaBroker;
+import dev.archipelago.testsupport.EmbeddedKafkaBroker;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LocalRegistryResource;
@@ -20,9 +22,11 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
 
 import java.net.URL;
 import java.time.Duration;
@@ -37,7 +41,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasItem;
 
-/** The assembler against the real broker, the real PostgreSQL and a real registry holding images built by buildah. */
+/**
+ * The assembler against the real broker, the real PostgreSQL and a real registry holding images
+ * built by buildah. The module runs it twice: on the in-JVM broker, and (execution
+ * kafka-on-testcontainers) on Testcontainers' KafkaContainer.
+ */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
@@ -54,6 +62,9 @@ class AssemblerTest {
     @Inject
     EntityManager entityManager;
 
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
     @BeforeAll
     static void setUp() {
         kafka = KafkaTestClient.forSharedBroker();
@@ -62,6 +73,24 @@ class AssemblerTest {
     @AfterAll
     static void tearDown() {
         kafka.close();
+    }
+
+    @Test
+    void runsOnTheBrokerAskedFor() {
+        var broker = KafkaBrokerResource.broker();
+        assertThat(bootstrapServers).isEqualTo(broker.bootstrapServers());
+        switch (System.getProperty("archipelago.test.kafka", "auto")) {
+            case "container" -> {
+                assertThat(broker).isInstanceOf(ContainerKafkaBroker.class);
+                var container = DockerClientFactory.instance().client()
+                        .inspectContainerCmd(((ContainerKafkaBroker) broker).containerId()).exec();
+                assertThat(container.getConfig().getImage()).endsWith("apache/kafka:4.1.2");
+                assertThat(container.getState().getRunning()).isTrue();
+                assertThat(bootstrapServers).matches("127\\.0\\.0\\.1:\\d+");
+            }
+            case "embedded" -> assertThat(broker).isInstanceOf(EmbeddedKafkaBroker.class);
+            default -> assertThat(broker).isInstanceOfAny(ContainerKafkaBroker.class, EmbeddedKafkaBroker.class);
+        }
     }
 
     @Test

@@ -26,7 +26,7 @@ import java.util.Properties;
  * this JVM from the Maven Central jars. It keeps its ports and data across {@link #stop()}
  * and {@link #start()}, so a test can take the broker away and bring it back with its data.
  */
-public final class EmbeddedKafkaBroker implements AutoCloseable {
+public final class EmbeddedKafkaBroker implements TestKafkaBroker {
 
     private static final int NODE_ID = 1;
 
@@ -92,6 +92,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /** Formats the storage on first use, then starts the broker and waits until it accepts connections. */
+    @Override
     public synchronized EmbeddedKafkaBroker start() {
         if (server != null) {
             return this;
@@ -126,6 +127,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /** Stops the broker, keeping its data and ports for a later {@link #start()}. */
+    @Override
     public synchronized void stop() {
         if (server != null) {
             server.shutdown();
@@ -134,6 +136,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    @Override
     public synchronized boolean isRunning() {
         return server != null;
     }
@@ -149,6 +152,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    @Override
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
     }

@@ -73,10 +73,14 @@ public final class Tools {
         return Platform.fromJvmArch(System.getProperty("os.arch")).equals(platform);
     }
 
+    /** Where downloads are kept between runs, outside the repository: ARCHIPELAGO_CACHE, else ~/.cache/archipelago. */
+    public static Path cacheDirectory() {
+        return Path.of(System.getenv().getOrDefault("ARCHIPELAGO_CACHE", System.getProperty("user.home") + "/.cache/archipelago"));
+    }
+
     /** A statically linked busybox for the platform, as the setup script caches it. */
     public static Path busybox(Platform platform) {
-        String cache = System.getenv().getOrDefault("ARCHIPELAGO_CACHE", System.getProperty("user.home") + "/.cache/archipelago");
-        Path path = Path.of(cache, "busybox", platform.tagSafeName(), "busybox");
+        Path path = cacheDirectory().resolve("busybox").resolve(platform.tagSafeName()).resolve("busybox");
         if (!Files.isExecutable(path)) {
             throw new IllegalStateException("no static busybox for " + platform + " at " + path + ": run " + SETUP
                     + " (it fetches Debian's busybox-static for amd64 and ppc64el)");

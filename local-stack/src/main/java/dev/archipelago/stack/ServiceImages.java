@@ -1,0 +1,195 @@
+package dev.archipelago.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.archipelago.model.Platform;
+import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.testsupport.Processes;
+import dev.archipelago.testsupport.Skopeo;
+import dev.archipelago.testsupport.Tools;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Archipelago's own images, built by Archipelago: each service's module folder goes through the
+ * {@code archipelago} CLI to a running stack, whose amd64 worker builds natively and whose ppc64le
+ * worker builds under QEMU, and comes back as one image index per service with both platforms.
+ * Used by {@code scripts/images.sh}.
+ */
+final class ServiceImages {
+
+    /** The services, by module folder and image name. */
+    static final List<String> SERVICES = List.of("build-dispatcher", "manifest-assembler", "arch-worker");
+    static final List<Platform> PLATFORMS = List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE);
+    /** Where the Containerfiles' default bases come from. */
+    static final String DEFAULT_BASE_REGISTRY = "registry.access.redhat.com";
+    /** What the base made from Debian packages carries: what all three images need. */
+    static final List<String> DEBIAN_BASE_PACKAGES = List.of("openjdk-17-jre-headless", "ca-certificates", "git", "buildah", "skopeo");
+    private static final Duration DEBOOTSTRAP_TIMEOUT = Duration.ofMinutes(40);
+
+    /** One service's image index in the stack's registry. */
+    record Built(String service, String reference, String digest) {
+    }
+
+    private final LocalStack stack;
+    private final Path repoRoot;
+    private final String version;
+    private final Consumer<String> say;
+
+    ServiceImages(LocalStack stack, Path repoRoot, String version, Consumer<String> say) {
+        this.stack = stack;
+        this.repoRoot = repoRoot;
+        this.version = version;
+        this.say = say;
+    }
+
+    /**
+     * The base to build on: the one given, else the Containerfiles' defaults when their registry
+     * answers, else a base made here from Debian packages for both platforms and pushed to the
+     * stack's registry (null means the defaults).
+     */
+    String chooseBase(String given) {
+        if (given != null) {
+            say.accept("base: " + given + " (given)");
+            return given;
+        }
+        if (reachable(DEFAULT_BASE_REGISTRY)) {
+            say.accept("base: the Containerfiles' defaults (UBI 9 from " + DEFAULT_BASE_REGISTRY + ")");
+            return null;
+        }
+        say.accept("base: " + DEFAULT_BASE_REGISTRY + " cannot be reached from here, so the base is made from Debian packages ("
+                + String.join(", ", DEBIAN_BASE_PACKAGES) + ") for " + PLATFORMS + " by scripts/debian-base.sh, cached in "
+                + Tools.cacheDirectory().resolve("bases"));
+        return pushDebianBase();
+    }
+
+    /** Builds every service for both platforms with the CLI; fails naming the service whose build failed. */
+    List<Built> build(String base) {
+        List<Built> built = new ArrayList<>();
+        for (String service : SERVICES) {
+            Path module = repoRoot.resolve(service);
+            String reference = stack.registryHost() + "/archipelago/" + service + ":" + version;
+            List<String> arguments = new ArrayList<>(List.of("build", "-t", reference, "--platform",
+                    String.join(",", PLATFORMS.stream().map(Platform::ociName).toList()), "--allow-emulation",
+                    "--timeout", "30m", "--label", "org.opencontainers.image.title=" + service,
+                    "--label", "org.opencontainers.image.version=" + version,
+                    "-f", module.resolve("src/main/docker/Dockerfile.jvm").toString()));
+            if (base != null) {
+                arguments.addAll(List.of("--build-arg", "BASE=" + base));
+            }
+            arguments.add(module.toString());
+            int exit = LocalStackCli.runCli(stack, arguments.toArray(String[]::new));
+            if (exit != 0) {
+                throw new LocalStack.StackException("archipelago build of " + service + " exited " + exit + " (the lines above say why)");
+            }
+            JsonNode index = Skopeo.inspect(reference, "--raw");
+            String digest = Processes.run(Duration.ofSeconds(60), Tools.skopeo().toString(), "inspect", "--tls-verify=false",
+                    "--format", "{{.Digest}}", "docker://" + reference).orThrow().stdout().strip();
+            built.add(new Built(service, reference, digest));
+            proveIndex(service, reference, index);
+        }
+        return built;
+    }
+
+    /** The index lists exactly the built platforms, and each child's config says its platform. */
+    private void proveIndex(String service, String reference, JsonNode index) {
+        Set<String> listed = new TreeSet<>();
+        String repository = reference.substring(0, reference.lastIndexOf(':'));
+        for (JsonNode child : index.path("manifests")) {
+            String platform = child.path("platform").path("os").asText() + "/" + child.path("platform").path("architecture").asText();
+            listed.add(platform);
+            JsonNode config = Skopeo.inspect(repository + "@" + child.path("digest").asText(), "--config", "--raw");
+            String configured = config.path("os").asText() + "/" + config.path("architecture").asText();
+            if (!configured.equals(platform)) {
+                throw new LocalStack.StackException(service + ": the index lists " + platform + " but that image's config says " + configured);
+            }
+        }
+        Set<String> expected = new TreeSet<>(PLATFORMS.stream().map(Platform::ociName).toList());
+        if (!listed.equals(expected)) {
+            throw new LocalStack.StackException(service + ": the index lists " + listed + ", not " + expected);
+        }
+        say.accept(service + ": " + reference + " -> index " + index.path("mediaType").asText() + " with " + listed
+                + ", each child's config naming its platform");
+    }
+
+    /** Copies every index with all its platforms to another registry, digests unchanged (skopeo copy --all). */
+    void push(List<Built> built, String registry, boolean tlsVerify) {
+        for (Built image : built) {
+            String destination = registry + "/archipelago/" + image.service() + ":" + version;
+            Processes.run(Duration.ofMinutes(20), Tools.skopeo().toString(), "copy", "--all", "--src-tls-verify=false",
+                    "--dest-tls-verify=" + tlsVerify, "docker://" + image.reference(), "docker://" + destination).orThrow();
+            say.accept("pushed " + destination + "@" + image.digest());
+        }
+    }
+
+    /**
+     * Copies this machine's platform of every image into the local containers storage as
+     * {@code localhost/archipelago/<service>:<version>}, where podman and podman-compose find them.
+     */
+    void load(List<Built> built) {
+        for (Built image : built) {
+            String local = "localhost/archipelago/" + image.service() + ":" + version;
+            Processes.run(Duration.ofMinutes(20), Tools.skopeo().toString(), "copy", "--src-tls-verify=false",
+                    "docker://" + image.reference(), "containers-storage:" + local).orThrow();
+            say.accept("loaded " + local + " (this machine's platform) into the local containers storage");
+        }
+    }
+
+    private String pushDebianBase() {
+        String base = stack.registryHost() + "/base/debian-java17:bookworm";
+        try (Buildah buildah = Buildah.isolated()) {
+            buildah.run("manifest", "create", "localhost/debian-java17-list");
+            for (Platform platform : PLATFORMS) {
+                Path rootfs = debianRootfs(platform);
+                String container = buildah.run("from", "--arch", platform.architecture(), "scratch").stdout().strip();
+                buildah.run("add", container, rootfs.toString(), "/");
+                buildah.run("config", "--os", platform.os(), "--arch", platform.architecture(), "--env", "LANG=C.UTF-8",
+                        "--label", "org.opencontainers.image.description=Debian 12 with " + String.join(", ", DEBIAN_BASE_PACKAGES),
+                        container);
+                String local = "localhost/debian-java17:" + platform.tagSafeName();
+                buildah.run("commit", "--format", "oci", container, local);
+                String child = base + "-" + platform.tagSafeName();
+                buildah.push(local, child, "oci");
+                buildah.run("manifest", "add", "--tls-verify=false", "localhost/debian-java17-list", "docker://" + child);
+            }
+            buildah.run("manifest", "push", "--all", "--tls-verify=false", "--format", "oci", "localhost/debian-java17-list",
+                    "docker://" + base);
+        }
+        say.accept("base: pushed " + base + " (" + PLATFORMS + ")");
+        return base;
+    }
+
+    private Path debianRootfs(Platform platform) {
+        List<String> command = new ArrayList<>(List.of("bash", repoRoot.resolve("scripts/debian-base.sh").toString(), platform.ociName()));
+        command.addAll(DEBIAN_BASE_PACKAGES);
+        say.accept("base: scripts/debian-base.sh " + platform.ociName() + " " + String.join(" ", DEBIAN_BASE_PACKAGES)
+                + " (cached after the first time; the first ppc64le one takes many minutes under QEMU)");
+        Processes.Result result = Processes.run(DEBOOTSTRAP_TIMEOUT, null, java.util.Map.of(), command);
+        if (!result.ok()) {
+            throw new LocalStack.StackException("scripts/debian-base.sh " + platform.ociName() + " failed: " + result.stderr().strip());
+        }
+        Path tar = Path.of(result.stdout().strip());
+        if (!Files.isRegularFile(tar)) {
+            throw new LocalStack.StackException("scripts/debian-base.sh printed '" + tar + "', not a file");
+        }
+        return tar;
+    }
+
+    private static boolean reachable(String host) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, 443), 5000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
