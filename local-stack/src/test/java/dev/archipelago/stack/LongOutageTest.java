@@ -82,6 +82,11 @@ class LongOutageTest {
         if (!ProcessHandle.of(stack.pid("kafka")).map(ProcessHandle::isAlive).orElse(false)) {
             stack.restart("kafka");
         }
+        awaitWholeStack();
+    }
+
+    /** Every service ready and a live worker for every platform, as a user would wait before submitting. */
+    private static void awaitWholeStack() {
         await().atMost(Duration.ofMinutes(2)).until(() -> stack.serviceNames().stream().allMatch(s -> stack.health(s, "ready") == 200)
                 && PLATFORMS.stream().allMatch(p -> {
                     for (JsonNode worker : api.workers()) {
@@ -200,6 +205,9 @@ class LongOutageTest {
         pids.forEach((name, pid) -> assertThat(stack.pid(name)).as(name + " was not restarted").isEqualTo(pid));
         pids.forEach((name, pid) -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as(name + " runs").contains(true));
 
+        // a worker starved of CPU by a test beside this one can miss its heartbeats for a moment, and
+        // the dispatcher then refuses new builds for its platform (409): wait for it as a user would
+        awaitWholeStack();
         try (GitFixture after = SleepyApp.create(1, 1)) {
             Build next = SleepyApp.submit(stack, api, after, "outages", "after", 600);
             JsonNode end = api.follow(next.id(), Duration.ofMinutes(3), line -> { });
