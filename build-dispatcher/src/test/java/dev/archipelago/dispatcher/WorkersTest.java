@@ -62,10 +62,14 @@ class WorkersTest {
         heartbeatsSent = true;
         heartbeat("amd64-" + RUN, Platform.LINUX_AMD64, false, Instant.now());
         heartbeat("ppc64le-emu-" + RUN, Platform.LINUX_PPC64LE, true, Instant.now());
+        // the dispatcher's consumer reads the topic by now; until it does, a short-lived heartbeat
+        // could be read after its allowance and, rightly, be passed over as backlog
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/api/workers").jsonPath()
+                .getList("workerId").containsAll(List.of("amd64-" + RUN, "ppc64le-emu-" + RUN)));
         // a worker that beats every second and then stops: stale three seconds later
         heartbeat("s390x-old-" + RUN, Platform.LINUX_S390X, false, 1, Instant.now());
         await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/api/workers").jsonPath()
-                .getList("workerId").containsAll(List.of("amd64-" + RUN, "ppc64le-emu-" + RUN, "s390x-old-" + RUN)));
+                .getList("workerId").contains("s390x-old-" + RUN));
         await().atMost(Duration.ofSeconds(20)).until(() -> !given().get("/api/workers").jsonPath()
                 .getBoolean("find { it.workerId == 's390x-old-" + RUN + "' }.live"));
     }
