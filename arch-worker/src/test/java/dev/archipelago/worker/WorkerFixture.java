@@ -112,7 +112,7 @@ final class WorkerFixture {
         String id = UUID.randomUUID().toString();
         return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit(git.url(), "main", git.head(), contextDir, dockerfile),
-                new ImageTarget(repository, "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8), List.of("t")),
+                new ImageTarget(repository, "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8), List.of("t"), null),
                 Map.of("GREETING", "hello"), Map.of("team", "platform"), timeoutSeconds, false, Instant.now());
     }
 
@@ -122,7 +122,7 @@ final class WorkerFixture {
         return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofBundle(bundle, ".", "Dockerfile"),
                 new ImageTarget(open.hostPort() + "/worker/bundled", "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8),
-                        List.of("t")), Map.of(), Map.of(), 300, false, Instant.now());
+                        List.of("t"), null), Map.of(), Map.of(), 300, false, Instant.now());
     }
 
     /**

@@ -72,7 +72,7 @@ final class LoadHarness implements AutoCloseable {
                 ArchBuildRequest request = EventJson.decode(record.value(), ArchBuildRequest.class);
                 requestedAt.merge(request.buildId(), record.timestamp(), Math::min);
                 Child child = children.get(request.platform());
-                ArchBuildEvent succeeded = ArchBuildEvent.succeeded(request, workerId(request.platform()), false,
+                ArchBuildEvent succeeded = ArchBuildEvent.succeeded(request, workerId(request.platform()), false, null,
                         new ArchBuildEvent.Artifact(child.digest(), child.mediaType(), child.size()),
                         new ArchBuildEvent.Durations(0, 0, 0, 0), 0, Instant.now());
                 producer.send(new ProducerRecord<>(Topics.RESULTS, request.buildId(), EventJson.encodeToString(succeeded)));

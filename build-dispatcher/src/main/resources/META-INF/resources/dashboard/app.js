@@ -375,7 +375,31 @@ function indexSection(build) {
       el("dt", {}, "Tags"), el("dd", {}, (index.tags || []).map(t => el("span", {class: "chip mono"}, t)))),
     el("div", {class: "pull"},
       el("code", {id: "pull-reference"}, "podman pull " + index.reference),
-      copyButton("podman pull " + index.reference, "Copy")));
+      copyButton("podman pull " + index.reference, "Copy")),
+    attestationsTable(index));
+}
+
+const ATTESTATION_KINDS = {PROVENANCE: "SLSA provenance", SBOM: "CycloneDX SBOM", SIGNATURE: "cosign signature"};
+
+// what the assembler attached beside the images (never inside the index): one row each, with its digest
+function attestationsTable(index) {
+  const attestations = index.attestations || [];
+  const warnings = (index.warnings || []).map(w => el("li", {class: "warning"}, w));
+  if (attestations.length === 0) {
+    return el("div", {class: "attestations", id: "attestations"},
+      el("p", {class: "muted"}, "Nothing attached beside this index (no provenance, SBOM or signature)."),
+      warnings.length ? el("ul", {class: "warnings"}, warnings) : null);
+  }
+  return el("div", {class: "attestations", id: "attestations"},
+    el("h3", {}, "Attestations and signatures"),
+    el("table", {class: "list"},
+      el("thead", {}, el("tr", {}, ["Kind", "Of", "Artifact", "Tag"].map(h => el("th", {}, h)))),
+      el("tbody", {}, attestations.map(a => el("tr", {"data-kind": a.kind, "data-platform": a.platform || "index"},
+        el("td", {}, ATTESTATION_KINDS[a.kind] || a.kind),
+        el("td", {}, a.platform || "index"),
+        el("td", {class: "mono digest", title: a.digest}, shortDigest(a.digest)),
+        el("td", {class: "mono"}, a.tag))))),
+    warnings.length ? el("ul", {class: "warnings"}, warnings) : null);
 }
 
 // --- workers -----------------------------------------------------------------------------

@@ -119,6 +119,16 @@ class BuildLifecycleTest {
         assertThat(build.getString("platforms[1].worker")).isEqualTo("worker-ppc64le");
         assertThat(build.getBoolean("platforms[1].emulated")).isTrue();
         assertThat(build.getString("platforms[1].state")).isEqualTo("SUCCEEDED");
+        // what the assembler attached beside the images, as its outcome said
+        assertThat(build.getString("index.attestations[0].kind")).isEqualTo("SBOM");
+        assertThat(build.getString("index.attestations[0].platform")).isEqualTo("linux/ppc64le");
+        assertThat(build.getString("index.attestations[0].subject")).isEqualTo(DIGEST_PPC64LE);
+        assertThat(build.getString("index.attestations[0].reference")).isEqualTo("127.0.0.1:5000/demos@" + ATTESTATION_DIGEST);
+        assertThat(build.getString("index.attestations[1].kind")).isEqualTo("SIGNATURE");
+        assertThat(build.getString("index.attestations[1].platform")).isNull();
+        assertThat(build.getString("index.attestations[1].tag")).isEqualTo(INDEX_DIGEST.replace(':', '-') + ".sig");
+        assertThat(build.getList("index.warnings")).containsExactly(
+                "linux/amd64 SBOM: /var/lib/rpm/rpmdb.sqlite: an RPM database; its packages are not listed");
     }
 
     @Test

@@ -58,7 +58,7 @@ class BuildRequestValidatorTest {
     @Test
     void collectsEveryProblemInOneAnswer() {
         BuildRequest bad = new BuildRequest(null, BuildRequest.Source.ofGit("http://x/y.git", null, "/abs", null),
-                new BuildRequest.Image("Quay.io/A", "v1", null, null, null), List.of("vax"), Map.of("1A", "x"), null,
+                new BuildRequest.Image("Quay.io/A", "v1", null, null, null, null), List.of("vax"), Map.of("1A", "x"), null,
                 null, null, 5, null);
         assertThatThrownBy(() -> validator.validate(bad)).hasMessageContaining("scheme 'http'")
                 .hasMessageContaining("is absolute").hasMessageContaining("unknown platform 'vax'")
@@ -67,7 +67,7 @@ class BuildRequestValidatorTest {
 
     private static BuildRequest request(String url) {
         return new BuildRequest(null, BuildRequest.Source.ofGit(url, null, null, null),
-                new BuildRequest.Image("quay.io/org/app", "v1", null, null, null), List.of("ppc64le", "x86_64"),
+                new BuildRequest.Image("quay.io/org/app", "v1", null, null, null, null), List.of("ppc64le", "x86_64"),
                 null, null, null, null, null, null);
     }
 

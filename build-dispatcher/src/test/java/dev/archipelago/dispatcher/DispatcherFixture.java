@@ -25,6 +25,7 @@ final class DispatcherFixture {
     static final String DIGEST_AMD64 = "sha256:" + "a1".repeat(32);
     static final String DIGEST_PPC64LE = "sha256:" + "b2".repeat(32);
     static final String INDEX_DIGEST = "sha256:" + "c3".repeat(32);
+    static final String ATTESTATION_DIGEST = "sha256:" + "a7".repeat(32);
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
     private DispatcherFixture() {
@@ -79,7 +80,7 @@ final class DispatcherFixture {
 
     static ArchBuildEvent succeeded(ArchBuildRequest request, String digest) {
         return ArchBuildEvent.succeeded(request, "worker-" + request.platform().tagSafeName(),
-                request.platform().equals(Platform.LINUX_PPC64LE),
+                request.platform().equals(Platform.LINUX_PPC64LE), null,
                 new ArchBuildEvent.Artifact(digest, OCI_MANIFEST, 500), new ArchBuildEvent.Durations(10, 2000, 5, 300), 3,
                 Instant.now());
     }
@@ -95,7 +96,12 @@ final class DispatcherFixture {
                 new BuildOutcome.Index("127.0.0.1:5000/demos", List.of("gitlab-pyflask-multiarch"), INDEX_DIGEST,
                         "application/vnd.oci.image.index.v1+json", 700, List.of(
                         new BuildOutcome.Child(Platform.LINUX_AMD64, DIGEST_AMD64, OCI_MANIFEST, 500, false),
-                        new BuildOutcome.Child(Platform.LINUX_PPC64LE, DIGEST_PPC64LE, OCI_MANIFEST, 500, true))),
+                        new BuildOutcome.Child(Platform.LINUX_PPC64LE, DIGEST_PPC64LE, OCI_MANIFEST, 500, true)),
+                        List.of(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SBOM, Platform.LINUX_PPC64LE, DIGEST_PPC64LE,
+                                        ATTESTATION_DIGEST, "application/vnd.cyclonedx+json", DIGEST_PPC64LE.replace(':', '-')),
+                                new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SIGNATURE, null, INDEX_DIGEST, ATTESTATION_DIGEST,
+                                        "application/vnd.dev.cosign.simplesigning.v1+json", INDEX_DIGEST.replace(':', '-') + ".sig")),
+                        List.of("linux/amd64 SBOM: /var/lib/rpm/rpmdb.sqlite: an RPM database; its packages are not listed")),
                 List.of(), List.of(), null, Instant.now());
     }
 

@@ -76,6 +76,18 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--partial", description = "push an index of the platforms that succeeded even if others failed")
     boolean partial;
 
+    @Option(names = "--no-provenance", description = "attach no SLSA provenance beside the images")
+    boolean noProvenance;
+
+    @Option(names = "--no-sbom", description = "attach no SBOM beside the platform images")
+    boolean noSbom;
+
+    @Option(names = "--no-sign", description = "do not sign the images and the index (the assembler signs when it has a key)")
+    boolean noSign;
+
+    @Option(names = "--attestations-best-effort", description = "an attachment that fails is a warning, not a FAILED build")
+    boolean attestationsBestEffort;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m", description = "the build's timeout: 90s, 30m, 2h (default: ${DEFAULT-VALUE})")
     String timeout;
 
@@ -144,6 +156,10 @@ final class BuildCommand implements Callable<Integer> {
         if (!indexTags.isEmpty()) {
             ArrayNode tags = target.putArray("indexTags");
             indexTags.forEach(tags::add);
+        }
+        if (noProvenance || noSbom || noSign || attestationsBestEffort) {
+            target.putObject("supplyChain").put("provenance", !noProvenance).put("sbom", !noSbom).put("signatures", !noSign)
+                    .put("bestEffort", attestationsBestEffort);
         }
         ArrayNode names = request.putArray("platforms");
         chosen.forEach(p -> names.add(p.ociName()));

@@ -19,13 +19,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -242,6 +247,7 @@ public final class LocalStack implements AutoCloseable {
         if (authFile != null) {
             assemblerEnv.put("ARCHIPELAGO_ASSEMBLER_AUTH_FILE", authFile);
         }
+        assemblerEnv.put("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE", writeSigningKey().toString());
         services.add(service("manifest-assembler", ports.assembler(), assemblerEnv));
         services.add(worker(Platform.LINUX_AMD64, ports.workerAmd64(), false, kafka, insecure, authFile));
         services.add(worker(Platform.LINUX_PPC64LE, ports.workerPpc64le(), true, kafka, insecure, authFile));
@@ -284,6 +290,44 @@ public final class LocalStack implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The stack's signing key: an ECDSA P-256 key made once per stack home ({@code signing/cosign.key},
+     * readable by its owner only) with its public half beside it ({@code signing/cosign.pub}), which
+     * is what skopeo, podman and cosign verify the stack's images with (docs/supply-chain.md).
+     */
+    private Path writeSigningKey() {
+        Path folder = home.resolve("signing");
+        Path key = folder.resolve("cosign.key");
+        try {
+            if (Files.isRegularFile(key) && Files.isRegularFile(folder.resolve("cosign.pub"))) {
+                return key;
+            }
+            Files.createDirectories(folder);
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair pair = generator.generateKeyPair();
+            Files.deleteIfExists(key);
+            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(key, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            Files.writeString(folder.resolve("cosign.pub"), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+            return key;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n-----END " + type + "-----\n";
+    }
+
+    /** The public key the stack's images and indexes are signed with ({@code <home>/signing/cosign.pub}). */
+    public Path signingPublicKey() {
+        return home.resolve("signing").resolve("cosign.pub");
     }
 
     /** The stack's admin API token (also in {@code <home>/api-token}). */

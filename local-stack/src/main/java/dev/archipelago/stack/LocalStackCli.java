@@ -5,9 +5,11 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.testsupport.Buildah;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -127,6 +129,7 @@ public final class LocalStackCli {
         String base = null;
         String version = System.getProperty("archipelago.version", "0.1.0-SNAPSHOT");
         boolean tlsVerify = true;
+        String signingKey = null;
         for (int i = 0; i < options.size(); i++) {
             String option = options.get(i);
             if (!option.equals("--tls-verify=false") && (i + 1 >= options.size() || options.get(i + 1).startsWith("--"))) {
@@ -137,6 +140,7 @@ public final class LocalStackCli {
                 case "--push" -> push = options.get(++i);
                 case "--base" -> base = options.get(++i);
                 case "--version" -> version = options.get(++i);
+                case "--signing-key" -> signingKey = options.get(++i);
                 case "--tls-verify=false" -> tlsVerify = false;
                 default -> {
                     System.err.println("images: unknown option '" + option + "' (see scripts/images.sh --help)");
@@ -151,8 +155,10 @@ public final class LocalStackCli {
         }
         long started = System.nanoTime();
         boolean succeeded = false;
+        LocalStack.Options stackOptions = signingKey == null ? LocalStack.Options.PLAIN : LocalStack.Options.withEnvironment(
+                Map.of("manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE", Path.of(signingKey).toAbsolutePath().toString())));
         try (LocalStack stack = step("start a stack to build with", () -> LocalStack.start(repoRoot, home, LocalStack.Ports.free(),
-                line -> System.out.println("  " + line)))) {
+                line -> System.out.println("  " + line), stackOptions))) {
             ServiceImages images = new ServiceImages(stack, repoRoot, version, line -> System.out.println("  " + line));
             String given = base;
             String chosen = step("choose the base", () -> images.chooseBase(given));
@@ -161,10 +167,18 @@ public final class LocalStackCli {
             String destination = push;
             boolean verify = tlsVerify;
             if (destination != null) {
-                step("push every index to " + destination, () -> {
+                step("push every index to " + destination + ", with its provenance, SBOMs and signatures", () -> {
                     images.push(built, destination, verify);
                     return null;
                 });
+                if (signingKey == null) {
+                    System.out.println("  signed with a key made for this run; its public half, to verify with:");
+                    try {
+                        System.out.print(Files.readString(stack.signingPublicKey()).indent(4));
+                    } catch (IOException e) {
+                        System.out.println("    (cannot read " + stack.signingPublicKey() + ": " + e.getMessage() + ")");
+                    }
+                }
             } else {
                 step("load this machine's platform into the local containers storage", () -> {
                     images.load(built);

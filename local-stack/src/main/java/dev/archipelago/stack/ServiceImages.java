@@ -2,6 +2,10 @@ package dev.archipelago.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
+import dev.archipelago.registry.signing.CosignSignatures;
+import dev.archipelago.registry.signing.SigningKey;
 import dev.archipelago.testsupport.Buildah;
 import dev.archipelago.testsupport.Processes;
 import dev.archipelago.testsupport.Skopeo;
@@ -121,13 +125,33 @@ final class ServiceImages {
                 + ", each child's config naming its platform");
     }
 
-    /** Copies every index with all its platforms to another registry, digests unchanged (skopeo copy --all). */
+    /**
+     * Copies every index with all its platforms to another registry, digests unchanged (skopeo copy
+     * --all), then the provenance and SBOMs the assembler attached beside the index and each platform
+     * image, and signs each copy with the stack's key, with the user's registry credentials.
+     */
     void push(List<Built> built, String registry, boolean tlsVerify) {
+        String targetHost = registry.contains("/") ? registry.substring(0, registry.indexOf('/')) : registry;
+        String targetPath = registry.contains("/") ? registry.substring(registry.indexOf('/') + 1) + "/" : "";
+        RegistryClient source = new RegistryClient(RegistryCredentials.none(), Set.of(stack.registryHost()), Duration.ofSeconds(5),
+                Duration.ofMinutes(2), 3);
+        RegistryClient target = new RegistryClient(RegistryCredentials.forUser(System.getenv(), Path.of(System.getProperty("user.home"))),
+                tlsVerify ? Set.of() : Set.of(targetHost), Duration.ofSeconds(5), Duration.ofMinutes(2), 3);
+        AttachmentCopy attachments = new AttachmentCopy(source, stack.registryHost(), target, targetHost);
+        CosignSignatures signatures = new CosignSignatures(target, SigningKey.read(Path.of(stack.environment("manifest-assembler")
+                .get("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE"))));
         for (Built image : built) {
             String destination = registry + "/archipelago/" + image.service() + ":" + version;
             Processes.run(Duration.ofMinutes(20), Tools.skopeo().toString(), "copy", "--all", "--src-tls-verify=false",
                     "--dest-tls-verify=" + tlsVerify, "docker://" + image.reference(), "docker://" + destination).orThrow();
-            say.accept("pushed " + destination + "@" + image.digest());
+            List<String> subjects = new ArrayList<>(List.of(image.digest()));
+            Skopeo.inspect(image.reference(), "--raw").path("manifests").forEach(m -> subjects.add(m.path("digest").asText()));
+            String repository = targetPath + "archipelago/" + image.service();
+            int copied = attachments.copy("archipelago/" + image.service(), repository, subjects);
+            // a signature names its repository: the copies are signed where they now are, with the stack's key
+            subjects.forEach(digest -> signatures.sign(targetHost, repository, digest));
+            say.accept("pushed " + destination + "@" + image.digest() + ", " + copied + " attachment manifests beside it, and "
+                    + subjects.size() + " signatures naming " + targetHost + "/" + repository);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.archipelago.model.Platform;
 import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.testsupport.CosignSignatures;
 import dev.archipelago.testsupport.FreePorts;
 import dev.archipelago.testsupport.LocalRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -104,7 +105,55 @@ class CliScenarioTest {
         }
         assertThat(blobsHolding(MARKER)).as("blobs in the registry holding the ignored secret").isEmpty();
         assertThat(blobsHolding("echo \"Hello from")).as("the check finds what was sent").isNotEmpty();
+
+        // what the assembler attached beside the images, as the CLI lists it
+        for (String platform : List.of("linux/amd64", "linux/ppc64le")) {
+            assertThat(run.out()).contains("attached provenance of " + platform).contains("attached sbom of " + platform)
+                    .contains("attached signature of " + platform);
+        }
+        assertThat(run.out()).contains("attached provenance of the index").contains("attached signature of the index");
+        // the index and each child are signed with the stack's key
+        JsonNode build = stack.api().build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
+                .split(" ")[1]);
+        CosignSignatures.Verdict indexSignature = CosignSignatures.verify(stack.registry(), "cli/hello",
+                build.path("index").path("digest").asText(), stack.signingPublicKey());
+        assertThat(indexSignature.verified()).as("the signed index: %s", indexSignature.reasons()).isTrue();
+        for (JsonNode lane : build.path("platforms")) {
+            CosignSignatures.Verdict signature = CosignSignatures.verify(stack.registry(), "cli/hello", lane.path("digest").asText(),
+                    stack.signingPublicKey());
+            assertThat(signature.verified()).as("the signed %s image: %s", lane.path("platform").asText(), signature.reasons()).isTrue();
+            // its provenance names its platform, the worker that built it, the context it was built from and its base
+            JsonNode statement = provenance("cli/hello", lane.path("digest").asText());
+            JsonNode predicate = statement.path("predicate");
+            assertThat(statement.path("subject").get(0).path("digest").path("sha256").asText())
+                    .isEqualTo(lane.path("digest").asText().substring(7));
+            assertThat(predicate.path("runDetails").path("builder").path("id").asText())
+                    .isEqualTo("urn:archipelago:worker:" + lane.path("worker").asText() + ":" + lane.path("platform").asText());
+            assertThat(predicate.path("buildDefinition").path("internalParameters").path("emulated").asBoolean())
+                    .isEqualTo(lane.path("emulated").asBoolean());
+            List<String> dependencies = new ArrayList<>();
+            predicate.path("buildDefinition").path("resolvedDependencies").forEach(d -> dependencies.add(d.path("uri").asText()
+                    + " " + d.path("digest").path("sha256").asText()));
+            assertThat(dependencies).anySatisfy(d -> assertThat(d).startsWith("oci://" + build.path("source").path("bundle").asText()));
+            assertThat(dependencies).anySatisfy(d -> assertThat(d).startsWith("oci://" + base + " ").matches(".* [0-9a-f]{64}"));
+        }
     }
+
+    /** The provenance statement attached to an image, found through the referrers tag schema's index. */
+    private static JsonNode provenance(String repository, String digest) throws IOException {
+        JsonNode referrers = JSON.readTree(stack.registry().get("/v2/" + repository + "/manifests/" + digest.replace(':', '-'),
+                "application/vnd.oci.image.index.v1+json").body());
+        for (JsonNode entry : referrers.path("manifests")) {
+            if (entry.path("artifactType").asText().equals("application/vnd.in-toto+json")) {
+                JsonNode manifest = JSON.readTree(stack.registry().get("/v2/" + repository + "/manifests/" + entry.path("digest").asText(),
+                        "application/vnd.oci.image.manifest.v1+json").body());
+                return JSON.readTree(stack.registry().get("/v2/" + repository + "/blobs/"
+                        + manifest.path("layers").get(0).path("digest").asText(), "*/*").body());
+            }
+        }
+        throw new AssertionError("no provenance among the referrers of " + repository + "@" + digest + ": " + referrers);
+    }
+
 
     @Test
     @Order(2)
@@ -291,6 +340,21 @@ class CliScenarioTest {
         Run builds = run(stack.cli("builds", "--limit", "3"), noToken, "builds");
         assertThat(builds.exit()).isZero();
         assertThat(builds.out().lines().count()).isEqualTo(4);
+    }
+
+    @Test
+    @Order(8)
+    void theAttachmentsCanBeTurnedOffFromTheCommandLine() throws Exception {
+        Run run = cli("build", "-t", stack.registryHost() + "/cli/bare:v1", "--allow-emulation", "--build-arg", "BASE=" + base,
+                "--no-provenance", "--no-sbom", "--no-sign", "--progress", "plain", app("bare").toString());
+
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("build SUCCEEDED").doesNotContain("attached ");
+        JsonNode build = stack.api().build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
+                .split(" ")[1]);
+        assertThat(build.path("index").path("attestations")).isEmpty();
+        assertThat(stack.registry().get("/v2/cli/bare/manifests/" + build.path("index").path("digest").asText().replace(':', '-')
+                + ".sig", "application/vnd.oci.image.manifest.v1+json").statusCode()).isEqualTo(404);
     }
 
     // --- helpers ------------------------------------------------------------------------------

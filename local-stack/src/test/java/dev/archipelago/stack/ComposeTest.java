@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.Platform;
 import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.testsupport.CosignSignatures;
 import dev.archipelago.testsupport.FreePorts;
 import dev.archipelago.testsupport.LocalRegistry;
 import dev.archipelago.testsupport.Podman;
@@ -28,11 +29,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -40,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.zip.GZIPInputStream;
 
@@ -68,6 +74,7 @@ class ComposeTest {
     private static String version;
     private static LocalRegistry images;
     private static Podman podman;
+    private static Path publicKey;
     private static String imagesTranscript;
     private static final Map<String, String> composeEnvironment = new LinkedHashMap<>();
     private static String adminToken;
@@ -83,10 +90,16 @@ class ComposeTest {
         Path home = work.resolve("images-stack");
         Files.createDirectories(home);
         Files.writeString(home.resolve("classpath"), System.getProperty("java.class.path"));
+        // the user's own signing key, as a Secret would hold it
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair key = generator.generateKeyPair();
+        Path signingKey = Files.writeString(work.resolve("cosign.key"), pem("PRIVATE KEY", key.getPrivate().getEncoded()));
+        publicKey = Files.writeString(work.resolve("cosign.pub"), pem("PUBLIC KEY", key.getPublic().getEncoded()));
         Instant started = Instant.now();
         Processes.Result result = Processes.run(Duration.ofMinutes(40), root,
                 Map.of("ARCHIPELAGO_IMAGES_HOME", home.toString(), "ARCHIPELAGO_PREBUILT", "1"),
-                List.of("bash", "scripts/images.sh", "--push", images.hostPort(), "--tls-verify=false"));
+                List.of("bash", "scripts/images.sh", "--push", images.hostPort(), "--tls-verify=false", "--signing-key", signingKey.toString()));
         imagesTranscript = result.stdout() + result.stderr();
         Files.writeString(root.resolve("local-stack/target/images-transcript.txt"), "$ scripts/images.sh --push "
                 + images.hostPort() + " --tls-verify=false   (" + Duration.between(started, Instant.now()).toSeconds() + " s)\n"
@@ -224,6 +237,72 @@ class ComposeTest {
             System.out.println(logs.stdout() + logs.stderr());
             podman.podman(Duration.ofMinutes(2), "rm", "--force", "--time", "5", PROJECT + "-qemu-ppc64le");
         }
+    }
+
+    @Test
+    @Order(4)
+    void eachImageArrivesSignedWithItsProvenanceAndAnSbomListingWhatDpkgQueryListsInsideIt() throws Exception {
+        for (String service : ServiceImages.SERVICES) {
+            String repository = "archipelago/" + service;
+            JsonNode index = Skopeo.inspect(images.hostPort() + "/" + repository + ":" + version, "--raw");
+            String indexDigest = images.get("/v2/" + repository + "/manifests/" + version, "application/vnd.oci.image.index.v1+json")
+                    .headers().firstValue("Docker-Content-Digest").orElseThrow();
+            List<String> signed = new ArrayList<>(List.of(indexDigest));
+            index.path("manifests").forEach(m -> signed.add(m.path("digest").asText()));
+            for (String digest : signed) {
+                CosignSignatures.Verdict verdict = CosignSignatures.verify(images, repository, digest, publicKey);
+                assertThat(verdict.verified()).as("%s@%s signed with the key given to images.sh: %s", service, digest, verdict.reasons()).isTrue();
+            }
+            for (JsonNode child : index.path("manifests")) {
+                assertThat(referrers(repository, child.path("digest").asText())).as("%s %s", service, child.path("platform"))
+                        .containsOnlyKeys("application/vnd.in-toto+json", "application/vnd.cyclonedx+json");
+            }
+        }
+        // the worker's image (Debian, with buildah, git, skopeo and a JRE): its SBOM against dpkg-query run inside it
+        String repository = "archipelago/arch-worker";
+        JsonNode index = Skopeo.inspect(images.hostPort() + "/" + repository + ":" + version, "--raw");
+        try (Buildah buildah = Buildah.isolated()) {
+            for (JsonNode child : index.path("manifests")) {
+                Platform platform = Platform.parse(child.path("platform").path("os").asText() + "/"
+                        + child.path("platform").path("architecture").asText());
+                String digest = child.path("digest").asText();
+                JsonNode sbom = JSON.readTree(artifact(repository, referrers(repository, digest).get("application/vnd.cyclonedx+json")));
+                Set<String> listed = new TreeSet<>();
+                sbom.path("components").forEach(c -> listed.add(c.path("name").asText() + " " + c.path("version").asText()));
+                Set<String> inside = new TreeSet<>();
+                buildah.runIn(images.hostPort() + "/" + repository + "@" + digest, platform, "dpkg-query", "-W", "-f",
+                                "${db:Status-Abbrev} ${Package} ${Version}\n").lines()
+                        .filter(l -> l.length() > 3 && l.charAt(1) == 'i')
+                        .forEach(l -> inside.add(l.substring(3).strip().replaceAll("\\s+", " ")));
+                System.out.printf("arch-worker %s: %d packages in the SBOM, %d installed as dpkg-query lists them%n", platform,
+                        listed.size(), inside.size());
+                assertThat(inside).as("dpkg-query in the %s image", platform).hasSizeGreaterThan(100);
+                assertThat(listed).as("the SBOM of the %s image", platform).isEqualTo(inside);
+                assertThat(sbom.path("components").get(0).path("purl").asText()).contains("arch=").contains("distro=debian-12");
+            }
+        }
+    }
+
+    /** The artifacts listed under an image's referrers fallback tag, by artifact type. */
+    private static Map<String, String> referrers(String repository, String digest) throws IOException {
+        HttpResponse<byte[]> response = images.get("/v2/" + repository + "/manifests/" + digest.replace(':', '-'),
+                "application/vnd.oci.image.index.v1+json");
+        assertThat(response.statusCode()).as("the referrers of %s@%s", repository, digest).isEqualTo(200);
+        Map<String, String> byType = new TreeMap<>();
+        JSON.readTree(response.body()).path("manifests").forEach(m -> byType.put(m.path("artifactType").asText(), m.path("digest").asText()));
+        return byType;
+    }
+
+    /** The one layer of an artifact manifest. */
+    private static byte[] artifact(String repository, String digest) throws IOException {
+        JsonNode manifest = JSON.readTree(images.get("/v2/" + repository + "/manifests/" + digest,
+                "application/vnd.oci.image.manifest.v1+json").body());
+        return images.get("/v2/" + repository + "/blobs/" + manifest.path("layers").get(0).path("digest").asText(), "*/*").body();
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     /** This machine's platform of each service image, from the registry images.sh pushed to, as compose names them. */

@@ -145,6 +145,13 @@ class DashboardBrowserTest {
             assertThat(browser.findElement(By.id("pull-reference")).getText())
                     .isEqualTo("podman pull " + repository + "@" + api.path("index").path("digest").asText());
             assertThat(browser.findElement(By.id("index")).getText()).contains("v1").contains("latest");
+            // what the assembler attached beside the images: provenance, SBOM and signature of each, provenance and signature of the index
+            List<String> attached = browser.findElements(By.cssSelector("#attestations tr[data-kind]")).stream()
+                    .map(r -> r.getAttribute("data-kind") + " " + r.getAttribute("data-platform")).toList();
+            assertThat(attached).containsExactlyInAnyOrder("PROVENANCE linux/amd64", "SBOM linux/amd64", "SIGNATURE linux/amd64",
+                    "PROVENANCE linux/ppc64le", "SBOM linux/ppc64le", "SIGNATURE linux/ppc64le", "PROVENANCE index", "SIGNATURE index");
+            assertThat(browser.findElement(By.id("attestations")).getText()).contains("cosign signature").contains("SLSA provenance")
+                    .contains("CycloneDX SBOM");
             assertThat(((JavascriptExecutor) browser).executeScript("return window.archipelagoTestMarker;"))
                     .as("the page followed the build without reloading").isEqualTo("same page");
             assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();

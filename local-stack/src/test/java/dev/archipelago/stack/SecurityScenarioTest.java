@@ -37,6 +37,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -194,8 +195,10 @@ class SecurityScenarioTest {
                     .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
         }
 
-        List<String> markers = List.of(REGISTRY_PASSWORD, Base64.getEncoder().encodeToString((REGISTRY_USER + ":" + REGISTRY_PASSWORD)
-                .getBytes(StandardCharsets.UTF_8)), WEBHOOK_TOKEN, GIT_PASSWORD, WRONG_BEARER, stack.apiToken());
+        List<String> markers = new ArrayList<>(List.of(REGISTRY_PASSWORD, Base64.getEncoder().encodeToString((REGISTRY_USER + ":"
+                + REGISTRY_PASSWORD).getBytes(StandardCharsets.UTF_8)), WEBHOOK_TOKEN, GIT_PASSWORD, WRONG_BEARER, stack.apiToken()));
+        // the assembler's signing key, line by line as it sits in its PEM file (the builds above were signed with it)
+        signingKeyLines().forEach(markers::add);
         List<String> hits = new ArrayList<>();
         try (Stream<Path> logs = Files.list(stack.home().resolve("logs"))) {
             for (Path log : logs.toList()) {
@@ -231,7 +234,34 @@ class SecurityScenarioTest {
         assertThat(hits).isEmpty();
     }
 
+    @Test
+    @Order(4)
+    void aMalformedSigningKeyStopsTheAssemblerAtStartWithAMessageThatNeverQuotesIt() throws Exception {
+        String marker = "c2lnbmluZy1rZXktbWFya2Vy" + RUN.replace("-", "");
+        Path bad = Files.writeString(stack.home().resolve("bad-signing.key"), "-----BEGIN PRIVATE KEY-----\n" + marker
+                + "\n-----END PRIVATE KEY-----\n");
+        String good = stack.environment("manifest-assembler").get(SIGNING_KEY);
+
+        assertThatThrownBy(() -> stack.reconfigure("manifest-assembler", Map.of(SIGNING_KEY, bad.toString())))
+                .isInstanceOf(LocalStack.StackException.class).hasMessageContaining("manifest-assembler exited with");
+        String log = Files.readString(stack.home().resolve("logs").resolve("manifest-assembler.log"), StandardCharsets.ISO_8859_1);
+        String sinceRestart = log.substring(log.lastIndexOf("--- restarted ---"));
+        assertThat(sinceRestart).contains("the signing key " + bad + " is not an ECDSA P-256 private key").doesNotContain(marker);
+
+        stack.reconfigure("manifest-assembler", Map.of(SIGNING_KEY, good));
+        assertThat(stack.health("manifest-assembler", "ready")).isEqualTo(200);
+    }
+
     // --- helpers ------------------------------------------------------------------------------
+
+    private static final String SIGNING_KEY = "ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE";
+
+    private static List<String> signingKeyLines() throws IOException {
+        Path key = Path.of(stack.environment("manifest-assembler").get(SIGNING_KEY));
+        List<String> lines = Files.readString(key).lines().filter(l -> !l.startsWith("-----") && !l.isBlank()).toList();
+        assertThat(lines).as("the signing key's base64 lines").isNotEmpty();
+        return lines;
+    }
 
     private static KafkaTestClient kafka() {
         return new KafkaTestClient("127.0.0.1:" + stack.ports().kafka());

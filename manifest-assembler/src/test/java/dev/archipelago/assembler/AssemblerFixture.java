@@ -37,7 +37,7 @@ final class AssemblerFixture {
                                     int timeoutSeconds, Instant requestedAt) {
         return new ArchBuildRequest(1, buildId, attempt, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
-                new ImageTarget(TestImages.repository(), "t", "t-" + platform.tagSafeName(), indexTags),
+                new ImageTarget(TestImages.repository(), "t", "t-" + platform.tagSafeName(), indexTags, null),
                 null, null, timeoutSeconds, allowPartial, requestedAt);
     }
 
@@ -55,7 +55,7 @@ final class AssemblerFixture {
 
     static ArchBuildEvent succeeded(ArchBuildRequest request, String digest, String mediaType) {
         return ArchBuildEvent.succeeded(request, "worker-" + request.platform().tagSafeName(),
-                request.platform().equals(Platform.LINUX_PPC64LE), new ArchBuildEvent.Artifact(digest, mediaType, 0),
+                request.platform().equals(Platform.LINUX_PPC64LE), null, new ArchBuildEvent.Artifact(digest, mediaType, 0),
                 new ArchBuildEvent.Durations(1, 2, 3, 4), 1, Instant.now());
     }
 

@@ -141,7 +141,7 @@ class RegistryAuthTest {
         for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
             ArchBuildRequest base = request(platform, id, List.of(tag));
             ArchBuildRequest request = new ArchBuildRequest(1, id, 1, platform, base.platforms(), base.source(),
-                    new ImageTarget(repository, "t", "t-" + platform.tagSafeName(), List.of(tag)), null, null, 1800, false,
+                    new ImageTarget(repository, "t", "t-" + platform.tagSafeName(), List.of(tag), null), null, null, 1800, false,
                     REQUESTED);
             publish(kafka, succeeded(request, digests.get(platform.tagSafeName()), MediaTypes.OCI_MANIFEST));
         }

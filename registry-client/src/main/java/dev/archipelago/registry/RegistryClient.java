@@ -103,6 +103,21 @@ public class RegistryClient {
         return response.headers().firstValue("Docker-Content-Digest");
     }
 
+    /**
+     * The referrers of a digest from the registry's referrers API (OCI distribution 1.1): the index
+     * it answers, or empty when the registry has no such API (it answers 404, as distribution 2.x
+     * does), in which case clients keep the referrers tag schema's {@code sha256-<hex>} index.
+     */
+    public Optional<byte[]> getReferrers(String host, String repository, String digest) {
+        HttpResponse<byte[]> response = send(host, repository, "pull", "GET", "/v2/" + repository + "/referrers/" + digest,
+                "application/vnd.oci.image.index.v1+json", Body.NONE);
+        if (response.statusCode() == 404) {
+            return Optional.empty();
+        }
+        expect(response, 200, host, "referrers of " + repository + "@" + digest);
+        return Optional.of(response.body());
+    }
+
     /** GETs a blob and checks it against its digest. */
     public byte[] getBlob(String host, String repository, String digest) {
         HttpResponse<byte[]> response = send(host, repository, "pull", "GET", blobPath(repository, digest), null, Body.NONE);

@@ -77,7 +77,7 @@ final class BuildJob implements BuildExecutor.PlatformBuild {
             pushMs = millisSince(t);
             pushed = true;
 
-            return ArchBuildEvent.succeeded(request, workerId, emulated,
+            return ArchBuildEvent.succeeded(request, workerId, emulated, buildah.settings(),
                     new ArchBuildEvent.Artifact(result.digest(), result.mediaType(), result.size()),
                     new ArchBuildEvent.Durations(fetchMs, buildMs, verifyMs, pushMs), files, Instant.now());
         } catch (BuildFailure failure) {

@@ -7,6 +7,7 @@ import dev.archipelago.model.ImageReference;
 import io.quarkus.logging.Log;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.worker.config.WorkerConfig;
@@ -54,6 +55,11 @@ final class BuildahExecutor {
         this.config = config;
         this.driver = chooseDriver(config.storageDriver());
         this.environment = registriesConf(config);
+    }
+
+    /** The settings of this buildah that shape what it builds, as the build's provenance records them. */
+    ArchBuildEvent.Builder settings() {
+        return new ArchBuildEvent.Builder("buildah", driver, config.isolation(), config.layerCache(), config.format());
     }
 
     /**

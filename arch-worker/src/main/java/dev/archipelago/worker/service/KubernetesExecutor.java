@@ -363,7 +363,9 @@ public final class KubernetesExecutor implements BuildExecutor {
                 ImageReference target = ImageReference.parseRepository(request.image().repository()).withTag(request.image().archTag());
                 long size = registry.manifestSize(target, digest, readBack);
                 long total = Duration.between(started, Instant.now()).toMillis();
+                // what the build pod's build.sh runs: vfs storage, chroot isolation, a fresh pod without a layer cache
                 return ArchBuildEvent.succeeded(request, workerId, false,
+                        new ArchBuildEvent.Builder("kubernetes", "vfs", "chroot", false, config.format()),
                         new ArchBuildEvent.Artifact(digest, config.format().equals("docker") ? MediaTypes.DOCKER_MANIFEST : MediaTypes.OCI_MANIFEST, size),
                         new ArchBuildEvent.Durations(0, total, 0, 0), executablesChecked, Instant.now());
             } catch (Cancelled e) {

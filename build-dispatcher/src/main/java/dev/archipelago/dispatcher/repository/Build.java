@@ -58,6 +58,14 @@ public class Build extends PanacheEntityBase {
     @Column(name = "index_media_type")
     public String indexMediaType;
 
+    /** The outcome's attestations (a JSON list of {@code BuildOutcome.Attestation}); none before the index. */
+    @Column(name = "attestations_json")
+    public String attestationsJson;
+
+    /** The outcome's warnings (a JSON list of text), from attachments a best-effort request let fail. */
+    @Column(name = "warnings_json")
+    public String warningsJson;
+
     @Column(name = "error_code")
     public String errorCode;
 

@@ -143,6 +143,8 @@ public class BuildProgress {
             build.state = BuildState.SUCCEEDED;
             build.indexDigest = outcome.index().digest();
             build.indexMediaType = outcome.index().mediaType();
+            build.attestationsJson = EventJson.encodeToString(outcome.index().attestations());
+            build.warningsJson = EventJson.encodeToString(outcome.index().warnings());
             // the outcome may overtake the last results: its children say what each platform pushed
             for (BuildOutcome.Child child : outcome.index().children()) {
                 BuildPlatform row = build.platform(child.platform().ociName());

@@ -119,7 +119,8 @@ public class BuildRequestValidator {
             throw InvalidRequestException.badRequest(String.join("; ", problems));
         }
         return new ValidatedRequest(gitUrl, ref, bundle, contextDir, dockerfile, repository, image.tag(), tags, platforms,
-                buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout, request.commitStatus());
+                buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout, request.commitStatus(),
+                image.supplyChain());
     }
 
     private void checkCommitStatus(BuildRequest.CommitStatus status, List<String> problems) {

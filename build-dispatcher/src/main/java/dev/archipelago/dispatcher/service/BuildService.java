@@ -157,7 +157,7 @@ public class BuildService {
                         ? PinnedSource.ofBundle(valid.bundle().toString(), valid.contextDir(), valid.dockerfile())
                         : PinnedSource.ofCommit(valid.gitUrl(), valid.ref(), commit, valid.contextDir(), valid.dockerfile()),
                 new ImageTarget(valid.repository().name(), valid.tag(), valid.tags().archTag(valid.platforms().get(0)),
-                        valid.tags().indexTags()),
+                        valid.tags().indexTags(), valid.supplyChain()),
                 valid.buildArgs(), valid.labels(), valid.timeoutSeconds(), valid.allowPartial(), now);
 
         Build build = new Build();
@@ -308,7 +308,8 @@ public class BuildService {
         Platform platform = Platform.parse(row.platform);
         ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, build.id.toString(), row.attempt, platform,
                 template.platforms(), template.source(),
-                new ImageTarget(template.image().repository(), template.image().tag(), row.archTag, template.image().indexTags()),
+                new ImageTarget(template.image().repository(), template.image().tag(), row.archTag, template.image().indexTags(),
+                        template.image().supplyChain()),
                 template.buildArgs(), template.labels(), template.timeoutSeconds(), template.allowPartial(), now);
         outbox.add(Topics.requestsFor(platform), build.id.toString(), Topics.TYPE_ARCH_BUILD_REQUEST, request);
     }

@@ -3,6 +3,8 @@ package dev.archipelago.dispatcher.service;
 import dev.archipelago.dispatcher.repository.Build;
 import dev.archipelago.dispatcher.repository.BuildPlatform;
 import dev.archipelago.dispatcher.repository.BuildState;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.json.EventJson;
 
 import java.time.Instant;
 import java.util.Arrays;
@@ -43,7 +45,17 @@ public record BuildView(
     public record PlatformError(String code, String message, List<String> logTail) {
     }
 
-    public record Index(List<String> tags, String digest, String mediaType, String reference) {
+    /** The index, and what is attached beside it and its images: provenance, SBOMs, signatures (docs/supply-chain.md). */
+    public record Index(List<String> tags, String digest, String mediaType, String reference, List<AttestationView> attestations,
+                        List<String> warnings) {
+    }
+
+    /**
+     * One attachment: its kind, the platform image it describes (none for the index), that image's
+     * digest, the artifact's own manifest, and the tag a registry without the referrers API lists it under.
+     */
+    public record AttestationView(String kind, String platform, String subject, String digest, String artifactType, String tag,
+                                  String reference) {
     }
 
     public record Error(String code, String message) {
@@ -52,12 +64,22 @@ public record BuildView(
     static BuildView of(Build build, List<String> indexTags) {
         List<PlatformView> platforms = build.platforms.stream().map(p -> platform(build, p)).toList();
         Index index = build.indexDigest == null
-                ? new Index(indexTags, null, null, null)
-                : new Index(indexTags, build.indexDigest, build.indexMediaType, build.repository + "@" + build.indexDigest);
+                ? new Index(indexTags, null, null, null, List.of(), List.of())
+                : new Index(indexTags, build.indexDigest, build.indexMediaType, build.repository + "@" + build.indexDigest,
+                attestations(build), build.warningsJson == null ? List.of() : List.of(EventJson.decode(build.warningsJson, String[].class)));
         Error error = build.errorCode == null ? null : new Error(build.errorCode, build.errorMessage);
         return new BuildView(build.id, build.state, build.attempt, build.commit,
                 new Source(build.gitUrl, build.gitRef, build.commit, build.bundle), new Image(build.repository, build.tag),
                 build.createdAt, build.updatedAt, build.finishedAt, platforms, index, error, build.version);
+    }
+
+    private static List<AttestationView> attestations(Build build) {
+        if (build.attestationsJson == null) {
+            return List.of();
+        }
+        return Arrays.stream(EventJson.decode(build.attestationsJson, BuildOutcome.Attestation[].class))
+                .map(a -> new AttestationView(a.kind().name(), a.platform() == null ? null : a.platform().ociName(), a.subject(),
+                        a.digest(), a.artifactType(), a.tag(), build.repository + "@" + a.digest())).toList();
     }
 
     private static PlatformView platform(Build build, BuildPlatform p) {

@@ -1,6 +1,7 @@
 package dev.archipelago.dispatcher.service;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.archipelago.model.events.SupplyChain;
 
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ public record PipelineDefinition(
         Boolean allowEmulation,
         Boolean allowPartial,
         Integer timeoutSeconds,
-        String statusTarget) {
+        String statusTarget,
+        SupplyChain supplyChain) {
 
     public static final List<String> PROVIDERS = List.of("gitlab", "github");
 

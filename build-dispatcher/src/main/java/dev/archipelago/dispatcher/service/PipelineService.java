@@ -141,7 +141,7 @@ public class PipelineService {
         List<String> indexTags = d.indexTags() == null ? null
                 : d.indexTags().stream().map(t -> render(t, branch, commit)).toList();
         return new BuildRequest(null, BuildRequest.Source.ofGit(d.git() != null ? d.git() : cloneUrl, branch, d.contextDir(), d.dockerfile()),
-                new BuildRequest.Image(d.repository(), tag, d.archTagTemplate(), null, indexTags),
+                new BuildRequest.Image(d.repository(), tag, d.archTagTemplate(), null, indexTags, d.supplyChain()),
                 d.platforms(), d.buildArgs(), d.labels(), d.allowEmulation(), d.allowPartial(), d.timeoutSeconds(), commitStatus);
     }
 

@@ -4,6 +4,7 @@ import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.TagTemplate;
 import dev.archipelago.model.events.BuildRequest;
+import dev.archipelago.model.events.SupplyChain;
 
 import java.util.List;
 import java.util.Map;
@@ -27,5 +28,6 @@ public record ValidatedRequest(
         boolean allowEmulation,
         boolean allowPartial,
         int timeoutSeconds,
-        BuildRequest.CommitStatus commitStatus) {
+        BuildRequest.CommitStatus commitStatus,
+        SupplyChain supplyChain) {
 }

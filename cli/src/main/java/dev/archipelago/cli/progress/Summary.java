@@ -24,6 +24,14 @@ final class Summary {
                 for (Lane lane : Lane.of(build)) {
                     out.println("  " + lane.platform() + "  " + lane.digest() + (lane.emulated() ? "  built under emulation" : ""));
                 }
+                for (JsonNode a : index.path("attestations")) {
+                    out.println("attached " + a.path("kind").asText().toLowerCase() + " of "
+                            + (a.path("platform").isTextual() ? a.path("platform").asText() : "the index") + "  "
+                            + a.path("digest").asText() + "  (tag " + a.path("tag").asText() + ")");
+                }
+                for (JsonNode warning : index.path("warnings")) {
+                    out.println("warning " + warning.asText());
+                }
                 out.println("pull    podman pull " + index.path("reference").asText());
                 out.println("build " + id + " SUCCEEDED");
             }

@@ -35,4 +35,15 @@ public interface AssemblerConfig {
     /** Tries of a registry call that fails with 5xx, 429 or no answer. */
     @WithDefault("3")
     int registryAttempts();
+
+    /**
+     * The PEM file of the ECDSA P-256 private key that signs every image and index (unencrypted
+     * PKCS#8 or SEC1, mounted from a Secret); without it nothing is signed. A file that holds no
+     * such key stops the assembler at start.
+     */
+    Optional<String> signingKeyFile();
+
+    /** The largest layer read for an image's SBOM; a larger one fails the SBOM (SBOM_FAILED). */
+    @WithDefault("4294967296")
+    long sbomMaxLayerBytes();
 }

@@ -72,6 +72,17 @@ public class Assembly extends PanacheEntityBase {
     @Column(name = "outcome_published_at")
     public Instant outcomePublishedAt;
 
+    /** What to attach beside the images (a {@code SupplyChain} as JSON); none means the default. */
+    @Column(name = "supply_chain_json")
+    public String supplyChainJson;
+
+    /** The request as submitted, credentials masked: the provenance's external parameters (JSON). */
+    @Column(name = "parameters_json")
+    public String parametersJson;
+
+    @Column(name = "source_ref")
+    public String sourceRef;
+
     @Column(name = "last_result_at")
     public Instant lastResultAt;
 

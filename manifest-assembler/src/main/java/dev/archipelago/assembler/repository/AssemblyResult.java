@@ -43,6 +43,16 @@ public class AssemblyResult {
     @Column(name = "worker_id")
     public String workerId;
 
+    /** The worker's settings that shaped the image (an {@code ArchBuildEvent.Builder} as JSON). */
+    @Column(name = "builder_json")
+    public String builderJson;
+
+    @Column(name = "started_at")
+    public Instant startedAt;
+
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+
     @Column(name = "error_code")
     public String errorCode;
 

@@ -6,6 +6,7 @@ import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.assembler.repository.AssemblyResult;
 import dev.archipelago.assembler.repository.Cancel;
 import dev.archipelago.assembler.repository.CancelRepository;
+import dev.archipelago.assembler.supplychain.ExternalParameters;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.BuildCancel;
@@ -88,6 +89,13 @@ public class JoinService {
         row.workerId = event.workerId();
         row.emulated = event.emulated();
         row.updatedAt = now;
+        if (event.type() == ArchBuildEvent.Type.STARTED) {
+            row.startedAt = event.occurredAt();
+            row.finishedAt = null;
+        } else {
+            row.finishedAt = event.occurredAt();
+        }
+        row.builderJson = event.builder() == null ? null : EventJson.encodeToString(event.builder());
         if (event.artifact() != null) {
             row.digest = event.artifact().digest();
             row.mediaType = event.artifact().mediaType();
@@ -197,6 +205,9 @@ public class JoinService {
         assembly.sourceGit = event.source().git();
         assembly.sourceCommit = event.source().commit();
         assembly.sourceBundle = event.source().bundle();
+        assembly.sourceRef = event.source().ref();
+        assembly.supplyChainJson = event.image().supplyChain() == null ? null : EventJson.encodeToString(event.image().supplyChain());
+        assembly.parametersJson = ExternalParameters.of(event);
         assembly.allowPartial = event.allowPartial();
         assembly.requestedAt = event.requestedAt();
         assembly.deadline = deadline(event);

@@ -32,6 +32,7 @@ public record ArchBuildEvent(
         Durations durations,
         Integer filesVerified,
         Failure error,
+        Builder builder,
         @JsonProperty(required = true) Instant occurredAt) {
 
     public enum Type { STARTED, SUCCEEDED, FAILED }
@@ -45,6 +46,14 @@ public record ArchBuildEvent(
             Schema.requiredText(digest, "artifact.digest");
             Schema.requiredText(mediaType, "artifact.mediaType");
         }
+    }
+
+    /**
+     * The worker settings that shape what a build produces, for its provenance: the executor
+     * (buildah or a build pod), buildah's storage driver and isolation, whether the layer cache was
+     * used, the manifest format.
+     */
+    public record Builder(String executor, String storageDriver, String isolation, boolean layerCache, String format) {
     }
 
     /** How long each phase took, in milliseconds. */
@@ -94,23 +103,23 @@ public record ArchBuildEvent(
 
     /** The STARTED event for a request. */
     public static ArchBuildEvent started(ArchBuildRequest request, String workerId, boolean emulated, Instant at) {
-        return of(request, Type.STARTED, workerId, emulated, null, null, null, null, at);
+        return of(request, Type.STARTED, workerId, emulated, null, null, null, null, null, at);
     }
 
-    public static ArchBuildEvent succeeded(ArchBuildRequest request, String workerId, boolean emulated,
+    public static ArchBuildEvent succeeded(ArchBuildRequest request, String workerId, boolean emulated, Builder builder,
                                            Artifact artifact, Durations durations, int filesVerified, Instant at) {
-        return of(request, Type.SUCCEEDED, workerId, emulated, artifact, durations, filesVerified, null, at);
+        return of(request, Type.SUCCEEDED, workerId, emulated, artifact, durations, filesVerified, null, builder, at);
     }
 
     public static ArchBuildEvent failed(ArchBuildRequest request, String workerId, boolean emulated,
                                         Failure failure, Durations durations, Instant at) {
-        return of(request, Type.FAILED, workerId, emulated, null, durations, null, failure, at);
+        return of(request, Type.FAILED, workerId, emulated, null, durations, null, failure, null, at);
     }
 
     private static ArchBuildEvent of(ArchBuildRequest r, Type type, String workerId, boolean emulated, Artifact artifact,
-                                     Durations durations, Integer filesVerified, Failure failure, Instant at) {
+                                     Durations durations, Integer filesVerified, Failure failure, Builder builder, Instant at) {
         return new ArchBuildEvent(Schema.CURRENT, r.buildId(), r.attempt(), r.platform(), r.platforms(), type, workerId,
                 emulated, r.source(), r.image(), r.allowPartial(), r.timeoutSeconds(), r.requestedAt(), artifact,
-                durations, filesVerified, failure, at);
+                durations, filesVerified, failure, builder, at);
     }
 }

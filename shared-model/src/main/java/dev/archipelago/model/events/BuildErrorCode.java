@@ -36,6 +36,12 @@ public enum BuildErrorCode {
     INDEX_PUSH_UNAUTHORIZED,
     /** Pushing the index failed after its retries. */
     INDEX_PUSH_FAILED,
+    /** The signing key could not sign, or a signature could not be pushed. */
+    SIGNING_FAILED,
+    /** An image's layers could not be read for its SBOM. */
+    SBOM_FAILED,
+    /** Provenance, an SBOM or a signature could not be attached in the registry (the artifact or the referrers index). */
+    ATTESTATION_PUSH_FAILED,
     /** The build was submitted on the topic while a platform had no live worker; it was stored, not started (retry it). */
     NO_LIVE_WORKER,
     /** Anything else; the message says what. */

@@ -33,13 +33,42 @@ public record BuildOutcome(
             @JsonProperty(required = true) String digest,
             @JsonProperty(required = true) String mediaType,
             long size,
-            @JsonProperty(required = true) List<Child> children) {
+            @JsonProperty(required = true) List<Child> children,
+            List<Attestation> attestations,
+            List<String> warnings) {
         public Index {
             Schema.requiredText(repository, "index.repository");
             tags = List.copyOf(Schema.required(tags, "index.tags"));
             Schema.requiredText(digest, "index.digest");
             Schema.requiredText(mediaType, "index.mediaType");
             children = List.copyOf(Schema.required(children, "index.children"));
+            attestations = attestations == null ? List.of() : List.copyOf(attestations);
+            warnings = warnings == null ? List.of() : warnings.stream().map(SafeText::message).toList();
+        }
+    }
+
+    /**
+     * Something attached beside an image of the build (never inside the index): a provenance
+     * statement, an SBOM or a signature. {@code subject} is the digest it describes, {@code platform}
+     * that image's platform (absent for the index), {@code digest} the artifact's own manifest and
+     * {@code tag} where it is found: the referrers fallback tag, or cosign's {@code .sig} tag.
+     */
+    public record Attestation(
+            @JsonProperty(required = true) Kind kind,
+            Platform platform,
+            @JsonProperty(required = true) String subject,
+            @JsonProperty(required = true) String digest,
+            @JsonProperty(required = true) String artifactType,
+            @JsonProperty(required = true) String tag) {
+
+        public enum Kind { PROVENANCE, SBOM, SIGNATURE }
+
+        public Attestation {
+            Schema.required(kind, "attestations.kind");
+            Schema.requiredText(subject, "attestations.subject");
+            Schema.requiredText(digest, "attestations.digest");
+            Schema.requiredText(artifactType, "attestations.artifactType");
+            Schema.requiredText(tag, "attestations.tag");
         }
     }
 

@@ -66,13 +66,14 @@ public record BuildRequest(
         }
     }
 
-    /** Where the image goes and under which tags. */
+    /** Where the image goes, under which tags, and what is attached beside it (absent: everything). */
     public record Image(
             @JsonProperty(required = true) String repository,
             @JsonProperty(required = true) String tag,
             String archTagTemplate,
             Map<String, String> archTags,
-            List<String> indexTags) {
+            List<String> indexTags,
+            SupplyChain supplyChain) {
         public Image {
             Schema.requiredText(repository, "image.repository");
             Schema.requiredText(tag, "image.tag");

@@ -33,7 +33,7 @@ class EventJsonTest {
     static ArchBuildRequest archRequest() {
         return new ArchBuildRequest(1, "b7c6d5e4", 1, LINUX_PPC64LE, List.of(LINUX_AMD64, LINUX_PPC64LE),
                 PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
-                new ImageTarget("quay.io/org/demos", "gitlab-pyflask", "gitlab-pyflask-ppc64le", List.of("gitlab-pyflask-multiarch")),
+                new ImageTarget("quay.io/org/demos", "gitlab-pyflask", "gitlab-pyflask-ppc64le", List.of("gitlab-pyflask-multiarch"), null),
                 Map.of("VERSION", "1.2"), Map.of(), 1800, false, REQUESTED);
     }
 
@@ -44,7 +44,7 @@ class EventJsonTest {
                 Arguments.of("build-request.json", BuildRequest.class, new BuildRequest(null,
                         BuildRequest.Source.ofGit("https://gitlab.com/org/app.git", "main", ".", "Dockerfile"),
                         new BuildRequest.Image("quay.io/org/demos", "gitlab-pyflask", "{tag}-{arch}",
-                                Map.of("linux/amd64", "gitlab-pyflask-x86"), List.of("gitlab-pyflask-multiarch")),
+                                Map.of("linux/amd64", "gitlab-pyflask-x86"), List.of("gitlab-pyflask-multiarch"), null),
                         List.of("linux/amd64", "linux/ppc64le"), Map.of(), Map.of(), false, false, 1800,
                         new BuildRequest.CommitStatus("gitlab", "org/app"))),
                 Arguments.of("arch-build-request.json", ArchBuildRequest.class, request),
@@ -52,6 +52,7 @@ class EventJsonTest {
                         ArchBuildEvent.started(request, "worker-ppc64le-1", true, at)),
                 Arguments.of("arch-build-event-succeeded.json", ArchBuildEvent.class,
                         ArchBuildEvent.succeeded(request, "worker-ppc64le-1", true,
+                                new ArchBuildEvent.Builder("buildah", "overlay", "chroot", true, "oci"),
                                 new ArchBuildEvent.Artifact(DIGEST, "application/vnd.oci.image.manifest.v1+json", 1234),
                                 new ArchBuildEvent.Durations(120, 4800, 35, 610), 7, at)),
                 Arguments.of("arch-build-event-failed.json", ArchBuildEvent.class,
@@ -64,7 +65,10 @@ class EventJsonTest {
                         new BuildOutcome.Index("quay.io/org/demos", List.of("gitlab-pyflask-multiarch"), INDEX_DIGEST,
                                 "application/vnd.oci.image.index.v1+json", 789, List.of(
                                 new BuildOutcome.Child(LINUX_AMD64, DIGEST, "application/vnd.oci.image.manifest.v1+json", 1200, false),
-                                new BuildOutcome.Child(LINUX_PPC64LE, DIGEST, "application/vnd.oci.image.manifest.v1+json", 1234, true))),
+                                new BuildOutcome.Child(LINUX_PPC64LE, DIGEST, "application/vnd.oci.image.manifest.v1+json", 1234, true)),
+                                List.of(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SIGNATURE, LINUX_AMD64, DIGEST,
+                                        INDEX_DIGEST, "application/vnd.dev.cosign.simplesigning.v1+json",
+                                        "sha256-" + DIGEST.substring(7) + ".sig")), List.of()),
                         List.of(), List.of(), null, at)),
                 Arguments.of("build-outcome-failed.json", BuildOutcome.class, new BuildOutcome(1, "b7c6d5e4", 1,
                         BuildOutcome.Type.FAILED, null, List.of(),
