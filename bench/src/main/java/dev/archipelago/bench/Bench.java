@@ -164,10 +164,15 @@ public final class Bench {
                     warmBytes.median() / coldBytes.median() <= 0.1));
             report.add(new Report.Row("5 warm rebuild", "one file changed: bytes the registry stored", "KB", changedBytes, coldBytes,
                     "<= 0.3x", changedBytes.median() / coldBytes.median() <= 0.3));
-            Sample warmUploads = Sample.of(warm.stream().map(Built::blobUploads).toList());
-            report.add(new Report.Row("5 warm rebuild", "unchanged source: blob uploads, both platforms (each build's image config is "
-                    + "new: it carries the build id)", "", warmUploads, null, "<= 2: no layer the registry has is sent again",
+            // counted on the builds with nothing attached: the attachments' own small blobs (provenance, SBOM, signature
+            // payloads) are new with every build, and row 8 shows what they cost
+            Sample warmUploads = Sample.of(bare.stream().map(Built::blobUploads).toList());
+            report.add(new Report.Row("5 warm rebuild", "unchanged source, nothing attached: blob uploads, both platforms (each build's "
+                    + "image config is new: it carries the build id)", "", warmUploads, null, "<= 2: no layer the registry has is sent again",
                     warmUploads.max() <= 2));
+            Sample attachedUploads = Sample.of(warm.stream().map(Built::blobUploads).toList());
+            report.add(new Report.Row("8 supply chain", "unchanged source with provenance, SBOMs and signatures: blob uploads (the "
+                    + "image configs, then the statements, SBOMs and signature payloads and configs)", "", attachedUploads, null, null, null));
 
             cli(app);
 

@@ -40,7 +40,7 @@ final class Report {
                     .append(" | ").append(s.size())
                     .append(" | ").append(row.baseline() == null ? "" : format(row.baseline().median(), row.unit()))
                     .append(" | ").append(ratio)
-                    .append(" | ").append(row.goal())
+                    .append(" | ").append(row.goal() == null ? "" : row.goal())
                     .append(" | ").append(row.met() == null ? "" : row.met() ? "yes" : "**no**")
                     .append(" |\n");
         }
