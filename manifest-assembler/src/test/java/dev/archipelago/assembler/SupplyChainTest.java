@@ -62,8 +62,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Provenance, SBOMs and signatures beside real buildah images of both platforms, in a real
- * registry without the referrers API: found through the referrers tag schema, verified by skopeo's
- * sigstore policy (an independent implementation), compared with what dpkg-query reads.
+ * registry without the referrers API: found through the referrers tag schema, signatures checked
+ * with OpenSSL as a sigstoreSigned policy would (Debian's skopeo has sigstore verification
+ * disabled), SBOMs compared with what dpkg-query reads.
  */
 @QuarkusTest
 @TestProfile(SupplyChainTest.WithSigningKey.class)
