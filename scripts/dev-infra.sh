@@ -16,10 +16,10 @@ case "${1:-start}" in
   start)
     if running; then echo "Kafka already runs (pid $(cat "$pidfile")) on localhost:9092"; exit 0; fi
     bash scripts/setup.sh
-    ./mvnw -B -q -ntp -DskipTests -pl test-support -am install
-    ./mvnw -B -q -ntp -pl test-support dependency:build-classpath -Dmdep.outputFile="$home/classpath" -Dmdep.includeScope=runtime
-    nohup java -Xmx512m -cp "test-support/target/classes:$(cat "$home/classpath")" \
-      dev.archipelago.testsupport.KafkaServerMain 9092 9093 "$home/kafka" > "$home/kafka.log" 2>&1 &
+    ./mvnw -B -q -ntp -DskipTests -pl local-infra -am install
+    ./mvnw -B -q -ntp -pl local-infra dependency:build-classpath -Dmdep.outputFile="$home/classpath" -Dmdep.includeScope=runtime
+    nohup java -Xmx512m -cp "local-infra/target/classes:$(cat "$home/classpath")" \
+      dev.archipelago.infra.KafkaServerMain 9092 9093 "$home/kafka" > "$home/kafka.log" 2>&1 &
     echo $! > "$pidfile"
     for _ in $(seq 1 60); do
       grep -q "kafka ready" "$home/kafka.log" 2>/dev/null && break

@@ -4,11 +4,12 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.Skopeo;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -36,21 +37,14 @@ class EmulatedWorkerTest {
         }
     }
 
-    private static KafkaTestClient kafka;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
 
-    @BeforeAll
-    static void setUp() {
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-    }
 
     @Test
     void buildsPpc64leUnderEmulationAndSaysSo() throws Exception {
-        try (GitFixture app = busyboxRepository(Platform.LINUX_PPC64LE, "")) {
+        try (ScratchGitRepository app = busyboxRepository(Platform.LINUX_PPC64LE, "")) {
             ArchBuildRequest request = request(Platform.LINUX_PPC64LE, app);
             send(kafka, request);
 
@@ -66,7 +60,7 @@ class EmulatedWorkerTest {
 
     @Test
     void anX86BinaryInAnImageClaimedAsPpc64leFailsWithArchMismatchAndIsNotPushed() {
-        GitFixture liar = GitFixture.create();
+        ScratchGitRepository liar = ScratchGitRepository.create();
         try (liar) {
             liar.copy(Tools.busybox(Platform.LINUX_AMD64), "busybox")
                     .write("Dockerfile", "FROM scratch\nCOPY busybox /bin/busybox\nCMD [\"/bin/busybox\", \"uname\", \"-m\"]\n")

@@ -4,13 +4,15 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.testsupport.Skopeo;
-import dev.archipelago.testsupport.Tools;
-import dev.archipelago.worker.service.KubernetesExecutor;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.worker.kubernetes.BuildPodSpec;
+import dev.archipelago.worker.kubernetes.KubernetesExecutor;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -86,7 +88,7 @@ class KubernetesExecutorTest {
         public void accept(KubernetesServer server) {
             for (String[] pod : new String[][]{{"leftover-of-this-worker", WORKER_ID}, {"pod-of-another-worker", "k8s-worker-other"}}) {
                 server.getClient().pods().inNamespace(NAMESPACE).resource(new PodBuilder().withNewMetadata().withName(pod[0])
-                        .addToLabels(KubernetesExecutor.LABEL_WORKER, pod[1]).addToLabels(KubernetesExecutor.LABEL_COMPONENT, "build")
+                        .addToLabels(BuildPodSpec.LABEL_WORKER, pod[1]).addToLabels(BuildPodSpec.LABEL_COMPONENT, "build")
                         .endMetadata().withNewSpec().addNewContainer().withName("build").withImage("busybox").endContainer()
                         .endSpec().build()).create();
             }
@@ -96,14 +98,14 @@ class KubernetesExecutorTest {
     @KubernetesTestServer
     KubernetesServer server;
 
-    private static KafkaTestClient kafka;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private static LogCapture logs;
-    private static GitFixture app;
+    private static ScratchGitRepository app;
 
     @BeforeAll
     static void setUp() {
         Tools.requireEmulation(Platform.LINUX_PPC64LE);
-        kafka = KafkaTestClient.forSharedBroker();
         logs = new LogCapture();
         // steps that need what a build container has in its user namespace: files of other users, a setuid bit, USER
         app = busyboxRepository(Platform.LINUX_PPC64LE, """
@@ -118,7 +120,6 @@ class KubernetesExecutorTest {
     static void tearDown() {
         assertThat(logs.linesContaining(" build | {")).as("API answers taken for log lines").isEmpty();
         logs.close();
-        kafka.close();
         app.close();
     }
 
@@ -137,9 +138,9 @@ class KubernetesExecutorTest {
         Pod pod = awaitPod(request);
 
         assertThat(pod.getMetadata().getName()).isEqualTo("arch-" + request.buildId() + "-ppc64le-1");
-        assertThat(pod.getMetadata().getLabels()).containsEntry(KubernetesExecutor.LABEL_BUILD, request.buildId())
-                .containsEntry(KubernetesExecutor.LABEL_PLATFORM, "ppc64le").containsEntry(KubernetesExecutor.LABEL_ATTEMPT, "1")
-                .containsEntry(KubernetesExecutor.LABEL_WORKER, WORKER_ID).containsEntry("app.kubernetes.io/part-of", "archipelago");
+        assertThat(pod.getMetadata().getLabels()).containsEntry(BuildPodSpec.LABEL_BUILD, request.buildId())
+                .containsEntry(BuildPodSpec.LABEL_PLATFORM, "ppc64le").containsEntry(BuildPodSpec.LABEL_ATTEMPT, "1")
+                .containsEntry(BuildPodSpec.LABEL_WORKER, WORKER_ID).containsEntry("app.kubernetes.io/part-of", "archipelago");
         assertThat(pod.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(owner -> assertThat(owner.getName()).isEqualTo("arch-worker-ppc64le-7d9f"));
         var spec = pod.getSpec();
@@ -197,7 +198,7 @@ class KubernetesExecutorTest {
 
     @Test
     void aFailingStepOrAPathThatLeavesTheRepositoryFailsWithItsCodeAndTheLogTail() {
-        try (GitFixture failing = busyboxRepository(Platform.LINUX_PPC64LE, "RUN echo this-step-fails-in-the-pod >&2; exit 7")) {
+        try (ScratchGitRepository failing = busyboxRepository(Platform.LINUX_PPC64LE, "RUN echo this-step-fails-in-the-pod >&2; exit 7")) {
             ArchBuildRequest request = request(Platform.LINUX_PPC64LE, failing);
             send(kafka, request);
             Pod pod = awaitPod(request);
@@ -211,7 +212,7 @@ class KubernetesExecutorTest {
             assertThat(logs.linesContaining("build " + request.buildId() + " build | ")).isNotEmpty();
             awaitDeleted(pod);
         }
-        try (GitFixture escaping = busyboxRepository(Platform.LINUX_PPC64LE, "")) {
+        try (ScratchGitRepository escaping = busyboxRepository(Platform.LINUX_PPC64LE, "")) {
             escaping.symlink("Dockerfile.outside", "/etc/hostname").commit("a Dockerfile outside the repository");
             ArchBuildRequest request = request(Platform.LINUX_PPC64LE, escaping, ".", "Dockerfile.outside",
                     WorkerFixture.open.hostPort() + "/worker/app", 300);
@@ -228,7 +229,7 @@ class KubernetesExecutorTest {
 
     @Test
     void x86BinariesInAnImageClaimedAsPpc64leFailInThePodWithArchMismatchEvenInAFolderOnlyTheirOwnerMayReadAndAreNotPushed() {
-        try (GitFixture liar = GitFixture.create()) {
+        try (ScratchGitRepository liar = ScratchGitRepository.create()) {
             // the RUN step is x86 too: it runs natively on this x86 host whatever the image claims
             liar.copy(Tools.busybox(Platform.LINUX_AMD64), "busybox").write("Dockerfile", """
                     FROM scratch
@@ -335,7 +336,7 @@ class KubernetesExecutorTest {
     }
 
     private List<Pod> pods(ArchBuildRequest request) {
-        return server.getClient().pods().inNamespace(NAMESPACE).withLabel(KubernetesExecutor.LABEL_BUILD, request.buildId()).list()
+        return server.getClient().pods().inNamespace(NAMESPACE).withLabel(BuildPodSpec.LABEL_BUILD, request.buildId()).list()
                 .getItems();
     }
 

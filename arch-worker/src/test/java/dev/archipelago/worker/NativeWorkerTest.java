@@ -9,13 +9,14 @@ import dev.archipelago.model.events.PinnedSource;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.testsupport.Skopeo;
-import dev.archipelago.testsupport.Tools;
-import dev.archipelago.worker.service.HostileContexts;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.worker.source.HostileContexts;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -59,13 +60,13 @@ class NativeWorkerTest {
         }
     }
 
-    private static KafkaTestClient kafka;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private static LogCapture logs;
-    private static GitFixture app;
+    private static ScratchGitRepository app;
 
     @BeforeAll
     static void setUp() {
-        kafka = KafkaTestClient.forSharedBroker();
         logs = new LogCapture();
         app = busyboxRepository(Platform.LINUX_AMD64, "");
     }
@@ -73,9 +74,10 @@ class NativeWorkerTest {
     @AfterAll
     static void tearDown() {
         assertThat(logs.linesContaining(WRONG_PASSWORD)).as("log lines with the registry password").isEmpty();
-        assertThat(kafka.readUntilEnd(Topics.RESULTS, r -> r.value().contains(WRONG_PASSWORD))).as("events with it").isEmpty();
+        try (KafkaTestClient results = KafkaTestClient.forSharedBroker()) {
+            assertThat(results.readUntilEnd(Topics.RESULTS, r -> r.value().contains(WRONG_PASSWORD))).as("events with it").isEmpty();
+        }
         logs.close();
-        kafka.close();
         app.close();
     }
 
@@ -190,7 +192,7 @@ class NativeWorkerTest {
 
     @Test
     void aFailingRunStepFailsWithTheLogTail() {
-        try (GitFixture broken = busyboxRepository(Platform.LINUX_AMD64, "RUN echo about-to-fail && exit 7")) {
+        try (ScratchGitRepository broken = busyboxRepository(Platform.LINUX_AMD64, "RUN echo about-to-fail && exit 7")) {
             ArchBuildRequest request = request(Platform.LINUX_AMD64, broken);
             send(kafka, request);
 
@@ -232,7 +234,7 @@ class NativeWorkerTest {
 
     @Test
     void aBuildThatOutlivesItsTimeoutFailsWithTimeout() {
-        try (GitFixture slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + java.util.UUID.randomUUID())) {
+        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + java.util.UUID.randomUUID())) {
             ArchBuildRequest request = request(Platform.LINUX_AMD64, slow, ".", "Dockerfile", open.hostPort() + "/worker/app", 5);
             send(kafka, request);
 
@@ -245,7 +247,7 @@ class NativeWorkerTest {
 
     @Test
     void aCancelStopsTheRunningBuild() {
-        try (GitFixture slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + java.util.UUID.randomUUID())) {
+        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + java.util.UUID.randomUUID())) {
             ArchBuildRequest request = request(Platform.LINUX_AMD64, slow);
             send(kafka, request);
             kafka.read(Topics.RESULTS, r -> request.buildId().equals(r.key()), 1, Duration.ofSeconds(30));
@@ -261,7 +263,7 @@ class NativeWorkerTest {
 
     @Test
     void aContextOrDockerfileOutsideTheCheckoutIsRefused() {
-        try (GitFixture sneaky = busyboxRepository(Platform.LINUX_AMD64, "")) {
+        try (ScratchGitRepository sneaky = busyboxRepository(Platform.LINUX_AMD64, "")) {
             sneaky.symlink("escape/Dockerfile", "/etc/hostname").symlink("outside", "/tmp").commit("links");
             ArchBuildRequest upward = request(Platform.LINUX_AMD64, sneaky, "../..", "Dockerfile", open.hostPort() + "/worker/app", 300);
             ArchBuildRequest linkedFile = request(Platform.LINUX_AMD64, sneaky, ".", "escape/Dockerfile", open.hostPort() + "/worker/app", 300);
@@ -281,7 +283,7 @@ class NativeWorkerTest {
 
     @Test
     void noMoreBuildsRunAtOnceThanTheConcurrencyLimit() {
-        try (GitFixture slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 3 && echo " + java.util.UUID.randomUUID())) {
+        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 3 && echo " + java.util.UUID.randomUUID())) {
             List<ArchBuildRequest> requests = List.of(request(Platform.LINUX_AMD64, slow), request(Platform.LINUX_AMD64, slow),
                     request(Platform.LINUX_AMD64, slow));
             requests.forEach(r -> send(kafka, r));

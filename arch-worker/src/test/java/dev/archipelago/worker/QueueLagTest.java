@@ -4,8 +4,9 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -57,17 +58,10 @@ class QueueLagTest {
         }
     }
 
-    private static KafkaTestClient kafka;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
 
-    @BeforeAll
-    static void setUp() {
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-    }
 
     @Test
     void theLagAScalerSeesCountsBuildsInFlightUntilTheirResultsArePublished() throws Exception {
@@ -75,7 +69,7 @@ class QueueLagTest {
         String group = Topics.workerGroupFor(Platform.LINUX_AMD64);
         await().atMost(Duration.ofSeconds(30)).until(() -> lag(topic, group) == 0);
 
-        try (GitFixture slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 8")) {
+        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 8")) {
             List<ArchBuildRequest> requests = IntStream.range(0, REQUESTS).mapToObj(i -> request(Platform.LINUX_AMD64, slow)).toList();
             requests.forEach(request -> send(kafka, request));
 
@@ -92,11 +86,11 @@ class QueueLagTest {
         }
     }
 
-    private static long started(List<ArchBuildRequest> requests) {
+    private long started(List<ArchBuildRequest> requests) {
         return requests.stream().filter(r -> !kafka.readAll(Topics.RESULTS, r.buildId()).isEmpty()).count();
     }
 
-    private static long finished(List<ArchBuildRequest> requests) {
+    private long finished(List<ArchBuildRequest> requests) {
         return requests.stream().filter(r -> kafka.readAll(Topics.RESULTS, r.buildId()).stream()
                 .anyMatch(e -> !e.value().contains("\"type\":\"STARTED\""))).count();
     }

@@ -4,8 +4,8 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.EmbeddedKafkaBroker;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.EmbeddedKafkaBroker;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.worker.kafka.PasswordFileCallbackHandler;
@@ -120,7 +120,7 @@ class WorkerCredentialsTest {
 
     @Test
     void aRotatedPasswordIsReadFromItsFileAndTheWorkerKeepsWorkingWithoutARestart() throws Exception {
-        try (GitFixture app = busyboxRepository(Platform.LINUX_AMD64, "")) {
+        try (ScratchGitRepository app = busyboxRepository(Platform.LINUX_AMD64, "")) {
             ArchBuildRequest before = request(Platform.LINUX_AMD64, app);
             send(kafka, before);
             assertThat(result(kafka, before).type()).isEqualTo(ArchBuildEvent.Type.SUCCEEDED);

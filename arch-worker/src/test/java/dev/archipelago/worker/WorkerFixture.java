@@ -13,10 +13,10 @@ import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.registry.RegistryCredentials;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.LocalRegistry;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.Tools;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 import java.io.IOException;
@@ -93,8 +93,8 @@ final class WorkerFixture {
     }
 
     /** A repository with a static busybox of the platform and a Dockerfile with RUN steps. */
-    static GitFixture busyboxRepository(Platform binaryPlatform, String extraDockerfileLines) {
-        GitFixture git = GitFixture.create();
+    static ScratchGitRepository busyboxRepository(Platform binaryPlatform, String extraDockerfileLines) {
+        ScratchGitRepository git = ScratchGitRepository.create();
         git.copy(Tools.busybox(binaryPlatform), "busybox").write("Dockerfile", """
                 FROM scratch
                 COPY busybox /bin/busybox
@@ -107,7 +107,7 @@ final class WorkerFixture {
         return git;
     }
 
-    static ArchBuildRequest request(Platform platform, GitFixture git, String contextDir, String dockerfile,
+    static ArchBuildRequest request(Platform platform, ScratchGitRepository git, String contextDir, String dockerfile,
                                     String repository, int timeoutSeconds) {
         String id = UUID.randomUUID().toString();
         return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
@@ -144,7 +144,7 @@ final class WorkerFixture {
         return open.hostPort() + "/worker/contexts@" + digest;
     }
 
-    static ArchBuildRequest request(Platform platform, GitFixture git) {
+    static ArchBuildRequest request(Platform platform, ScratchGitRepository git) {
         return request(platform, git, ".", "Dockerfile", open.hostPort() + "/worker/app", 300);
     }
 

@@ -7,9 +7,9 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.stack.LocalStack;
-import dev.archipelago.testsupport.GitFixture;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -99,7 +99,7 @@ public final class Bench {
         base = stack.pushBaseImage();
         events = new EventLog("127.0.0.1:" + stack.ports().kafka());
 
-        try (GitFixture app = GitFixture.create()) {
+        try (ScratchGitRepository app = ScratchGitRepository.create()) {
             app.write("hello.sh", "#!/bin/sh\necho \"Hello from $(uname -m)\"\n").write("seed", "0\n").write("Dockerfile", """
                     ARG BASE
                     FROM ${BASE}
@@ -206,12 +206,12 @@ public final class Bench {
     private static final String REPOSITORY = "bench/app";
 
     /** POST to index readable at the registry, with what the registry stored and how many blobs were uploaded meanwhile. */
-    private Built archipelago(GitFixture app, String tag) throws Exception {
+    private Built archipelago(ScratchGitRepository app, String tag) throws Exception {
         return archipelago(app, tag, true);
     }
 
     /** One build; {@code attach} false turns provenance, SBOMs and signatures off for it. */
-    private Built archipelago(GitFixture app, String tag, boolean attach) throws Exception {
+    private Built archipelago(ScratchGitRepository app, String tag, boolean attach) throws Exception {
         checkTime();
         long bytesBefore = registryBytes();
         int logBefore = stack.registry().logLines().size();
@@ -274,7 +274,7 @@ public final class Bench {
     // --- scenario 1 ---------------------------------------------------------------------------
 
     /** The tutorial's commands: two builds with --storage-driver vfs --no-cache in parallel, two pushes, manifest create/add/add/push. */
-    private Sample tutorialCommands(GitFixture app) throws Exception {
+    private Sample tutorialCommands(ScratchGitRepository app) throws Exception {
         say("scenario 1a: the tutorial's commands");
         List<Long> times = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
@@ -311,7 +311,7 @@ public final class Bench {
     }
 
     /** Archipelago with the workers set to the tutorial's builder flags: vfs storage, no layer cache. */
-    private void pipelineWithTutorialFlags(GitFixture app, Sample tutorial) throws Exception {
+    private void pipelineWithTutorialFlags(ScratchGitRepository app, Sample tutorial) throws Exception {
         say("scenario 1b: Archipelago with the tutorial's builder flags (restarting the workers with vfs, no cache)");
         Map<String, Map<String, String>> original = new LinkedHashMap<>();
         for (String worker : List.of("arch-worker-amd64", "arch-worker-ppc64le")) {
@@ -359,7 +359,7 @@ public final class Bench {
      * each time with a new seed (so neither reuses the other's layers), and the context upload for
      * the example app and for a 50 MB context.
      */
-    private void cli(GitFixture app) throws Exception {
+    private void cli(ScratchGitRepository app) throws Exception {
         say("scenario 7: archipelago build of a directory against POST /api/builds of a git commit");
         Path directory = scratch("cli-app");
         for (String file : List.of("Dockerfile", "hello.sh")) {
@@ -474,8 +474,8 @@ public final class Bench {
                 children.put(result.event().platform(), new LoadHarness.Child(artifact.digest(), artifact.mediaType(), artifact.size()));
             }
         }
-        stack.kill("arch-worker-amd64");
-        stack.kill("arch-worker-ppc64le");
+        stack.killService("arch-worker-amd64");
+        stack.killService("arch-worker-ppc64le");
         Map<String, Long> cpuBefore = cpuMillis();
         List<Integer> rates = quick ? List.of(10, 40) : List.of(10, 25, 50, 100, 150);
         Duration step = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10);
@@ -484,7 +484,7 @@ public final class Bench {
         AtomicInteger refused = new AtomicInteger();
         try (LoadHarness harness = new LoadHarness("127.0.0.1:" + stack.ports().kafka(), children)) {
             Thread.sleep(1500); // one heartbeat round so that the dispatcher sees both platforms live
-            try (GitFixture app = GitFixture.create()) {
+            try (ScratchGitRepository app = ScratchGitRepository.create()) {
                 app.write("Dockerfile", "FROM scratch\n").commit("load");
                 String url = app.url();
                 String head = app.head();

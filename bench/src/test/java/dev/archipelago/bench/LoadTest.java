@@ -7,7 +7,7 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.stack.LocalStack;
 import dev.archipelago.stack.StackClient;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaTestClient;
 import org.junit.jupiter.api.Test;
 
@@ -62,8 +62,8 @@ class LoadTest {
                 children.put(platform, new LoadHarness.Child(manifest.headers().firstValue("Docker-Content-Digest").orElseThrow(),
                         MediaTypes.OCI_MANIFEST, manifest.body().length));
             }
-            stack.kill("arch-worker-amd64");
-            stack.kill("arch-worker-ppc64le");
+            stack.killService("arch-worker-amd64");
+            stack.killService("arch-worker-ppc64le");
             StackClient api = stack.api();
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             List<String> accepted = Collections.synchronizedList(new ArrayList<>());
@@ -73,7 +73,7 @@ class LoadTest {
             long started;
             long submittedAll;
             try (LoadHarness harness = new LoadHarness("127.0.0.1:" + stack.ports().kafka(), children);
-                 GitFixture app = GitFixture.create()) {
+                 ScratchGitRepository app = ScratchGitRepository.create()) {
                 app.write("Dockerfile", "FROM scratch\n").commit("load");
                 await().atMost(Duration.ofSeconds(30)).until(() -> http.send(api.authorized(stack.dispatcher().resolve("/api/workers")).build(),
                         HttpResponse.BodyHandlers.ofString()).body().contains("bench-harness-ppc64le"));

@@ -1,8 +1,9 @@
 package dev.archipelago.dispatcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -27,11 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class AuthTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @TestHTTPResource("/")
@@ -41,17 +45,7 @@ class AuthTest {
     @TestHTTPResource(value = "/", management = true)
     URI management;
 
-    @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-        git.close();
-    }
 
     @Test
     void everyApiEndpointRefusesACallWithoutAKnownToken() throws Exception {
@@ -102,7 +96,7 @@ class AuthTest {
         assertThat(call("GET", "/api/workers", viewer, null).statusCode()).isEqualTo(200);
         assertThat(call("GET", "/api/pipelines", viewer, null).statusCode()).isEqualTo(200);
 
-        Before before = Before.now();
+        Before before = Before.now(kafka);
         for (String[] write : List.of(new String[]{"POST", "/api/builds"}, new String[]{"POST", "/api/builds/" + build + "/cancel"},
                 new String[]{"POST", "/api/pipelines"}, new String[]{"DELETE", "/api/pipelines/any"})) {
             HttpResponse<String> response = call(write[0], write[1], viewer, request("127.0.0.1:5000/team-a/app"));
@@ -121,7 +115,7 @@ class AuthTest {
             assertThat(response.statusCode()).as(allowed + ": " + response.body()).isEqualTo(202);
         }
         String othersBuild = submitted(ApiTokens.ADMIN, "127.0.0.1:5000/other/running");
-        Before before = Before.now();
+        Before before = Before.now(kafka);
         for (String refused : List.of("127.0.0.1:5000/team-a/nested/app", "127.0.0.1:5000/other/app", "127.0.0.1:5000/team-b/other",
                 "quay.io/team-a/app", "127.0.0.1:5000/team-a")) {
             HttpResponse<String> response = call("POST", "/api/builds", ApiTokens.bearer(ApiTokens.SUBMITTER), request(refused));
@@ -185,9 +179,9 @@ class AuthTest {
     }
 
     /** What was stored and published before a refused call, to prove it wrote nothing. */
-    private record Before(long builds, long outbox, long records) {
-        static Before now() {
-            return new Before(Counts.builds(), Counts.outbox(), Counts.requestRecords(kafka));
+    private record Before(KafkaTestClient kafka, long builds, long outbox, long records) {
+        static Before now(KafkaTestClient kafka) {
+            return new Before(kafka, Counts.builds(), Counts.outbox(), Counts.requestRecords(kafka));
         }
 
         void assertNothingWritten() {

@@ -1,7 +1,8 @@
 package dev.archipelago.dispatcher;
 
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
@@ -27,25 +28,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class BadInputTest {
 
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private long buildsBefore;
     private long outboxBefore;
     private long requestsBefore;
 
-    @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-        git.close();
-    }
 
     @BeforeEach
     void countBefore() {
@@ -156,7 +150,7 @@ class BadInputTest {
 
     @Test
     void anUnreachableRepositoryIs422WithGitsMessage() {
-        int closedPort = dev.archipelago.testsupport.FreePorts.next();
+        int closedPort = dev.archipelago.infra.FreePorts.next();
         Response response = submit(body("\"source\": {\"git\": \"https://127.0.0.1:" + closedPort + "/org/app.git\"}"));
 
         assertThat(response.statusCode()).isEqualTo(422);
@@ -186,7 +180,7 @@ class BadInputTest {
         return "{" + String.join(", ", fields) + "}";
     }
 
-    private static long requestRecords() {
+    private long requestRecords() {
         return Counts.requestRecords(kafka);
     }
 }

@@ -1,8 +1,9 @@
 package dev.archipelago.dispatcher;
 
 import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -37,6 +38,7 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class BuildEventsStreamTest {
 
     private static final Pattern STATE = Pattern.compile("\"state\":\"([A-Z]+)\",\"attempt\"");
@@ -44,21 +46,13 @@ class BuildEventsStreamTest {
     @TestHTTPResource("/")
     URI base;
 
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void setUp() {
-        git = repository();
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-        git.close();
-    }
 
     @Test
     void streamsEveryStateChangeAndEndsAfterTheFinalState() throws Exception {

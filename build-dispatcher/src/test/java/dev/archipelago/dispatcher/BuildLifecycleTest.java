@@ -6,8 +6,9 @@ import dev.archipelago.model.events.BuildCancel;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -31,22 +32,15 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class BuildLifecycleTest {
 
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
 
-    @BeforeAll
-    static void setUp() {
-        git = repository();
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-        git.close();
-    }
 
     @Test
     void acceptsABuildAndPublishesOneRequestPerPlatformWithThePinnedCommit() {

@@ -1,8 +1,9 @@
 package dev.archipelago.dispatcher;
 
 import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.config.DispatcherConfig.CommitStatusProvider;
 import dev.archipelago.dispatcher.service.BuildRequestValidator;
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.ValidatedRequest;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.BuildRequest;
@@ -24,7 +25,7 @@ class BuildRequestValidatorTest {
     @Test
     void refusesFileUrlsByDefault() {
         assertThatThrownBy(() -> validator.validate(request("file:///srv/repo")))
-                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("file:// URLs are disabled");
+                .isInstanceOf(ApiProblem.class).hasMessageContaining("file:// URLs are disabled");
     }
 
     @Test
@@ -127,7 +128,7 @@ class BuildRequestValidatorTest {
 
     private static DispatcherConfig.StatusTarget target(String provider) {
         return new DispatcherConfig.StatusTarget() {
-            public String provider() { return provider; }
+            public CommitStatusProvider provider() { return CommitStatusProvider.valueOf(provider.toUpperCase(java.util.Locale.ROOT)); }
             public String apiUrl() { return "https://" + provider + ".example.com/api"; }
             public String token() { return "not-used"; }
         };

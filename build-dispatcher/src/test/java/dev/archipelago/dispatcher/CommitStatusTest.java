@@ -8,8 +8,9 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.json.EventJson;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
@@ -50,6 +51,7 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 @WithTestResource(CommitStatusTest.StatusApis.class)
 class CommitStatusTest {
 
@@ -118,27 +120,25 @@ class CommitStatusTest {
     @StatusApisServer
     WireMockServer apis;
 
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private static LogCapture logs;
 
     @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-        kafka = KafkaTestClient.forSharedBroker();
+    static void captureLogs() {
         logs = new LogCapture();
     }
 
     @AfterAll
-    static void tearDown() {
+    static void noTokenWasLogged() {
         try {
             for (String token : List.of(GITLAB_TOKEN, GITHUB_TOKEN, FLAKY_TOKEN, DOWN_TOKEN, WEBHOOK_TOKEN)) {
                 assertThat(logs.linesContaining(token)).as("log lines with a token").isEmpty();
             }
         } finally {
             logs.close();
-            kafka.close();
-            git.close();
         }
     }
 

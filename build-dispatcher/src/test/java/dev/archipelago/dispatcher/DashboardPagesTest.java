@@ -16,6 +16,7 @@ import static org.hamcrest.Matchers.not;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class DashboardPagesTest {
 
     @Test

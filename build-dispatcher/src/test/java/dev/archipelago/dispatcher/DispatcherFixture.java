@@ -7,7 +7,7 @@ import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaTestClient;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -31,8 +31,8 @@ final class DispatcherFixture {
     private DispatcherFixture() {
     }
 
-    static GitFixture repository() {
-        GitFixture git = GitFixture.create();
+    static ScratchGitRepository repository() {
+        ScratchGitRepository git = ScratchGitRepository.create();
         git.write("Dockerfile", "FROM scratch\nCOPY hello /hello\n").write("hello", "hi\n").commit("app");
         return git;
     }

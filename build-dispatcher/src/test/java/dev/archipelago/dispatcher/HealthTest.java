@@ -18,6 +18,7 @@ import static org.hamcrest.Matchers.hasItem;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class HealthTest {
 
     /** The management interface's root, {@code http://localhost:<port>/q/}. */

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -44,12 +45,15 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class HostileInputTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PWNED = "/tmp/archipelago-hostile-" + UUID.randomUUID();
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -60,17 +64,7 @@ class HostileInputTest {
     private record Call(String name, String method, String path, Map<String, String> headers, byte[] body, boolean chunked) {
     }
 
-    @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-        git.close();
-    }
 
     @Test
     void everyHostileCallGetsAClientErrorProblemAndChangesNothing() throws Exception {

@@ -1,6 +1,6 @@
 package dev.archipelago.dispatcher;
 
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -27,6 +27,7 @@ import static org.hamcrest.Matchers.containsString;
 @TestProfile(OidcAuthTest.WithOidc.class)
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class OidcAuthTest {
 
     /** OIDC on, against {@link OidcProvider}. */
@@ -37,17 +38,10 @@ class OidcAuthTest {
         }
     }
 
-    private static GitFixture git;
+    @InjectGitRepository
+    ScratchGitRepository git;
 
-    @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        git.close();
-    }
 
     @Test
     void aViewerGroupReadsButMayNotBuild() throws Exception {
@@ -80,7 +74,7 @@ class OidcAuthTest {
         submit(ApiTokens.SUBMITTER, "127.0.0.1:5000/other/app").then().statusCode(403);
     }
 
-    private static io.restassured.response.Response submit(String token, String repository) {
+    private io.restassured.response.Response submit(String token, String repository) {
         return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON).body("""
                 {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s", "tag": "v1"},
                  "platforms": ["linux/amd64"]}""".formatted(git.url(), repository)).post("/api/builds");

@@ -1,11 +1,11 @@
 package dev.archipelago.dispatcher;
 
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
-import dev.archipelago.testsupport.TestKafkaBroker;
+import dev.archipelago.infra.KafkaBroker;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterAll;
@@ -23,23 +23,17 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class OutboxTest {
 
-    private static GitFixture git;
+    @InjectGitRepository
+    ScratchGitRepository git;
 
-    @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        git.close();
-    }
 
     @Test
     void requestsAcceptedWhileTheBrokerIsDownArePublishedWhenItIsBack() {
-        TestKafkaBroker broker = KafkaBrokerResource.broker();
+        KafkaBroker broker = KafkaBrokerResource.broker();
         long unsentBefore = Counts.unsentOutbox();
         broker.stop();
         String id;

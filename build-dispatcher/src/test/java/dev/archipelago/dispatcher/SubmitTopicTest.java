@@ -4,9 +4,10 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.FreePorts;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -49,6 +50,7 @@ import static org.awaitility.Awaitility.await;
 @TestProfile(SubmitTopicTest.LiveWorkersAndAShortGitTimeout.class)
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class SubmitTopicTest {
 
     /** The management interface's root, {@code http://localhost:<port>/q/}. */
@@ -63,16 +65,13 @@ class SubmitTopicTest {
     }
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
 
     private static boolean workersLive;
 
-    @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
     @BeforeEach
     void liveWorkersOnce() {
@@ -86,11 +85,6 @@ class SubmitTopicTest {
         workersLive = true;
     }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-        git.close();
-    }
 
     @Test
     void aSubmittedRecordIsHandledLikeThePostAndMakesOneBuild() {
@@ -266,7 +260,7 @@ class SubmitTopicTest {
                 .map(b -> given().get("/api/builds/" + b.get("id")).jsonPath()).orElse(null);
     }
 
-    private static void heartbeat(String id, Platform platform) {
+    private void heartbeat(String id, Platform platform) {
         WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, false, "0.1.0", "buildah", 2, 0, 600, Instant.now());
         kafka.send(Topics.HEARTBEATS, id, EventJson.encodeToString(heartbeat));
     }

@@ -1,8 +1,9 @@
 package dev.archipelago.dispatcher;
 
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
@@ -34,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(WebhooksTest.WithSecrets.class)
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class WebhooksTest {
 
     static final String GITLAB_TOKEN = "gl-token-" + UUID.randomUUID();
@@ -47,26 +49,23 @@ class WebhooksTest {
         }
     }
 
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private static LogCapture logs;
     private static boolean pipelinesCreated;
 
     @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-        git.branch("release/2.0");
-        kafka = KafkaTestClient.forSharedBroker();
+    static void captureLogs() {
         logs = new LogCapture();
     }
 
     @AfterAll
-    static void tearDown() {
+    static void noSecretWasLogged() {
         assertThat(logs.linesContaining(GITLAB_TOKEN)).as("log lines with the GitLab token").isEmpty();
         assertThat(logs.linesContaining(GITHUB_SECRET)).as("log lines with the GitHub secret").isEmpty();
         logs.close();
-        kafka.close();
-        git.close();
     }
 
     @BeforeEach
@@ -74,6 +73,7 @@ class WebhooksTest {
         if (pipelinesCreated) {
             return;
         }
+        git.branch("release/2.0");
         pipelinesCreated = true;
         given().contentType(ContentType.JSON).body(pipeline("gl-app", "gitlab", "org/app", "[\"main\", \"release/*\"]"))
                 .post("/api/pipelines").then().statusCode(201);

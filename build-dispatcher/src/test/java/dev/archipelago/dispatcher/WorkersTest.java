@@ -4,8 +4,9 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -33,6 +34,7 @@ import static org.awaitility.Awaitility.await;
 @TestProfile(WorkersTest.RequireLiveWorkers.class)
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
+@WithTestResource(GitRepositoryResource.class)
 class WorkersTest {
 
     public static class RequireLiveWorkers implements QuarkusTestProfile {
@@ -43,16 +45,13 @@ class WorkersTest {
         }
     }
 
-    private static GitFixture git;
-    private static KafkaTestClient kafka;
+    @InjectGitRepository
+    ScratchGitRepository git;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private static boolean heartbeatsSent;
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
 
-    @BeforeAll
-    static void setUp() {
-        git = DispatcherFixture.repository();
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
     @BeforeEach
     void heartbeatsOnce() {
@@ -74,11 +73,6 @@ class WorkersTest {
                 .getBoolean("find { it.workerId == 's390x-old-" + RUN + "' }.live"));
     }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-        git.close();
-    }
 
     @Test
     void listsWorkersFromTheirHeartbeatsLiveOrStale() {
@@ -148,15 +142,15 @@ class WorkersTest {
                  "platforms": %s, "allowEmulation": %s}""".formatted(git.url(), platforms, allowEmulation);
     }
 
-    private static void heartbeat(String id, Platform platform, boolean emulated, Instant sentAt) {
+    private void heartbeat(String id, Platform platform, boolean emulated, Instant sentAt) {
         heartbeat(id, platform, emulated, 10, sentAt);
     }
 
-    private static void heartbeat(String id, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
+    private void heartbeat(String id, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
         heartbeat(id, id, platform, emulated, intervalSeconds, sentAt);
     }
 
-    private static void heartbeat(String id, String key, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
+    private void heartbeat(String id, String key, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
         WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, emulated, "0.1.0", "buildah", 2, 0, intervalSeconds, sentAt);
         kafka.send(Topics.HEARTBEATS, key, EventJson.encodeToString(heartbeat));
     }

@@ -1,13 +1,13 @@
 package dev.archipelago.stack;
 
 import dev.archipelago.model.Platform;
-import dev.archipelago.testsupport.Buildah;
-import dev.archipelago.testsupport.FreePorts;
-import dev.archipelago.testsupport.LocalPostgres;
-import dev.archipelago.testsupport.LocalRegistry;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.TestDatabase;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.LocalPostgres;
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.ScratchDatabase;
+import dev.archipelago.infra.Tools;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  * distribution registry, databases on the machine's PostgreSQL, the dispatcher, the assembler,
  * an amd64 worker (native here) and a ppc64le worker (under QEMU), each its own process with its
  * log under {@code <home>/logs}. Used by {@code scripts/run-local.sh} and the scenario tests.
- * Everything it starts is stopped by PID, by {@link #close()} or by {@link #stop(Path)}.
+ * Everything it starts is stopped by PID, by {@link #close()} or by {@link #stopLeftRunning(Path)}.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -194,7 +194,7 @@ public final class LocalStack implements AutoCloseable {
 
         say.accept("starting Kafka (KRaft) on 127.0.0.1:" + ports.kafka());
         String javaCp = System.getProperty("java.class.path");
-        services.add(launch("kafka", List.of(java(), "-Xmx512m", "-cp", javaCp, "dev.archipelago.testsupport.KafkaServerMain",
+        services.add(launch("kafka", List.of(java(), "-Xmx512m", "-cp", javaCp, "dev.archipelago.infra.KafkaServerMain",
                 String.valueOf(ports.kafka()), String.valueOf(ports.kafkaController()), home.resolve("kafka").toString()), Map.of()));
         waitForPort("kafka", ports.kafka());
 
@@ -215,8 +215,8 @@ public final class LocalStack implements AutoCloseable {
             dispatcherDbUrl = postgres.url("dispatcher");
             assemblerDbUrl = postgres.url("assembler");
         } else {
-            TestDatabase dispatcherDb = TestDatabase.create("archipelago_stack_dispatcher");
-            TestDatabase assemblerDb = TestDatabase.create("archipelago_stack_assembler");
+            ScratchDatabase dispatcherDb = ScratchDatabase.create("archipelago_stack_dispatcher");
+            ScratchDatabase assemblerDb = ScratchDatabase.create("archipelago_stack_assembler");
             databases.add(dispatcherDb.name());
             databases.add(assemblerDb.name());
             dispatcherDbUrl = dispatcherDb.jdbcUrl();
@@ -231,8 +231,8 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> dispatcherEnv = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
                 "QUARKUS_DATASOURCE_JDBC_URL", dispatcherDbUrl,
-                "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
-                "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
+                "QUARKUS_DATASOURCE_USERNAME", ScratchDatabase.USER,
+                "QUARKUS_DATASOURCE_PASSWORD", ScratchDatabase.PASSWORD,
                 "ARCHIPELAGO_DISPATCHER_ALLOW_FILE_URLS", "true",
                 "QUARKUS_CONFIG_LOCATIONS", apiTokensFile.toString(),
                 "ARCHIPELAGO_DISPATCHER_PUBLIC_URL", "http://127.0.0.1:" + ports.dispatcher()));
@@ -240,8 +240,8 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> assemblerEnv = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
                 "QUARKUS_DATASOURCE_JDBC_URL", assemblerDbUrl,
-                "QUARKUS_DATASOURCE_USERNAME", TestDatabase.USER,
-                "QUARKUS_DATASOURCE_PASSWORD", TestDatabase.PASSWORD,
+                "QUARKUS_DATASOURCE_USERNAME", ScratchDatabase.USER,
+                "QUARKUS_DATASOURCE_PASSWORD", ScratchDatabase.PASSWORD,
                 "ARCHIPELAGO_ASSEMBLER_INSECURE_REGISTRIES", insecure,
                 "ARCHIPELAGO_ASSEMBLER_SWEEP_INTERVAL", "2s"));
         if (authFile != null) {
@@ -429,7 +429,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Kills a process of the stack at once ({@code kill -9}, by PID), as a crash would. */
-    public void kill(String name) {
+    public void killService(String name) {
         Service service = find(name);
         service.process().toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         service.process().destroyForcibly();
@@ -441,12 +441,12 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Stops a process of the stack the way an orchestrator does: SIGTERM, then SIGKILL after 20 s. */
-    public void stop(String name) {
+    public void stopService(String name) {
         Service service = find(name);
         service.process().destroy();
         try {
             if (!service.process().waitFor(20, TimeUnit.SECONDS)) {
-                kill(name);
+                killService(name);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -492,16 +492,16 @@ public final class LocalStack implements AutoCloseable {
 
     /** Stops a service, then starts it again with some environment variables changed, and waits until it is ready. */
     public void reconfigure(String name, Map<String, String> changes) {
-        stop(name);
+        stopService(name);
         Service old = find(name);
         Map<String, String> env = new LinkedHashMap<>(old.env());
         env.putAll(changes);
         services.set(services.indexOf(old), new Service(name, old.process(), old.log(), old.command(), env));
-        restart(name);
+        restartService(name);
     }
 
     /** Starts a killed process of the stack again with the same command and environment, and waits until it is ready. */
-    public void restart(String name) {
+    public void restartService(String name) {
         Service old = find(name);
         if (old.process().isAlive()) {
             throw new StackException(name + " still runs; kill it first");
@@ -550,7 +550,7 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Leaves the processes running (the run command without --once); {@link #stop(Path)} ends them later. */
+    /** Leaves the processes running (the run command without --once); {@link #stopLeftRunning(Path)} ends them later. */
     public void detach() {
         services.clear();
         registry = null;
@@ -571,7 +571,7 @@ public final class LocalStack implements AutoCloseable {
             postgres.close();
             postgres = null;
         }
-        databases.forEach(TestDatabase::drop);
+        databases.forEach(ScratchDatabase::drop);
         databases.clear();
         try {
             Files.deleteIfExists(home.resolve(STATE_FILE));
@@ -585,7 +585,7 @@ public final class LocalStack implements AutoCloseable {
      * stopped. A PID is signalled only while it still names the process the stack started (same
      * start time): after a reboot or a long while, the number may belong to an unrelated process.
      */
-    public static int stop(Path home) {
+    public static int stopLeftRunning(Path home) {
         Path state = home.resolve(STATE_FILE);
         if (!Files.exists(state)) {
             return 0;
@@ -596,7 +596,7 @@ public final class LocalStack implements AutoCloseable {
             for (int i = lines.size() - 1; i >= 0; i--) {
                 String[] parts = lines.get(i).split(" ");
                 if (parts[0].equals("database")) {
-                    TestDatabase.drop(parts[1]);
+                    ScratchDatabase.drop(parts[1]);
                 } else {
                     Optional<ProcessHandle> handle = startedProcess(parts);
                     if (handle.isPresent()) {

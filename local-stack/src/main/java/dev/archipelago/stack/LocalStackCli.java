@@ -2,7 +2,7 @@ package dev.archipelago.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
-import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.infra.Buildah;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ public final class LocalStackCli {
         Path home = Path.of(System.getenv().getOrDefault("ARCHIPELAGO_STACK_HOME", repoRoot.resolve(".local-stack").toString()));
         int code = switch (command) {
             case "stop" -> {
-                System.out.println("stopped " + LocalStack.stop(home) + " processes of the stack in " + home);
+                System.out.println("stopped " + LocalStack.stopLeftRunning(home) + " processes of the stack in " + home);
                 yield 0;
             }
             case "demo" -> demo(repoRoot, home, arguments.contains("--once"));

@@ -6,10 +6,10 @@ import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.registry.RegistryCredentials;
 import dev.archipelago.registry.signing.CosignSignatures;
 import dev.archipelago.registry.signing.SigningKey;
-import dev.archipelago.testsupport.Buildah;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.Skopeo;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

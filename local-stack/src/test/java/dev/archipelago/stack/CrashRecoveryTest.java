@@ -3,7 +3,7 @@ package dev.archipelago.stack;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,14 +43,14 @@ class CrashRecoveryTest {
 
     @Test
     void aDispatcherKilledAfterAcceptingWhileTheBrokerWasDownPublishesTheRequestsWhenItComesBack() {
-        try (GitFixture app = app("")) {
+        try (ScratchGitRepository app = app("")) {
             String repository = stack.registryHost() + "/demos/outbox";
-            stack.kill("kafka");
+            stack.killService("kafka");
 
             String id = api.submit(request(app, repository));
-            stack.kill("build-dispatcher");
-            stack.restart("kafka");
-            stack.restart("build-dispatcher");
+            stack.killService("build-dispatcher");
+            stack.restartService("kafka");
+            stack.restartService("build-dispatcher");
 
             JsonNode build = api.follow(id, Duration.ofMinutes(4), System.out::println);
             assertThat(build.path("state").asText()).as(build.toString()).isEqualTo("SUCCEEDED");
@@ -63,15 +63,15 @@ class CrashRecoveryTest {
         }
     }
 
-    private static String request(GitFixture app, String repository) {
+    private static String request(ScratchGitRepository app, String repository) {
         return """
                 {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s", "tag": "v1"},
                  "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
                  "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, base);
     }
 
-    private static GitFixture app(String extraStep) {
-        GitFixture git = GitFixture.create();
+    private static ScratchGitRepository app(String extraStep) {
+        ScratchGitRepository git = ScratchGitRepository.create();
         git.write("Dockerfile", "ARG BASE\nFROM ${BASE}\n" + extraStep + "\nRUN uname -m > /built-on\nCMD [\"cat\", \"/built-on\"]\n")
                 .commit("app " + UUID.randomUUID());
         return git;

@@ -2,8 +2,8 @@ package dev.archipelago.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.testsupport.GitFixture;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,7 +103,7 @@ class DashboardBrowserTest {
 
     @Test
     void aBuildSubmittedThroughTheFormIsWatchedLiveUntilItsIndexIsPushed() throws Exception {
-        try (GitFixture app = appRepository("")) {
+        try (ScratchGitRepository app = appRepository("")) {
             String repository = stack.registryHost() + "/dashboard-demo";
             browser.get(dashboard + "/submit");
             WebDriverWait wait = wait(Duration.ofSeconds(15));
@@ -172,7 +172,7 @@ class DashboardBrowserTest {
 
     @Test
     void aFailedPlatformShowsItsErrorAndLogTailAndCanBeRetriedOrCancelledFromThePage() throws Exception {
-        try (GitFixture app = appRepository("RUN echo 'cannot build this here' >&2; exit 3")) {
+        try (ScratchGitRepository app = appRepository("RUN echo 'cannot build this here' >&2; exit 3")) {
             String id = submitAmd64(app, "dashboard-fails");
             browser.get(dashboard + "/builds/" + id);
             WebDriverWait build = wait(BUILD_TIMEOUT);
@@ -191,7 +191,7 @@ class DashboardBrowserTest {
             assertThat(browser.findElement(By.cssSelector("pre.log-tail")).getText()).contains("cannot build this here");
         }
 
-        try (GitFixture slow = appRepository("RUN sleep 120")) {
+        try (ScratchGitRepository slow = appRepository("RUN sleep 120")) {
             String id = submitAmd64(slow, "dashboard-slow");
             browser.get(dashboard + "/builds/" + id);
             WebDriverWait wait = wait(Duration.ofSeconds(60));
@@ -211,7 +211,7 @@ class DashboardBrowserTest {
     }
 
     /** Submits the app for linux/amd64 through the API, to {@code <registry>/<repository>:v1}. */
-    private static String submitAmd64(GitFixture app, String repository) {
+    private static String submitAmd64(ScratchGitRepository app, String repository) {
         return running.api().submit("""
                 {"source": {"git": "%s", "ref": "main"},
                  "image": {"repository": "%s/%s", "tag": "v1"},
@@ -258,8 +258,8 @@ class DashboardBrowserTest {
         assertThat((double) different / sampled).as("share of non-background pixels in %s", name).isGreaterThan(0.05);
     }
 
-    private static GitFixture appRepository(String extraStep) {
-        GitFixture git = GitFixture.create();
+    private static ScratchGitRepository appRepository(String extraStep) {
+        ScratchGitRepository git = ScratchGitRepository.create();
         git.write("hello.sh", "#!/bin/sh\necho \"Hello from $(uname -m)\"\n")
                 .write("Dockerfile", """
                         ARG BASE

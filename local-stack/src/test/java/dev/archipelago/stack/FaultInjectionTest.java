@@ -6,9 +6,9 @@ import dev.archipelago.model.SafeText;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.stack.SleepyApp.Build;
-import dev.archipelago.testsupport.GitFixture;
-import dev.archipelago.testsupport.TestDatabase;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.ScratchDatabase;
+import dev.archipelago.infra.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +73,7 @@ class FaultInjectionTest {
         }
         for (String service : List.of("kafka", "build-dispatcher", "manifest-assembler", "arch-worker-amd64", "arch-worker-ppc64le")) {
             if (!ProcessHandle.of(stack.pid(service)).map(ProcessHandle::isAlive).orElse(false)) {
-                stack.restart(service);
+                stack.restartService(service);
             }
         }
     }
@@ -88,8 +88,8 @@ class FaultInjectionTest {
     @Test
     void aDispatcherKilledRightAfterAnswering202StillFinishesTheBuild() {
         survives("dispatcher-kill", 4, 8, build -> {
-            stack.kill("build-dispatcher");
-            stack.restart("build-dispatcher");
+            stack.killService("build-dispatcher");
+            stack.restartService("build-dispatcher");
         }, "`kill -9` of the dispatcher right after its 202",
                 "restarted; the outbox and the consumers took up where they were; SUCCEEDED, one index push");
     }
@@ -98,8 +98,8 @@ class FaultInjectionTest {
     void aWorkerKilledDuringBuildahBuildRebuildsAfterItsRestart() {
         survives("worker-kill", 10, 4, build -> {
             await().atMost(Duration.ofMinutes(1)).until(() -> runsBuildah("arch-worker-amd64"));
-            stack.kill("arch-worker-amd64");
-            stack.restart("arch-worker-amd64");
+            stack.killService("arch-worker-amd64");
+            stack.restartService("arch-worker-amd64");
         }, "`kill -9` of the amd64 worker (and its buildah) during `buildah build`",
                 "the unacknowledged request was delivered again after the restart and built from scratch; SUCCEEDED, one index push");
     }
@@ -108,10 +108,10 @@ class FaultInjectionTest {
     void anAssemblerKilledBetweenTheFirstAndTheSecondResultPushesTheIndexOnce() {
         survives("assembler-kill", 2, 12, build -> {
             await().atMost(Duration.ofMinutes(2)).until(() -> assemblerHas(build.id(), Platform.LINUX_AMD64));
-            stack.kill("manifest-assembler");
+            stack.killService("manifest-assembler");
             await().atMost(Duration.ofMinutes(2)).until(() -> "SUCCEEDED".equals(platformState(build.id(), Platform.LINUX_PPC64LE)));
             assertThat(api.build(build.id()).path("state").asText()).isEqualTo("ASSEMBLING");
-            stack.restart("manifest-assembler");
+            stack.restartService("manifest-assembler");
         }, "`kill -9` of the assembler between the first and the second result",
                 "the first result was in its join table; the second was consumed after the restart; SUCCEEDED, one index push");
     }
@@ -120,11 +120,11 @@ class FaultInjectionTest {
     void theBrokerStoppedFor20SecondsMidBuildComesBackWithItsData() {
         survives("broker-stop", 6, 6, build -> {
             awaitBuilding(build, Platform.LINUX_AMD64);
-            stack.stop("kafka");
+            stack.stopService("kafka");
             // the fault is the 20 s away; the dispatcher stays alive all through it
             await().pollInterval(Duration.ofSeconds(1)).during(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(40))
                     .until(() -> stack.health("build-dispatcher", "live") == 200);
-            stack.restart("kafka");
+            stack.restartService("kafka");
         }, "Kafka broker stopped for 20 s mid-build, restarted with its data",
                 "producers and consumers reconnected; results sent during the outage were retried; SUCCEEDED, one index push");
     }
@@ -154,7 +154,7 @@ class FaultInjectionTest {
 
     @Test
     void theRegistryDownLongerThanTheRetryWindowFailsThePlatformWithPushFailed() {
-        try (GitFixture app = SleepyApp.create(2, 2)) {
+        try (ScratchGitRepository app = SleepyApp.create(2, 2)) {
             stack.registry().stop();
             Build build = SleepyApp.submit(stack, api, app, "faults", "registry-down", 600);
             Instant start = Instant.now();
@@ -185,11 +185,11 @@ class FaultInjectionTest {
 
     @Test
     void theRegistryDownWhenTheAssemblerPushesTheIndexIsPushedOnceItIsBack() {
-        stack.kill("manifest-assembler");
+        stack.killService("manifest-assembler");
         survives("index-outage", 2, 2, build -> {
             await().atMost(Duration.ofMinutes(3)).until(() -> PLATFORMS.stream().allMatch(p -> "SUCCEEDED".equals(platformState(build.id(), p))));
             stack.registry().stop();
-            stack.restart("manifest-assembler");
+            stack.restartService("manifest-assembler");
             // the assembler tried, failed and waits for the registry: its readiness says so
             await().atMost(Duration.ofMinutes(1)).until(() -> stack.health("manifest-assembler", "ready") == 503);
             assertThat(api.build(build.id()).path("state").asText()).isEqualTo("ASSEMBLING");
@@ -200,7 +200,7 @@ class FaultInjectionTest {
 
     @Test
     void aWorkerThatNeverAnswersFailsTheBuildWithTimeoutNamingItsPlatform() throws Exception {
-        try (GitFixture app = SleepyApp.create(2, 20)) {
+        try (ScratchGitRepository app = SleepyApp.create(2, 20)) {
             Build build = SleepyApp.submit(stack, api, app, "faults", "worker-hang", 60);
             awaitBuilding(build, Platform.LINUX_PPC64LE);
             long pid = stack.pid("arch-worker-ppc64le");
@@ -228,7 +228,7 @@ class FaultInjectionTest {
 
     @Test
     void aFailingBuildWhoseOutputHoldsNulBytesInvalidUtf8AndA10MbLineEndsFailedWithAReadableBoundedTail() {
-        try (GitFixture app = GitFixture.create()) {
+        try (ScratchGitRepository app = ScratchGitRepository.create()) {
             for (Platform platform : PLATFORMS) {
                 app.copy(Tools.busybox(platform), "busybox-" + platform.architecture());
             }
@@ -277,7 +277,7 @@ class FaultInjectionTest {
      * is over.
      */
     private static void survives(String name, int amd64Seconds, int ppc64leSeconds, Fault fault, String what, String happened) {
-        try (GitFixture app = SleepyApp.create(amd64Seconds, ppc64leSeconds)) {
+        try (ScratchGitRepository app = SleepyApp.create(amd64Seconds, ppc64leSeconds)) {
             Build build = SleepyApp.submit(stack, api, app, "faults", name, 600);
             fault.inject(build);
             Instant recovered = Instant.now();
@@ -308,7 +308,7 @@ class FaultInjectionTest {
 
     /** Whether the assembler has committed a platform's SUCCEEDED result to its join table. */
     private static boolean assemblerHas(String buildId, Platform platform) throws Exception {
-        try (Connection c = DriverManager.getConnection(stack.databaseUrl("manifest-assembler"), TestDatabase.USER, TestDatabase.PASSWORD);
+        try (Connection c = DriverManager.getConnection(stack.databaseUrl("manifest-assembler"), ScratchDatabase.USER, ScratchDatabase.PASSWORD);
              PreparedStatement st = c.prepareStatement(
                      "SELECT count(*) FROM assembly_results WHERE build_id = ? AND platform = ? AND state = 'SUCCEEDED'")) {
             st.setString(1, buildId);

@@ -3,7 +3,7 @@ package dev.archipelago.stack;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.stack.SleepyApp.Build;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.ScratchGitRepository;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +80,7 @@ class LongOutageTest {
             stack.postgres().startAgain();
         }
         if (!ProcessHandle.of(stack.pid("kafka")).map(ProcessHandle::isAlive).orElse(false)) {
-            stack.restart("kafka");
+            stack.restartService("kafka");
         }
         awaitWholeStack();
     }
@@ -108,7 +108,7 @@ class LongOutageTest {
     @Test
     @Execution(ExecutionMode.SAME_THREAD)
     void postgresDownForMinutesMidBuildLosesNothingAndStopsNothing() {
-        try (GitFixture app = SleepyApp.create(6, 6)) {
+        try (ScratchGitRepository app = SleepyApp.create(6, 6)) {
             Build build = SleepyApp.submit(stack, api, app, "outages", "postgres", 900);
             awaitBuilding(build, Platform.LINUX_AMD64);
             survive("PostgreSQL (both services' database)", DATABASE_USERS,
@@ -120,10 +120,10 @@ class LongOutageTest {
     @Test
     @Execution(ExecutionMode.SAME_THREAD)
     void theBrokerDownForMinutesMidBuildLosesNothingAndStopsNothing() {
-        try (GitFixture app = SleepyApp.create(6, 6)) {
+        try (ScratchGitRepository app = SleepyApp.create(6, 6)) {
             Build build = SleepyApp.submit(stack, api, app, "outages", "broker", 900);
             awaitBuilding(build, Platform.LINUX_AMD64);
-            survive("the Kafka broker", stack.serviceNames(), () -> stack.stop("kafka"), () -> stack.restart("kafka"),
+            survive("the Kafka broker", stack.serviceNames(), () -> stack.stopService("kafka"), () -> stack.restartService("kafka"),
                     List.of(build), "results and outcomes were published again until acknowledged; SUCCEEDED, one index push");
         }
     }
@@ -131,14 +131,14 @@ class LongOutageTest {
     @Test
     @Execution(ExecutionMode.SAME_THREAD)
     void postgresAndTheBrokerDownTogetherLoseNothingAndStopNothing() {
-        try (GitFixture app = SleepyApp.create(6, 6)) {
+        try (ScratchGitRepository app = SleepyApp.create(6, 6)) {
             Build build = SleepyApp.submit(stack, api, app, "outages", "both", 900);
             awaitBuilding(build, Platform.LINUX_AMD64);
             survive("PostgreSQL and the Kafka broker together", stack.serviceNames(), () -> {
                 stack.postgres().stop();
-                stack.stop("kafka");
+                stack.stopService("kafka");
             }, () -> {
-                stack.restart("kafka");
+                stack.restartService("kafka");
                 stack.postgres().startAgain();
             }, List.of(build), "both waited out; SUCCEEDED, one index push");
         }
@@ -147,7 +147,7 @@ class LongOutageTest {
     @Test
     @Execution(ExecutionMode.SAME_THREAD)
     void theRegistryDownForMinutesDuringAWorkersPushAndDuringTheIndexPushPushesBothOnce() throws Exception {
-        try (GitFixture fast = SleepyApp.create(1, 1); GitFixture slow = SleepyApp.create(5, 5)) {
+        try (ScratchGitRepository fast = SleepyApp.create(1, 1); ScratchGitRepository slow = SleepyApp.create(5, 5)) {
             // the assembler is held (SIGSTOP, not a restart) until the registry is gone, so that the first
             // build's index push meets the outage; the second build's workers push during it
             long assembler = stack.pid("manifest-assembler");
@@ -208,7 +208,7 @@ class LongOutageTest {
         // a worker starved of CPU by a test beside this one can miss its heartbeats for a moment, and
         // the dispatcher then refuses new builds for its platform (409): wait for it as a user would
         awaitWholeStack();
-        try (GitFixture after = SleepyApp.create(1, 1)) {
+        try (ScratchGitRepository after = SleepyApp.create(1, 1)) {
             Build next = SleepyApp.submit(stack, api, after, "outages", "after", 600);
             JsonNode end = api.follow(next.id(), Duration.ofMinutes(3), line -> { });
             BuildEvidence.of(stack, next.id(), next.repository(), next.tag()).assertSucceededOnce(end, PLATFORMS);

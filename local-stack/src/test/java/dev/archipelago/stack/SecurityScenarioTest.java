@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.FreePorts;
-import dev.archipelago.testsupport.GitFixture;
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -118,7 +118,7 @@ class SecurityScenarioTest {
                 });
             });
         }
-        try (GitFixture app = app("")) {
+        try (ScratchGitRepository app = app("")) {
             String id = submit(app, "after-poison", Map.of(), Map.of(), ".", "Dockerfile", app.url());
             JsonNode end = api.follow(id, Duration.ofMinutes(3), line -> { });
             assertThat(end.path("state").asText()).as("a build after the poison: " + end).isEqualTo("SUCCEEDED");
@@ -132,7 +132,7 @@ class SecurityScenarioTest {
                 + ">" + PWNED + " '\"*?~!#{}[]";
         String contextDir = "ctx $(touch " + PWNED + ");&|`x`";
         String dockerfile = "Dockerfile;touch " + PWNED + "&$(id)";
-        try (GitFixture app = app(contextDir + "/")) {
+        try (ScratchGitRepository app = app(contextDir + "/")) {
             // the names hold "/tmp/...": directories of their own
             Files.createDirectories(app.directory().resolve(contextDir).resolve(dockerfile).getParent());
             git(app, "mv", contextDir + "/Dockerfile", contextDir + "/" + dockerfile);
@@ -272,8 +272,8 @@ class SecurityScenarioTest {
     }
 
     /** A self-contained app (FROM scratch with the platform's busybox) whose build arg ARG1 becomes the label "arg". */
-    private static GitFixture app(String directory) {
-        GitFixture git = GitFixture.create();
+    private static ScratchGitRepository app(String directory) {
+        ScratchGitRepository git = ScratchGitRepository.create();
         for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
             git.copy(Tools.busybox(platform), directory + "busybox-" + platform.architecture());
         }
@@ -289,7 +289,7 @@ class SecurityScenarioTest {
         return git;
     }
 
-    private static void git(GitFixture app, String... args) throws Exception {
+    private static void git(ScratchGitRepository app, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("git", "-C", app.directory().toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -297,7 +297,7 @@ class SecurityScenarioTest {
         assertThat(process.waitFor()).as(output).isZero();
     }
 
-    private static String submit(GitFixture app, String name, Map<String, String> buildArgs, Map<String, String> labels, String contextDir,
+    private static String submit(ScratchGitRepository app, String name, Map<String, String> buildArgs, Map<String, String> labels, String contextDir,
                                  String dockerfile, String gitUrl) {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("source", Map.of("git", gitUrl, "ref", "main", "contextDir", contextDir, "dockerfile", dockerfile));

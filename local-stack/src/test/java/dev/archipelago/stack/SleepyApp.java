@@ -1,8 +1,8 @@
 package dev.archipelago.stack;
 
 import dev.archipelago.model.Platform;
-import dev.archipelago.testsupport.GitFixture;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
 
 import java.util.List;
 import java.util.UUID;
@@ -24,8 +24,8 @@ final class SleepyApp {
     }
 
     /** A fresh repository (a new commit each time) whose RUN step sleeps these seconds on amd64 and on ppc64le. */
-    static GitFixture create(int amd64Seconds, int ppc64leSeconds) {
-        GitFixture git = GitFixture.create();
+    static ScratchGitRepository create(int amd64Seconds, int ppc64leSeconds) {
+        ScratchGitRepository git = ScratchGitRepository.create();
         for (Platform platform : PLATFORMS) {
             git.copy(Tools.busybox(platform), "busybox-" + platform.architecture());
         }
@@ -40,7 +40,7 @@ final class SleepyApp {
     }
 
     /** Submits a linux/amd64 + linux/ppc64le build of the app to {@code <registry>/<area>/<name>:<name>-<random>}. */
-    static Build submit(LocalStack stack, StackClient api, GitFixture app, String area, String name, int timeoutSeconds) {
+    static Build submit(LocalStack stack, StackClient api, ScratchGitRepository app, String area, String name, int timeoutSeconds) {
         String tag = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         String repository = stack.registryHost() + "/" + area + "/" + name;
         String id = api.submit("""

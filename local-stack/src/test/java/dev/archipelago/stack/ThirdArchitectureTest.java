@@ -2,9 +2,9 @@ package dev.archipelago.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
-import dev.archipelago.testsupport.Buildah;
-import dev.archipelago.testsupport.GitFixture;
-import dev.archipelago.testsupport.Skopeo;
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Skopeo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class ThirdArchitectureTest {
     @Test
     void aBuildForThreePlatformsGivesAnIndexOfThreeImagesEachOfItsArchitecture() throws Exception {
         LocalStack stack = running.stack();
-        try (GitFixture app = GitFixture.create()) {
+        try (ScratchGitRepository app = ScratchGitRepository.create()) {
             app.write("Dockerfile", """
                     ARG BASE
                     FROM ${BASE}

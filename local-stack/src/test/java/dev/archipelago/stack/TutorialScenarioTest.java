@@ -2,9 +2,9 @@ package dev.archipelago.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
-import dev.archipelago.testsupport.Buildah;
-import dev.archipelago.testsupport.GitFixture;
-import dev.archipelago.testsupport.Skopeo;
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Skopeo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -56,7 +56,7 @@ class TutorialScenarioTest {
     @Test
     @Order(1)
     void theTutorialsBuildWithItsNamingRunsOnBothArchitectures() throws Exception {
-        try (GitFixture app = appRepository("")) {
+        try (ScratchGitRepository app = appRepository("")) {
             String repository = stack.registryHost() + "/demos";
             String id = api.submit("""
                     {"source": {"git": "%s", "ref": "main"},
@@ -96,7 +96,7 @@ class TutorialScenarioTest {
     @Order(2)
     void aBuildThatFailsOnlyOnPpc64lePushesNoIndexAndItsFixSucceeds() {
         String check = "RUN if [ \"$(uname -m)\" = ppc64le ]; then echo 'this app does not support ppc64le yet' >&2; exit 3; fi";
-        try (GitFixture app = appRepository(check)) {
+        try (ScratchGitRepository app = appRepository(check)) {
             String repository = stack.registryHost() + "/demos/fragile";
             String request = """
                     {"source": {"git": "%s", "ref": "main"},
@@ -140,8 +140,8 @@ class TutorialScenarioTest {
         assertThat(found).as("ERROR lines and stack traces in the services' logs").isEmpty();
     }
 
-    private static GitFixture appRepository(String extraStep) {
-        GitFixture git = GitFixture.create();
+    private static ScratchGitRepository appRepository(String extraStep) {
+        ScratchGitRepository git = ScratchGitRepository.create();
         git.write("hello.sh", "#!/bin/sh\necho \"Hello from $(uname -m) ($(cat /etc/built-on))\"\n")
                 .write("Dockerfile", dockerfile(extraStep)).commit("app");
         return git;

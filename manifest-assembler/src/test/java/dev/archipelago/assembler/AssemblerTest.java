@@ -9,12 +9,13 @@ import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.testsupport.ContainerKafkaBroker;
-import dev.archipelago.testsupport.EmbeddedKafkaBroker;
+import dev.archipelago.infra.EmbeddedKafkaBroker;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LocalRegistryResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
-import dev.archipelago.testsupport.Skopeo;
+import dev.archipelago.infra.Skopeo;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -57,7 +58,8 @@ class AssemblerTest {
     @TestHTTPResource(value = "/", management = true)
     URL management;
 
-    private static KafkaTestClient kafka;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
 
     @Inject
     EntityManager entityManager;
@@ -65,15 +67,7 @@ class AssemblerTest {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    @BeforeAll
-    static void setUp() {
-        kafka = KafkaTestClient.forSharedBroker();
-    }
 
-    @AfterAll
-    static void tearDown() {
-        kafka.close();
-    }
 
     @Test
     void runsOnTheBrokerAskedFor() {

@@ -8,8 +8,9 @@ import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.events.ImageTarget;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.LocalRegistry;
+import dev.archipelago.infra.LocalRegistry;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
@@ -64,7 +65,8 @@ class RegistryAuthTest {
         }
     }
 
-    private static KafkaTestClient kafka;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private static LogCapture logs;
 
     static synchronized void start() {
@@ -89,18 +91,18 @@ class RegistryAuthTest {
 
     @BeforeAll
     static void setUp() {
-        kafka = KafkaTestClient.forSharedBroker();
         logs = new LogCapture();
     }
 
     @AfterAll
     static void tearDown() {
-        for (String secret : List.of(BASIC_PASSWORD, TOKEN_PASSWORD, WRONG_PASSWORD, RIGHT_PASSWORD_OF_THE_WRONG_ONE)) {
-            assertThat(logs.linesContaining(secret)).as("log lines with a password").isEmpty();
-            assertThat(kafka.readUntilEnd(Topics.OUTCOMES, r -> r.value().contains(secret))).as("outcomes with a password").isEmpty();
+        try (KafkaTestClient outcomes = KafkaTestClient.forSharedBroker()) {
+            for (String secret : List.of(BASIC_PASSWORD, TOKEN_PASSWORD, WRONG_PASSWORD, RIGHT_PASSWORD_OF_THE_WRONG_ONE)) {
+                assertThat(logs.linesContaining(secret)).as("log lines with a password").isEmpty();
+                assertThat(outcomes.readUntilEnd(Topics.OUTCOMES, r -> r.value().contains(secret))).as("outcomes with a password").isEmpty();
+            }
         }
         logs.close();
-        kafka.close();
     }
 
     @Test

@@ -10,16 +10,18 @@ import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.events.ImageTarget;
 import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.events.SupplyChain;
-import dev.archipelago.testsupport.Buildah;
+import dev.archipelago.infra.Buildah;
 import dev.archipelago.testsupport.CosignSignatures;
 import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.LocalRegistry;
+import dev.archipelago.infra.LocalRegistry;
 import dev.archipelago.testsupport.LocalRegistryResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -84,7 +86,8 @@ class SupplyChainTest {
     private static final KeyPair KEY = keyPair();
     private static final KeyPair OTHER_KEY = keyPair();
 
-    private static KafkaTestClient kafka;
+    @InjectKafkaClient
+    KafkaTestClient kafka;
     private static Buildah buildah;
     /** Image digests by name and platform. */
     private static final Map<String, String> images = new HashMap<>();
@@ -100,7 +103,6 @@ class SupplyChainTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        kafka = KafkaTestClient.forSharedBroker();
         buildah = Buildah.isolated();
         Path status = Path.of("/var/lib/dpkg/status");
         String corrupt = Files.readString(status).replaceFirst("(?m)^Package: ", "Pakage: ")
@@ -135,7 +137,6 @@ class SupplyChainTest {
 
     @AfterAll
     static void tearDown() {
-        kafka.close();
         buildah.close();
     }
 
@@ -285,10 +286,10 @@ class SupplyChainTest {
     // --- helpers ------------------------------------------------------------------------------
 
     /** Plays both workers for one build of the named image pair; returns the assembler's outcome. */
-    private static BuildOutcome build(String image, String tag, SupplyChain supplyChain) {
+    private BuildOutcome build(String image, String tag, SupplyChain supplyChain) {
         String id = newBuildId();
         for (Platform platform : List.of(LINUX_PPC64LE, LINUX_AMD64)) {
-            ArchBuildRequest request = new ArchBuildRequest(1, id, 1, platform, List.of(LINUX_AMD64, LINUX_PPC64LE),
+            ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, id, 1, platform, List.of(LINUX_AMD64, LINUX_PPC64LE),
                     PinnedSource.ofCommit("https://ci-bot:" + GIT_PASSWORD + "@gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
                     new ImageTarget(repository(REPOSITORY), tag, image + "-" + platform.tagSafeName(), List.of(tag), supplyChain),
                     null, null, 1800, false, AssemblerFixture.REQUESTED);

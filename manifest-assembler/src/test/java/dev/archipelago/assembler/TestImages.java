@@ -1,10 +1,10 @@
 package dev.archipelago.assembler;
 
 import dev.archipelago.model.Platform;
-import dev.archipelago.testsupport.Buildah;
-import dev.archipelago.testsupport.LocalRegistry;
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.LocalRegistry;
 import dev.archipelago.testsupport.LocalRegistryResource;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.Tools;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -82,7 +82,7 @@ public class RegistryClient {
 
     /** GETs a manifest; by digest the bytes are checked against it. */
     public Fetched getManifest(String host, String repository, String reference, String accept) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "GET", manifestPath(repository, reference), accept, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "GET", manifestPath(repository, reference), accept, Body.NONE);
         expect(response, 200, host, "manifest " + repository + "@" + reference);
         String digest = Digests.sha256(response.body());
         if (reference.startsWith("sha256:") && !reference.equals(digest)) {
@@ -95,7 +95,7 @@ public class RegistryClient {
 
     /** The digest a tag points at now, or empty when the tag does not exist. */
     public Optional<String> headManifest(String host, String repository, String tag, String accept) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "HEAD", manifestPath(repository, tag), accept, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "HEAD", manifestPath(repository, tag), accept, Body.NONE);
         if (response.statusCode() == 404) {
             return Optional.empty();
         }
@@ -109,7 +109,7 @@ public class RegistryClient {
      * does), in which case clients keep the referrers tag schema's {@code sha256-<hex>} index.
      */
     public Optional<byte[]> getReferrers(String host, String repository, String digest) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "GET", "/v2/" + repository + "/referrers/" + digest,
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "GET", "/v2/" + repository + "/referrers/" + digest,
                 "application/vnd.oci.image.index.v1+json", Body.NONE);
         if (response.statusCode() == 404) {
             return Optional.empty();
@@ -120,7 +120,7 @@ public class RegistryClient {
 
     /** GETs a blob and checks it against its digest. */
     public byte[] getBlob(String host, String repository, String digest) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "GET", blobPath(repository, digest), null, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "GET", blobPath(repository, digest), null, Body.NONE);
         expect(response, 200, host, "blob " + repository + "@" + digest);
         if (!Digests.sha256(response.body()).equals(digest)) {
             throw new RegistryException(RegistryException.Kind.INVALID, 200, host + " returned blob " + digest + " with other content");
@@ -134,7 +134,7 @@ public class RegistryClient {
      * as soon as it passes it, and the file is removed.
      */
     public void getBlobTo(String host, String repository, String digest, Path target, long maxBytes) {
-        HttpResponse<InputStream> response = send(host, repository, "pull", "GET", blobPath(repository, digest), null, Body.NONE,
+        HttpResponse<InputStream> response = send(Access.pull(host, repository), "GET", blobPath(repository, digest), null, Body.NONE,
                 HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             try (InputStream in = response.body()) {
@@ -178,7 +178,7 @@ public class RegistryClient {
     }
 
     public boolean blobExists(String host, String repository, String digest) {
-        HttpResponse<byte[]> response = send(host, repository, "pull", "HEAD", blobPath(repository, digest), null, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "HEAD", blobPath(repository, digest), null, Body.NONE);
         if (response.statusCode() == 404) {
             return false;
         }
@@ -208,13 +208,13 @@ public class RegistryClient {
         if (blobExists(host, repository, digest)) {
             return;
         }
-        HttpResponse<byte[]> started = send(host, repository, "pull,push", "POST", "/v2/" + repository + "/blobs/uploads/", null,
+        HttpResponse<byte[]> started = send(Access.push(host, repository), "POST", "/v2/" + repository + "/blobs/uploads/", null,
                 Body.of(null, new byte[0]));
         expect(started, 202, host, "an upload to " + repository);
         String location = started.headers().firstValue("Location").orElseThrow(() -> new RegistryException(
                 RegistryException.Kind.INVALID, 202, "registry " + host + " opened an upload without a Location"));
         String put = location + (location.contains("?") ? "&" : "?") + "digest=" + encode(digest);
-        HttpResponse<byte[]> done = send(host, repository, "pull,push", "PUT", put, null, content);
+        HttpResponse<byte[]> done = send(Access.push(host, repository), "PUT", put, null, content);
         expect(done, 201, host, "the upload of " + digest + " to " + repository);
     }
 
@@ -226,14 +226,14 @@ public class RegistryClient {
      */
     public boolean mountBlob(String host, String repository, String digest, String fromRepository) {
         String path = "/v2/" + repository + "/blobs/uploads/?mount=" + encode(digest) + "&from=" + encode(fromRepository);
-        HttpResponse<byte[]> response = send(host, repository + "," + fromRepository, "pull,push", "POST", path, null,
+        HttpResponse<byte[]> response = send(Access.mount(host, repository, fromRepository), "POST", path, null,
                 Body.of(null, new byte[0]));
         if (response.statusCode() == 201) {
             return true;
         }
         if (response.statusCode() == 202) {
             response.headers().firstValue("Location").ifPresent(location ->
-                    send(host, repository, "pull,push", "DELETE", location, null, Body.NONE));
+                    send(Access.push(host, repository), "DELETE", location, null, Body.NONE));
             return false;
         }
         expect(response, 201, host, "mount of " + digest + " from " + fromRepository + " into " + repository);
@@ -242,7 +242,7 @@ public class RegistryClient {
 
     /** PUTs a manifest or index under a tag or digest; returns the digest the registry computed. */
     public String putManifest(String host, String repository, String reference, String mediaType, byte[] body) {
-        HttpResponse<byte[]> response = send(host, repository, "pull,push", "PUT", manifestPath(repository, reference), null,
+        HttpResponse<byte[]> response = send(Access.push(host, repository), "PUT", manifestPath(repository, reference), null,
                 Body.of(mediaType, body));
         expect(response, 201, host, "PUT of manifest " + repository + ":" + reference);
         String digest = response.headers().firstValue("Docker-Content-Digest").orElse(Digests.sha256(body));
@@ -253,15 +253,39 @@ public class RegistryClient {
         return digest;
     }
 
-    private HttpResponse<byte[]> send(String host, String repositories, String actions, String method, String path,
-                                      String accept, Body body) {
-        return send(host, repositories, actions, method, path, accept, body, HttpResponse.BodyHandlers.ofByteArray());
+    /**
+     * What a call needs the registry to allow, as a token scope: pull (or pull and push) on a
+     * repository, and pull on the repository a blob is mounted from.
+     */
+    private record Access(String host, String repository, boolean push, String mountedFrom) {
+
+        static Access pull(String host, String repository) {
+            return new Access(host, repository, false, null);
+        }
+
+        static Access push(String host, String repository) {
+            return new Access(host, repository, true, null);
+        }
+
+        static Access mount(String host, String repository, String mountedFrom) {
+            return new Access(host, repository, true, mountedFrom);
+        }
+
+        String tokenScope() {
+            String scope = "repository:" + repository + ":" + (push ? "pull,push" : "pull");
+            return mountedFrom == null ? scope : scope + " repository:" + mountedFrom + ":pull";
+        }
     }
 
-    private <T> HttpResponse<T> send(String host, String repositories, String actions, String method, String path,
-                                     String accept, Body body, HttpResponse.BodyHandler<T> handler) {
+    private HttpResponse<byte[]> send(Access access, String method, String path, String accept, Body body) {
+        return send(access, method, path, accept, body, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private <T> HttpResponse<T> send(Access access, String method, String path, String accept, Body body,
+                                     HttpResponse.BodyHandler<T> handler) {
+        String host = access.host();
         URI uri = path.startsWith("http") ? URI.create(path) : URI.create(scheme(host) + "://" + host + path);
-        String scope = scope(repositories, actions);
+        String scope = access.tokenScope();
         String tokenKey = host + "|" + scope;
         Backoff backoff = Backoff.standard();
         for (int attempt = 1; ; attempt++) {
@@ -409,15 +433,6 @@ public class RegistryClient {
 
     private static String blobPath(String repository, String digest) {
         return "/v2/" + repository + "/blobs/" + digest;
-    }
-
-    private static String scope(String repositories, String actions) {
-        StringBuilder scope = new StringBuilder();
-        String[] repos = repositories.split(",");
-        for (int i = 0; i < repos.length; i++) {
-            scope.append(i == 0 ? "" : " ").append("repository:").append(repos[i]).append(':').append(i == 0 ? actions : "pull");
-        }
-        return scope.toString();
     }
 
     private static String baseType(String contentType) {

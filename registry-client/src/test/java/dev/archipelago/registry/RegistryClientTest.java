@@ -2,7 +2,7 @@ package dev.archipelago.registry;
 
 import dev.archipelago.model.Digests;
 import dev.archipelago.model.MediaTypes;
-import dev.archipelago.testsupport.LocalRegistry;
+import dev.archipelago.infra.LocalRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

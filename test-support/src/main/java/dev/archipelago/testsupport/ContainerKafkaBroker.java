@@ -1,5 +1,6 @@
 package dev.archipelago.testsupport;
 
+import dev.archipelago.infra.KafkaBroker;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
@@ -13,7 +14,7 @@ import java.time.Duration;
  * the in-JVM broker runs, its port published on loopback only. An outage ({@link #stop()}) pauses
  * the container, so the address stays the same for {@link #start()}.
  */
-public final class ContainerKafkaBroker implements TestKafkaBroker {
+public final class ContainerKafkaBroker implements KafkaBroker {
 
     /** The image KafkaContainer runs; set ARCHIPELAGO_TEST_KAFKA_IMAGE for another. */
     public static final String IMAGE = "apache/kafka:4.1.2";

@@ -1,5 +1,7 @@
 package dev.archipelago.testsupport;
 
+import dev.archipelago.infra.KafkaBroker;
+import dev.archipelago.infra.EmbeddedKafkaBroker;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import org.testcontainers.DockerClientFactory;
 
@@ -19,17 +21,18 @@ import java.util.Map;
  * an apache/kafka image made from Debian packages and Kafka's jars: how CI runs it on a machine
  * without Docker and without a reachable registry.
  *
- * <p>Use with {@code @QuarkusTestResource(KafkaBrokerResource.class)}; it sets
- * {@code kafka.bootstrap.servers}.
+ * <p>Use with {@code @WithTestResource(KafkaBrokerResource.class)}; it sets
+ * {@code kafka.bootstrap.servers} and fills the test's {@link InjectKafkaClient} fields with a
+ * client of the broker.
  */
 public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
 
-    private static TestKafkaBroker broker;
+    private static KafkaBroker broker;
 
     /** The JVM's broker, started on first call. */
-    public static synchronized TestKafkaBroker broker() {
+    public static synchronized KafkaBroker broker() {
         if (broker == null) {
-            TestKafkaBroker started = choose();
+            KafkaBroker started = choose();
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "test-kafka-shutdown"));
             broker = started;
         }
@@ -39,7 +42,7 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         return broker;
     }
 
-    private static TestKafkaBroker choose() {
+    private static KafkaBroker choose() {
         String mode = System.getProperty("archipelago.test.kafka", System.getenv().getOrDefault("ARCHIPELAGO_TEST_KAFKA", "auto"));
         return switch (mode) {
             case "embedded" -> new EmbeddedKafkaBroker(3).start();
@@ -93,8 +96,22 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         return Map.of("kafka.bootstrap.servers", broker().bootstrapServers());
     }
 
+    private KafkaTestClient client;
+
     @Override
-    public void stop() {
-        // Shared by every test class of this JVM; the shutdown hook stops it.
+    public synchronized void inject(TestInjector testInjector) {
+        if (client == null) {
+            client = KafkaTestClient.forSharedBroker();
+        }
+        testInjector.injectIntoFields(client, new TestInjector.AnnotatedAndMatchesType(InjectKafkaClient.class, KafkaTestClient.class));
+    }
+
+    @Override
+    public synchronized void stop() {
+        // The broker is shared by every test class of this JVM; the shutdown hook stops it.
+        if (client != null) {
+            client.close();
+            client = null;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.archipelago.testsupport;
 
+import dev.archipelago.infra.LocalRegistry;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.archipelago.testsupport;
 
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.archipelago.testsupport;
 
+import dev.archipelago.infra.ScratchDatabase;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.util.Map;
@@ -10,15 +11,15 @@ import java.util.Map;
  */
 public class PostgresDatabaseResource implements QuarkusTestResourceLifecycleManager {
 
-    private TestDatabase database;
+    private ScratchDatabase database;
 
     @Override
     public Map<String, String> start() {
-        database = TestDatabase.create("archipelago_test");
+        database = ScratchDatabase.create("archipelago_test");
         return Map.of(
                 "quarkus.datasource.jdbc.url", database.jdbcUrl(),
-                "quarkus.datasource.username", TestDatabase.USER,
-                "quarkus.datasource.password", TestDatabase.PASSWORD);
+                "quarkus.datasource.username", ScratchDatabase.USER,
+                "quarkus.datasource.password", ScratchDatabase.PASSWORD);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.archipelago.testsupport;
 
+import dev.archipelago.infra.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,11 @@
 package dev.archipelago.worker.config;
 
+import dev.archipelago.model.ImageFormat;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -35,7 +37,20 @@ public interface WorkerConfig {
      * per platform build, on a node of the worker's platform, through the Kubernetes API).
      */
     @WithDefault("buildah")
-    String executor();
+    Executor executor();
+
+    /** Where builds run; SmallRye Config refuses any other value at start. */
+    enum Executor {
+        /** buildah as a child process on this host. */
+        BUILDAH,
+        /** A build pod per platform build, through the Kubernetes API. */
+        KUBERNETES;
+
+        /** The value as configured and as heartbeats report it: {@code buildah} or {@code kubernetes}. */
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** The buildah program. */
     @WithDefault("buildah")
@@ -59,7 +74,20 @@ public interface WorkerConfig {
 
     /** {@code overlay}, {@code vfs}, or {@code auto} (overlay where the kernel has it, else vfs). */
     @WithDefault("auto")
-    String storageDriver();
+    StorageDriver storageDriver();
+
+    /** buildah's storage driver. */
+    enum StorageDriver {
+        /** overlay where the kernel has it, else vfs. */
+        AUTO,
+        OVERLAY,
+        VFS;
+
+        /** The driver's name for buildah's {@code --storage-driver}. */
+        public String driverName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** buildah's isolation; {@code chroot} needs no user namespaces (what restricted pods allow). */
     @WithDefault("chroot")
@@ -71,7 +99,7 @@ public interface WorkerConfig {
 
     /** Image format pushed: {@code oci} or {@code docker}. */
     @WithDefault("oci")
-    String format();
+    ImageFormat format();
 
     /** Where each build's private work folder is made; removed after every build. */
     @WithDefault("/var/tmp/archipelago/work")

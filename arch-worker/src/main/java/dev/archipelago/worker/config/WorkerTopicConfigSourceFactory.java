@@ -1,5 +1,7 @@
 package dev.archipelago.worker.config;
 
+import dev.archipelago.worker.identity.PlatformIdentity;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.messaging.Topics;
 import io.smallrye.config.ConfigSourceContext;

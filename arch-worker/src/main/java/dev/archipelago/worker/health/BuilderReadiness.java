@@ -1,8 +1,8 @@
 package dev.archipelago.worker.health;
 
 import dev.archipelago.worker.config.WorkerConfig;
-import dev.archipelago.worker.service.BuildExecutor;
-import dev.archipelago.worker.service.PlatformIdentity;
+import dev.archipelago.worker.job.BuildExecutor;
+import dev.archipelago.worker.identity.PlatformIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -25,7 +25,7 @@ public class BuilderReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        var response = HealthCheckResponse.named(config.executor()).withData("platform", identity.platform().ociName())
+        var response = HealthCheckResponse.named(config.executor().configName()).withData("platform", identity.platform().ociName())
                 .withData("emulated", identity.emulated());
         return executor.notReady().map(reason -> response.down().withData("reason", reason).build())
                 .orElseGet(() -> response.up().build());

@@ -1,11 +1,12 @@
 package dev.archipelago.worker.messaging;
 
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Channels;
 import dev.archipelago.worker.config.WorkerConfig;
-import dev.archipelago.worker.service.BuildScheduler;
-import dev.archipelago.worker.service.PlatformIdentity;
+import dev.archipelago.worker.job.BuildScheduler;
+import dev.archipelago.worker.identity.PlatformIdentity;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -40,8 +41,8 @@ public class HeartbeatPublisher {
     @Scheduled(every = "${archipelago.worker.heartbeat-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void beat() {
-        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, scheduler.workerId(), identity.platform(), identity.emulated(), version,
-                config.executor(), config.concurrency(), scheduler.inFlight(), (int) config.heartbeatInterval().toSeconds(),
+        WorkerHeartbeat heartbeat = new WorkerHeartbeat(Schema.CURRENT, scheduler.workerId(), identity.platform(), identity.emulated(), version,
+                config.executor().configName(), config.concurrency(), scheduler.inFlight(), (int) config.heartbeatInterval().toSeconds(),
                 Instant.now());
         // a lost heartbeat is replaced by the next one; a failure is only logged
         emitter.sendMessage(Message.of(EventJson.encodeToString(heartbeat))

@@ -60,7 +60,7 @@ public class CommitStatusClient {
             if (status >= 200 && status < 300) {
                 return new Delivery(true, call, null);
             }
-            problem = target.provider() + " answered HTTP " + status + hint(status);
+            problem = target.provider().wireName() + " answered HTTP " + status + hint(status);
             if (status != 429 && status < 500) {
                 return new Delivery(false, call, problem);
             }
@@ -73,17 +73,15 @@ public class CommitStatusClient {
                 : update.description().substring(0, MAX_DESCRIPTION - 3) + "...";
         String context = config.commitStatus().context();
         try (Response response = switch (target.provider()) {
-            case "gitlab" -> client(targetName, target, GitLabStatusApi.class).create(update.project(), update.commit(),
+            case GITLAB -> client(targetName, target, GitLabStatusApi.class).create(update.project(), update.commit(),
                     target.token(), new GitLabStatusApi.Status(update.state().gitlab(), context, update.targetUrl(), description));
-            case "github" -> {
+            case GITHUB -> {
                 int slash = update.project().indexOf('/');
                 yield client(targetName, target, GitHubStatusApi.class).create(update.project().substring(0, slash),
                         update.project().substring(slash + 1), update.commit(), "Bearer " + target.token(),
                         "application/vnd.github+json", "2022-11-28",
                         new GitHubStatusApi.Status(update.state().github(), update.targetUrl(), description, context));
             }
-            default -> throw new IllegalStateException("status target '" + targetName + "' has provider '" + target.provider()
-                    + "'; use gitlab or github");
         }) {
             return response.getStatus();
         } catch (WebApplicationException e) {

@@ -1,7 +1,7 @@
 package dev.archipelago.dispatcher.client;
 
 import dev.archipelago.dispatcher.config.DispatcherConfig;
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.Secrets;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -30,7 +30,7 @@ public class GitRefResolver {
 
     /**
      * @return the commit id the ref points at
-     * @throws InvalidRequestException 422 with git's message, credentials masked, when it does not resolve
+     * @throws ApiProblem 422 with git's message, credentials masked, when it does not resolve
      * @throws SourceUnreachable when the git host does not answer within the git timeout
      */
     public String resolve(String url, String ref) {
@@ -102,7 +102,7 @@ public class GitRefResolver {
      * The git host did not answer in time: a 503 for the API, and on the submit topic a transient
      * failure that the consumer waits out (the record is not dead-lettered for it).
      */
-    public static final class SourceUnreachable extends InvalidRequestException {
+    public static final class SourceUnreachable extends ApiProblem {
         SourceUnreachable(String detail) {
             super(503, "Source unreachable", detail);
         }
@@ -113,9 +113,9 @@ public class GitRefResolver {
         }
     }
 
-    private static InvalidRequestException unresolved(String url, String ref, String reason) {
+    private static ApiProblem unresolved(String url, String ref, String reason) {
         String lastLines = reason.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(reason);
-        return new InvalidRequestException(422, "Source ref does not resolve",
+        return new ApiProblem(422, "Source ref does not resolve",
                 Secrets.mask("source.ref '" + ref + "' of " + url + " does not resolve to a commit: " + lastLines));
     }
 }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -68,8 +69,8 @@ public interface DispatcherConfig {
         /** The SHA-256 of the token, 64 hex digits ({@code printf %s "$TOKEN" | sha256sum}); the token itself is never stored. */
         String sha256();
 
-        /** {@code viewer}, {@code submitter} or {@code admin}. */
-        String role();
+        /** {@code viewer}, {@code submitter} or {@code admin}; SmallRye Config refuses any other value at start. */
+        Role role();
 
         /** Repository patterns the token may build for ({@code quay.io/team-a/*}; {@code **} for all); admin tokens may build for all. */
         java.util.Optional<java.util.List<String>> repositories();
@@ -118,8 +119,8 @@ public interface DispatcherConfig {
     }
 
     interface StatusTarget {
-        /** {@code gitlab} or {@code github}. */
-        String provider();
+        /** {@code gitlab} or {@code github}; SmallRye Config refuses any other value at start. */
+        CommitStatusProvider provider();
 
         /** The API's base URL: {@code https://gitlab.example.com/api/v4} or {@code https://api.github.com}. */
         String apiUrl();
@@ -148,5 +149,28 @@ public interface DispatcherConfig {
         /** How long one pass waits for the broker's acknowledgements. */
         @WithDefault("10s")
         Duration sendTimeout();
+    }
+
+    /** An API token's role; each includes the ones before it ({@code Roles}). */
+    enum Role {
+        VIEWER,
+        SUBMITTER,
+        ADMIN;
+
+        /** The role's name in {@code @RolesAllowed}: {@code viewer}, {@code submitter} or {@code admin}. */
+        public String roleName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Where commit statuses go. */
+    enum CommitStatusProvider {
+        GITLAB,
+        GITHUB;
+
+        /** The provider as requests and pipelines name it: {@code gitlab} or {@code github}. */
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 }

@@ -140,8 +140,14 @@ public class OutboxRelay {
         return sent.size();
     }
 
-    /** Sends one record; the Uni yields null when the broker acknowledged it, else the failure. */
+    /**
+     * Sends one record; the Uni yields null when the broker acknowledged it, else the failure. A
+     * record without a topic fails: the channel has no default topic to send it to.
+     */
     private Uni<Throwable> send(OutboxRecord record) {
+        if (record.topic == null || record.topic.isBlank()) {
+            return Uni.createFrom().item(new IllegalStateException("outbox record " + record.id + " names no topic"));
+        }
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.RECORD_TYPE_HEADER, record.recordType.getBytes(StandardCharsets.UTF_8));
         Message<String> message = Message.of(record.payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()

@@ -1,6 +1,6 @@
 package dev.archipelago.dispatcher.rest;
 
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -21,7 +21,7 @@ public class BodyLimitFilter {
     /** For bodies sent without a length (chunked): refuses one over the limit once it has been read. */
     static void checkSize(byte[] body, long limit) {
         if (body != null && body.length > limit) {
-            throw new InvalidRequestException(413, "Payload too large", tooLarge(body.length, limit));
+            throw new ApiProblem(413, "Payload too large", tooLarge(body.length, limit));
         }
     }
 

@@ -6,7 +6,7 @@ import dev.archipelago.dispatcher.security.Roles;
 import dev.archipelago.dispatcher.service.BuildEvents;
 import dev.archipelago.dispatcher.service.BuildService;
 import dev.archipelago.dispatcher.service.BuildView;
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.model.events.BuildRequest;
 import dev.archipelago.model.json.EventDecodingException;
 import dev.archipelago.model.json.EventJson;
@@ -35,7 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
-/** The build API of DESIGN.md. Thin: parse, call the service, map. */
+/** The build API (build-dispatcher/README.md). Thin: parse, call the service, map. */
 @Path("/api/builds")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -104,13 +104,13 @@ public class BuildResource {
 
     static BuildRequest parse(byte[] body) {
         if (body == null || body.length == 0) {
-            throw InvalidRequestException.badRequest("the body is empty; send a BuildRequest JSON object");
+            throw ApiProblem.badRequest("the body is empty; send a BuildRequest JSON object");
         }
         BodyLimitFilter.checkSize(body, BodyLimitFilter.MAX_BODY_BYTES);
         try {
             return EventJson.decode(body, BuildRequest.class);
         } catch (EventDecodingException e) {
-            throw InvalidRequestException.badRequest(e.getMessage());
+            throw ApiProblem.badRequest(e.getMessage());
         }
     }
 
@@ -119,7 +119,7 @@ public class BuildResource {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
             String shown = id.length() > 64 ? id.substring(0, 64) + "..." : id;
-            throw InvalidRequestException.notFound("no build with id " + shown.replaceAll("\\p{Cntrl}", "?"));
+            throw ApiProblem.notFound("no build with id " + shown.replaceAll("\\p{Cntrl}", "?"));
         }
     }
 
@@ -127,7 +127,7 @@ public class BuildResource {
         try {
             return BuildState.valueOf(state.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw InvalidRequestException.badRequest("state '" + state + "' is unknown; use one of "
+            throw ApiProblem.badRequest("state '" + state + "' is unknown; use one of "
                     + Arrays.toString(BuildState.values()));
         }
     }

@@ -1,6 +1,6 @@
 package dev.archipelago.dispatcher.rest;
 
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.PipelineDefinition;
 import dev.archipelago.dispatcher.service.PipelineService;
 import dev.archipelago.model.json.EventDecodingException;
@@ -68,7 +68,7 @@ public class PipelineResource {
     public PipelineDefinition replace(@PathParam("name") String name, byte[] body) {
         PipelineDefinition definition = parse(body);
         if (!definition.name().equals(name)) {
-            throw InvalidRequestException.badRequest("the body names pipeline '" + definition.name() + "' but the path '" + name + "'");
+            throw ApiProblem.badRequest("the body names pipeline '" + definition.name() + "' but the path '" + name + "'");
         }
         return pipelines.save(definition, false);
     }
@@ -83,13 +83,13 @@ public class PipelineResource {
 
     private static PipelineDefinition parse(byte[] body) {
         if (body == null || body.length == 0) {
-            throw InvalidRequestException.badRequest("the body is empty; send a pipeline JSON object");
+            throw ApiProblem.badRequest("the body is empty; send a pipeline JSON object");
         }
         BodyLimitFilter.checkSize(body, BodyLimitFilter.MAX_BODY_BYTES);
         try {
             return EventJson.decode(body, PipelineDefinition.class);
         } catch (EventDecodingException e) {
-            throw InvalidRequestException.badRequest(e.getMessage());
+            throw ApiProblem.badRequest(e.getMessage());
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.archipelago.dispatcher.rest;
 
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.Secrets;
 import dev.archipelago.failure.Transience;
 import io.quarkus.logging.Log;
@@ -18,7 +18,7 @@ import java.util.UUID;
 public class ProblemMappers {
 
     @ServerExceptionMapper
-    public Response invalid(InvalidRequestException e, UriInfo uri) {
+    public Response invalid(ApiProblem e, UriInfo uri) {
         return problem(e.status(), e.title(), e.getMessage(), uri);
     }
 

@@ -3,7 +3,7 @@ package dev.archipelago.dispatcher.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.service.BuildView;
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.PipelineService;
 import dev.archipelago.model.json.EventJson;
 import io.quarkus.logging.Log;
@@ -63,7 +63,7 @@ public class WebhookResource {
         String expected = configured(config.webhooks().gitlabToken(), "GitLab", "ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITLAB_TOKEN");
         if (token == null || !constantTimeEquals(token.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
             Log.warn("GitLab webhook refused: X-Gitlab-Token missing or wrong");
-            throw new InvalidRequestException(401, "Unauthorized", "X-Gitlab-Token is missing or does not match");
+            throw new ApiProblem(401, "Unauthorized", "X-Gitlab-Token is missing or does not match");
         }
         if (!"Push Hook".equals(event)) {
             return ignored("event '" + event + "' is not a push; only Push Hook starts builds");
@@ -86,7 +86,7 @@ public class WebhookResource {
         String expected = "sha256=" + hmacSha256(secret, body == null ? new byte[0] : body);
         if (signature == null || !constantTimeEquals(signature.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
             Log.warn("GitHub webhook refused: X-Hub-Signature-256 missing or wrong");
-            throw new InvalidRequestException(401, "Unauthorized", "X-Hub-Signature-256 is missing or does not match the body");
+            throw new ApiProblem(401, "Unauthorized", "X-Hub-Signature-256 is missing or does not match the body");
         }
         if ("ping".equals(event)) {
             return Response.ok(new Delivery(List.of(), "pong")).build();
@@ -127,16 +127,16 @@ public class WebhookResource {
         try {
             JsonNode json = EventJson.mapper().readTree(body == null ? new byte[0] : body);
             if (json == null || !json.isObject()) {
-                throw InvalidRequestException.badRequest("the webhook body is not a JSON object");
+                throw ApiProblem.badRequest("the webhook body is not a JSON object");
             }
             return json;
         } catch (IOException e) {
-            throw InvalidRequestException.badRequest("the webhook body is not JSON: " + e.getMessage());
+            throw ApiProblem.badRequest("the webhook body is not JSON: " + e.getMessage());
         }
     }
 
     private static String configured(Optional<String> secret, String provider, String variable) {
-        return secret.filter(s -> !s.isBlank()).orElseThrow(() -> new InvalidRequestException(503, "Not configured",
+        return secret.filter(s -> !s.isBlank()).orElseThrow(() -> new ApiProblem(503, "Not configured",
                 provider + " webhooks are off on this dispatcher: set " + variable));
     }
 

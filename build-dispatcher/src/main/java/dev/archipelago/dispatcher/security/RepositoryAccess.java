@@ -1,6 +1,6 @@
 package dev.archipelago.dispatcher.security;
 
-import dev.archipelago.dispatcher.service.InvalidRequestException;
+import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.PushPermission;
 import io.quarkus.logging.Log;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -21,7 +21,7 @@ public class RepositoryAccess {
         return repository -> {
             if (allowed.stream().noneMatch(glob -> glob.matches(repository))) {
                 Log.infof("%s refused: may not build for %s", who, repository);
-                throw new InvalidRequestException(403, "Forbidden", who + " may not build images for " + repository
+                throw new ApiProblem(403, "Forbidden", who + " may not build images for " + repository
                         + (allowed.isEmpty() ? "; it may build for no repository (ask an admin to add a pattern)"
                         : "; its repository patterns are " + allowed));
             }

@@ -74,10 +74,7 @@ public class StaticTokens {
         if (!hex.matches("[0-9a-f]{64}")) {
             throw new IllegalStateException(where + ".sha256 must be 64 hex digits (printf %s \"$TOKEN\" | sha256sum)");
         }
-        String role = token.role().strip().toLowerCase(Locale.ROOT);
-        if (!Roles.ALL.contains(role)) {
-            throw new IllegalStateException(where + ".role '" + token.role() + "' is unknown; use one of " + Roles.ALL);
-        }
+        String role = token.role().roleName();
         List<String> teamNames = token.teams().orElse(List.of());
         for (String team : teamNames) {
             if (!teams.containsKey(team)) {

@@ -38,7 +38,7 @@ public class BuildEvents {
         executor.shutdownNow();
     }
 
-    /** @throws InvalidRequestException 404 before the stream starts when the build does not exist */
+    /** @throws ApiProblem 404 before the stream starts when the build does not exist */
     public Multi<BuildView> stream(UUID id) {
         BuildView first = builds.get(id);
         return Multi.createFrom().emitter(emitter -> {

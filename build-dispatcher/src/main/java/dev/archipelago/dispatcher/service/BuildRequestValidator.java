@@ -116,7 +116,7 @@ public class BuildRequestValidator {
         checkCommitStatus(request.commitStatus(), problems);
 
         if (!problems.isEmpty()) {
-            throw InvalidRequestException.badRequest(String.join("; ", problems));
+            throw ApiProblem.badRequest(String.join("; ", problems));
         }
         return new ValidatedRequest(gitUrl, ref, bundle, contextDir, dockerfile, repository, image.tag(), tags, platforms,
                 buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout, request.commitStatus(),
@@ -134,7 +134,7 @@ public class BuildRequestValidator {
                     : "use one of " + new java.util.TreeSet<>(config.commitStatus().targets().keySet())));
             return;
         }
-        boolean github = "github".equals(target.provider());
+        boolean github = target.provider() == DispatcherConfig.CommitStatusProvider.GITHUB;
         Pattern form = github ? GITHUB_REPOSITORY : GITLAB_PROJECT;
         if (status.project().length() > 255 || !form.matcher(status.project()).matches()) {
             problems.add("commitStatus.project '" + abbreviate(status.project()) + "' is not a "

@@ -59,7 +59,7 @@ public class BuildService {
      * and writes one request per platform to the outbox, all in one transaction.
      */
     public BuildView accept(BuildRequest request, PushPermission permission) {
-        return accept(request, null, null, permission);
+        return accept(request, Origin.api(permission));
     }
 
     /**
@@ -69,7 +69,7 @@ public class BuildService {
      * @param submissionKey unique per delivery, so that a redelivered one returns the build it made the first time
      */
     public BuildView acceptPushed(BuildRequest request, String submissionKey, String pushedCommit) {
-        return accept(request, submissionKey, pushedCommit, PushPermission.TRUSTED);
+        return accept(request, Origin.push(submissionKey, pushedCommit));
     }
 
     /**
@@ -93,19 +93,37 @@ public class BuildService {
         return storeNew(valid, commit, submissionKey, notStarted);
     }
 
-    private BuildView accept(BuildRequest request, String submissionKey, String pinnedCommit, PushPermission permission) {
+    /**
+     * Where a build that is refused when it cannot start comes from.
+     *
+     * @param submissionKey unique per delivery of a webhook, so that a redelivery returns the build it made; none from the API
+     * @param pinnedCommit the commit a webhook pushed; none from the API (the ref is resolved now)
+     * @param permission what the caller may push to
+     */
+    private record Origin(String submissionKey, String pinnedCommit, PushPermission permission) {
+
+        static Origin api(PushPermission permission) {
+            return new Origin(null, null, permission);
+        }
+
+        static Origin push(String submissionKey, String pushedCommit) {
+            return new Origin(submissionKey, pushedCommit, PushPermission.TRUSTED);
+        }
+    }
+
+    private BuildView accept(BuildRequest request, Origin origin) {
         ValidatedRequest valid = validator.validate(request);
-        permission.check(valid.repository().name());
+        origin.permission().check(valid.repository().name());
         if (valid.bundle() != null) {
             // the workers pull the context with their credentials: only from where the caller may push itself
-            permission.check(valid.bundle().name());
+            origin.permission().check(valid.bundle().name());
         }
-        BuildView existing = existing(submissionKey);
+        BuildView existing = existing(origin.submissionKey());
         if (existing != null) {
             return existing;
         }
         workers.checkLive(valid.platforms(), valid.allowEmulation());
-        return storeNew(valid, pin(valid, pinnedCommit), submissionKey, null);
+        return storeNew(valid, pin(valid, origin.pinnedCommit()), origin.submissionKey(), null);
     }
 
     /** The commit every platform builds: given (a webhook's), or the ref resolved now; none for a bundle. */
@@ -214,7 +232,7 @@ public class BuildService {
             Build build = builds.findForUpdate(id).orElseThrow(() -> notFound(id));
             permission.check(build.repository);
             if (build.state != BuildState.FAILED) {
-                throw InvalidRequestException.conflict("build " + id + " is " + build.state + "; only a FAILED build can be retried");
+                throw ApiProblem.conflict("build " + id + " is " + build.state + "; only a FAILED build can be retried");
             }
             ArchBuildRequest template = EventJson.decode(build.requestJson, ArchBuildRequest.class);
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -257,10 +275,10 @@ public class BuildService {
             Build build = builds.findForUpdate(id).orElseThrow(() -> notFound(id));
             permission.check(build.repository);
             if (build.state.isFinal()) {
-                throw InvalidRequestException.conflict("build " + id + " is already " + build.state + "; nothing to cancel");
+                throw ApiProblem.conflict("build " + id + " is already " + build.state + "; nothing to cancel");
             }
             if (build.state == BuildState.ASSEMBLING) {
-                throw InvalidRequestException.conflict("build " + id + " is ASSEMBLING: every platform is built and its index "
+                throw ApiProblem.conflict("build " + id + " is ASSEMBLING: every platform is built and its index "
                         + "is being pushed; it can no longer be cancelled");
             }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -299,7 +317,7 @@ public class BuildService {
         int max = config.maxListLimit();
         int size = limit == null ? 50 : limit;
         if (size < 1 || size > max) {
-            throw InvalidRequestException.badRequest("limit " + size + " is out of range; use 1 to " + max);
+            throw ApiProblem.badRequest("limit " + size + " is out of range; use 1 to " + max);
         }
         return QuarkusTransaction.requiringNew().call(() -> builds.newest(state, size).stream().map(this::view).toList());
     }
@@ -319,7 +337,7 @@ public class BuildService {
         return BuildView.of(build, indexTags);
     }
 
-    static InvalidRequestException notFound(UUID id) {
-        return InvalidRequestException.notFound("no build with id " + id);
+    static ApiProblem notFound(UUID id) {
+        return ApiProblem.notFound("no build with id " + id);
     }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * What the API says about a build (the {@code GET /api/builds/{id}} body of DESIGN.md), built
+ * What the API says about a build (the {@code GET /api/builds/{id}} body in build-dispatcher/README.md), built
  * from the entities inside the service layer. {@code version} grows with every change, so a
  * client can tell two views apart.
  */

@@ -64,7 +64,7 @@ public class CommitStatusReporter {
         if (!config.commitStatus().targets().isEmpty()) {
             unlisten = updates.listen(this::nudge);
             Log.infof("commit statuses: targets %s", config.commitStatus().targets().entrySet().stream()
-                    .map(e -> e.getKey() + " (" + e.getValue().provider() + " at " + e.getValue().apiUrl() + ")")
+                    .map(e -> e.getKey() + " (" + e.getValue().provider().wireName() + " at " + e.getValue().apiUrl() + ")")
                     .collect(Collectors.joining(", ")));
         }
     }
@@ -130,11 +130,11 @@ public class CommitStatusReporter {
             metrics.counter("archipelago.commit.statuses", "target", pending.target(), "sent", String.valueOf(delivery.sent())).increment();
             if (delivery.sent()) {
                 QuarkusTransaction.requiringNew().run(() -> builds.markStatusReported(id, pending.state().wireName()));
-                Log.infof("build %s: commit status %s reported to %s %s at %s", id, pending.state().wireName(), target.provider(),
+                Log.infof("build %s: commit status %s reported to %s %s at %s", id, pending.state().wireName(), target.provider().wireName(),
                         pending.project(), pending.commit());
             } else {
                 Log.warnf("build %s: commit status %s not reported to %s %s after %d call(s): %s", id, pending.state().wireName(),
-                        target.provider(), pending.project(), delivery.calls(), delivery.problem());
+                        target.provider().wireName(), pending.project(), delivery.calls(), delivery.problem());
             }
         } catch (RuntimeException e) {
             Log.warnf("build %s: commit status not reported: %s", id, e.toString());

@@ -56,11 +56,11 @@ public class PipelineService {
         check(definition);
         Pipeline pipeline = pipelines.findById(definition.name());
         if (create && pipeline != null) {
-            throw InvalidRequestException.conflict("pipeline '" + definition.name() + "' exists; PUT /api/pipelines/"
+            throw ApiProblem.conflict("pipeline '" + definition.name() + "' exists; PUT /api/pipelines/"
                     + definition.name() + " replaces it");
         }
         if (!create && pipeline == null) {
-            throw InvalidRequestException.notFound("no pipeline named '" + definition.name() + "'");
+            throw ApiProblem.notFound("no pipeline named '" + definition.name() + "'");
         }
         Instant now = Instant.now();
         if (pipeline == null) {
@@ -117,7 +117,7 @@ public class PipelineService {
             problems.add("branches is empty; name at least one branch or glob");
         }
         if (!problems.isEmpty()) {
-            throw InvalidRequestException.badRequest(String.join("; ", problems));
+            throw ApiProblem.badRequest(String.join("; ", problems));
         }
         String git = d.git() != null ? d.git() : "https://example.com/" + d.project() + ".git";
         validator.validate(request(d, git, "main", SAMPLE_COMMIT, commitStatus(d, d.project())));
@@ -129,13 +129,13 @@ public class PipelineService {
             return new BuildRequest.CommitStatus(d.statusTarget(), project);
         }
         DispatcherConfig.StatusTarget byProvider = config.commitStatus().targets().get(d.provider());
-        return byProvider != null && byProvider.provider().equals(d.provider()) ? new BuildRequest.CommitStatus(d.provider(), project) : null;
+        return byProvider != null && byProvider.provider().wireName().equals(d.provider()) ? new BuildRequest.CommitStatus(d.provider(), project) : null;
     }
 
     static BuildRequest request(PipelineDefinition d, String cloneUrl, String branch, String commit,
                                 BuildRequest.CommitStatus commitStatus) {
         if (!COMMIT.matcher(commit).matches()) {
-            throw InvalidRequestException.badRequest("the pushed commit '" + commit + "' is not a 40-hex commit id");
+            throw ApiProblem.badRequest("the pushed commit '" + commit + "' is not a 40-hex commit id");
         }
         String tag = render(d.tagTemplate(), branch, commit);
         List<String> indexTags = d.indexTags() == null ? null
@@ -156,7 +156,7 @@ public class PipelineService {
     private Pipeline find(String name) {
         Pipeline pipeline = pipelines.findById(name);
         if (pipeline == null) {
-            throw InvalidRequestException.notFound("no pipeline named '" + name + "'");
+            throw ApiProblem.notFound("no pipeline named '" + name + "'");
         }
         return pipeline;
     }

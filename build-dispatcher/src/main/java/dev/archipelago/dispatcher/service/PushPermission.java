@@ -13,7 +13,7 @@ public interface PushPermission {
 
     /**
      * @param repository the full repository name, such as {@code quay.io/org/app}
-     * @throws InvalidRequestException with status 403 when the caller may not push there
+     * @throws ApiProblem with status 403 when the caller may not push there
      */
     void check(String repository);
 }

@@ -76,7 +76,7 @@ public class WorkerRegistry {
      */
     public void checkLive(List<Platform> platforms, boolean allowEmulation) {
         missingLive(platforms, allowEmulation).ifPresent(why -> {
-            throw InvalidRequestException.conflict(why);
+            throw ApiProblem.conflict(why);
         });
     }
 

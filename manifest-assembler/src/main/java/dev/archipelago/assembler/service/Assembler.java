@@ -101,8 +101,7 @@ public class Assembler {
             BuildOutcome.Index index = push(snapshot);
             List<Platform> missing = snapshot.expected().stream().map(Platform::parse)
                     .filter(p -> snapshot.children().stream().noneMatch(c -> c.platform().equals(p))).toList();
-            BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.INDEX_PUSHED,
-                    index, missing, List.of(), null, Instant.now());
+            BuildOutcome outcome = BuildOutcome.indexPushed(snapshot.buildId(), snapshot.attempt(), index, missing, Instant.now());
             finish(snapshot.buildId(), Assembly.State.PUSHED, outcome, index);
             waits.succeeded("build " + buildId + ": index push");
             metrics.counter("archipelago.assemblies", "outcome", "INDEX_PUSHED").increment();
@@ -125,8 +124,8 @@ public class Assembler {
         } catch (RegistryException e) {
             if (Instant.now().isAfter(snapshot.deadline())) {
                 waits.succeeded("build " + buildId + ": index push");
-                BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.FAILED, null,
-                        List.of(), List.of(), new BuildOutcome.Error(BuildErrorCode.INDEX_PUSH_FAILED, e.getMessage()), Instant.now());
+                BuildOutcome outcome = BuildOutcome.failed(snapshot.buildId(), snapshot.attempt(), List.of(),
+                        new BuildOutcome.Error(BuildErrorCode.INDEX_PUSH_FAILED, e.getMessage()), Instant.now());
                 finish(snapshot.buildId(), Assembly.State.FAILED, outcome, null);
                 return true;
             }
@@ -137,9 +136,9 @@ public class Assembler {
     }
 
     private void fail(Snapshot snapshot, AssemblyFailure failure) {
-        BuildOutcome outcome = new BuildOutcome(1, snapshot.buildId(), snapshot.attempt(), BuildOutcome.Type.FAILED, null,
-                List.of(), failure.platform == null ? List.of() : List.of(new BuildOutcome.PlatformFailure(failure.platform,
-                failure.code, failure.getMessage())), new BuildOutcome.Error(failure.code, failure.getMessage()), Instant.now());
+        BuildOutcome outcome = BuildOutcome.failed(snapshot.buildId(), snapshot.attempt(), failure.platform == null ? List.of()
+                : List.of(new BuildOutcome.PlatformFailure(failure.platform, failure.code, failure.getMessage())),
+                new BuildOutcome.Error(failure.code, failure.getMessage()), Instant.now());
         finish(snapshot.buildId(), Assembly.State.FAILED, outcome, null);
         metrics.counter("archipelago.assemblies", "outcome", failure.code.name()).increment();
         Log.warnf("build %s: assembly failed with %s: %s", snapshot.buildId(), failure.code, failure.getMessage());

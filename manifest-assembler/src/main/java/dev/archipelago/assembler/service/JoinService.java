@@ -185,8 +185,8 @@ public class JoinService {
                      List<BuildOutcome.PlatformFailure> failures, Instant now) {
         assembly.state = Assembly.State.FAILED;
         assembly.claimedUntil = null;
-        assembly.outcomeJson = EventJson.encodeToString(new BuildOutcome(1, assembly.buildId, attempt, BuildOutcome.Type.FAILED,
-                null, List.of(), new ArrayList<>(failures), new BuildOutcome.Error(code, message), now));
+        assembly.outcomeJson = EventJson.encodeToString(BuildOutcome.failed(assembly.buildId, attempt, new ArrayList<>(failures),
+                new BuildOutcome.Error(code, message), now));
         assembly.outcomePublishedAt = null;
         assembly.updatedAt = now;
     }

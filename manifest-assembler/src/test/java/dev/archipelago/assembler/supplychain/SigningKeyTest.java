@@ -1,8 +1,8 @@
 package dev.archipelago.assembler.supplychain;
 
 import dev.archipelago.registry.signing.SigningKey;
-import dev.archipelago.testsupport.Processes;
-import dev.archipelago.testsupport.Tools;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -121,4 +121,14 @@ public record BuildOutcome(
             throw new IllegalArgumentException("field 'error' is required when type is FAILED");
         }
     }
+
+    /** The index is pushed; {@code missing} names the platforms a partial index lacks. */
+    public static BuildOutcome indexPushed(String buildId, int attempt, Index index, List<Platform> missing, Instant at) {
+        return new BuildOutcome(Schema.CURRENT, buildId, attempt, Type.INDEX_PUSHED, index, missing, List.of(), null, at);
+    }
+
+    /** The build failed: {@code error} says why, {@code failedPlatforms} which platforms failed (none when the index push did). */
+    public static BuildOutcome failed(String buildId, int attempt, List<PlatformFailure> failedPlatforms, Error error, Instant at) {
+        return new BuildOutcome(Schema.CURRENT, buildId, attempt, Type.FAILED, null, List.of(), failedPlatforms, error, at);
+    }
 }

@@ -1,0 +1,31 @@
+package dev.archipelago.worker.identity;
+
+import dev.archipelago.worker.config.WorkerConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.net.InetAddress;
+import java.util.UUID;
+
+/** The worker's id: configured, or the host name, the platform and a random suffix. */
+@ApplicationScoped
+public class WorkerIdentity {
+
+    private final String id;
+
+    public WorkerIdentity(WorkerConfig config, PlatformIdentity platform) {
+        this.id = config.id().orElseGet(() -> hostName() + "-" + platform.platform().tagSafeName() + "-"
+                + UUID.randomUUID().toString().substring(0, 6));
+    }
+
+    public String id() {
+        return id;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "worker";
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.archipelago.testsupport;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The fast tier's stand-in for Kafka: switches the channels named in the {@code incoming} and
+ * {@code outgoing} arguments (comma-separated) to SmallRye's in-memory connector, so a test drives
+ * a service's consumer logic and reads what it emits without a broker. Nothing else changes: the
+ * database, the failure policy and the service's beans are the real ones.
+ *
+ * <pre>{@code
+ * @WithTestResource(value = InMemoryChannelsResource.class, initArgs = {
+ *         @ResourceArg(name = "incoming", value = "results-in"),
+ *         @ResourceArg(name = "outgoing", value = "outcomes-out")})
+ * }</pre>
+ *
+ * The test reaches the channels with {@code @Inject @Connector("smallrye-in-memory") InMemoryConnector}.
+ */
+public class InMemoryChannelsResource implements QuarkusTestResourceLifecycleManager {
+
+    private String[] incoming = {};
+    private String[] outgoing = {};
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        incoming = names(initArgs.get("incoming"));
+        outgoing = names(initArgs.get("outgoing"));
+    }
+
+    private static String[] names(String list) {
+        return list == null || list.isBlank() ? new String[0]
+                : Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toArray(String[]::new);
+    }
+
+    @Override
+    public Map<String, String> start() {
+        Map<String, String> config = new HashMap<>();
+        config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory(incoming));
+        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(outgoing));
+        // no broker in this tier: the Kafka health check would only report it missing
+        config.put("quarkus.kafka.health.enabled", "false");
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        InMemoryConnector.clear();
+    }
+}
