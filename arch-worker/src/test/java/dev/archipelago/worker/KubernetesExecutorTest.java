@@ -1,5 +1,7 @@
 package dev.archipelago.worker;
 
+import io.fabric8.kubernetes.api.model.PodStatus;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -359,7 +361,7 @@ class KubernetesExecutorTest {
         server.expect().get().withPath(path + "build").andReturn(200, buildLog).always();
     }
 
-    private void setStatus(Pod pod, io.fabric8.kubernetes.api.model.PodStatus status) {
+    private void setStatus(Pod pod, PodStatus status) {
         Pod current = server.getClient().pods().inNamespace(NAMESPACE).withName(pod.getMetadata().getName()).get();
         current.setStatus(status);
         server.getClient().pods().inNamespace(NAMESPACE).resource(current).updateStatus();

@@ -1,5 +1,7 @@
 package dev.archipelago.worker;
 
+import java.util.Locale;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -160,7 +162,7 @@ final class LocalKubelet {
             throw new IllegalStateException(container.getName() + " does not drop ALL capabilities; this kubelet runs only pods that do");
         }
         StringBuilder bounding = new StringBuilder("-all");
-        added.forEach(capability -> bounding.append(",+").append(capability.toLowerCase(java.util.Locale.ROOT)));
+        added.forEach(capability -> bounding.append(",+").append(capability.toLowerCase(Locale.ROOT)));
         command.addAll(List.of("--bounding-set=" + bounding, "--inh-caps=-all", "--"));
         command.addAll(container.getCommand());
         return command;

@@ -1,5 +1,7 @@
 package dev.archipelago.worker;
 
+import org.hamcrest.Matchers;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
@@ -234,7 +236,7 @@ class NativeWorkerTest {
 
     @Test
     void aBuildThatOutlivesItsTimeoutFailsWithTimeout() {
-        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + java.util.UUID.randomUUID())) {
+        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + UUID.randomUUID())) {
             ArchBuildRequest request = request(Platform.LINUX_AMD64, slow, ".", "Dockerfile", open.hostPort() + "/worker/app", 5);
             send(kafka, request);
 
@@ -247,7 +249,7 @@ class NativeWorkerTest {
 
     @Test
     void aCancelStopsTheRunningBuild() {
-        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + java.util.UUID.randomUUID())) {
+        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + UUID.randomUUID())) {
             ArchBuildRequest request = request(Platform.LINUX_AMD64, slow);
             send(kafka, request);
             kafka.read(Topics.RESULTS, r -> request.buildId().equals(r.key()), 1, Duration.ofSeconds(30));
@@ -283,7 +285,7 @@ class NativeWorkerTest {
 
     @Test
     void noMoreBuildsRunAtOnceThanTheConcurrencyLimit() {
-        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 3 && echo " + java.util.UUID.randomUUID())) {
+        try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 3 && echo " + UUID.randomUUID())) {
             List<ArchBuildRequest> requests = List.of(request(Platform.LINUX_AMD64, slow), request(Platform.LINUX_AMD64, slow),
                     request(Platform.LINUX_AMD64, slow));
             requests.forEach(r -> send(kafka, r));
@@ -307,12 +309,12 @@ class NativeWorkerTest {
         assertThat(heartbeat.capacity()).isEqualTo(2);
         assertThat(heartbeat.executor()).isEqualTo("buildah");
         given().baseUri(management.toString()).get("health/ready").then().statusCode(200).body("checks.name", hasItem("buildah"));
-        given().baseUri(management.toString()).get("metrics").then().statusCode(200).body(org.hamcrest.Matchers.containsString("archipelago_worker_builds"));
+        given().baseUri(management.toString()).get("metrics").then().statusCode(200).body(Matchers.containsString("archipelago_worker_builds"));
     }
 
     @Test
     void unreadableRequestsGoToTheDeadLetterQueue() {
-        String key = "garbage-" + java.util.UUID.randomUUID();
+        String key = "garbage-" + UUID.randomUUID();
         kafka.send(Topics.requestsFor(Platform.LINUX_AMD64), key, "{\"schema\": 1}");
         assertThat(kafka.read(Topics.DLQ, r -> key.equals(r.key()), 1, Duration.ofSeconds(30))).singleElement()
                 .satisfies(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).contains("ArchBuildRequest"));

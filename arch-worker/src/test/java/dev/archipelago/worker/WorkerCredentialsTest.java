@@ -1,5 +1,7 @@
 package dev.archipelago.worker;
 
+import java.util.regex.Pattern;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -142,7 +144,7 @@ class WorkerCredentialsTest {
     }
 
     private static Instant sentAt(String heartbeat) {
-        var matcher = java.util.regex.Pattern.compile("\"sentAt\":\"([^\"]+)\"").matcher(heartbeat);
+        var matcher = Pattern.compile("\"sentAt\":\"([^\"]+)\"").matcher(heartbeat);
         return matcher.find() ? Instant.parse(matcher.group(1)) : Instant.EPOCH;
     }
 

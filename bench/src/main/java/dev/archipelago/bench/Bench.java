@@ -1,5 +1,11 @@
 package dev.archipelago.bench;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.ToLongFunction;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.MediaTypes;
@@ -151,7 +157,7 @@ public final class Bench {
             report.add(new Report.Row("5 warm rebuild", "unchanged source: time", "ms", warmE2e, coldE2e, "<= 0.1x",
                     warmE2e.median() / coldE2e.median() <= 0.1));
             Sample changedE2e = Sample.of(changed.stream().map(Built::endToEndMs).toList());
-            report.note(String.format(java.util.Locale.ROOT, "Scenario 5, where a warm build's time goes (medians of the slower platform, "
+            report.note(String.format(Locale.ROOT, "Scenario 5, where a warm build's time goes (medians of the slower platform, "
                             + "as its worker measured): fetch %.0f ms, build %.0f ms, verify %.0f ms, push and read-back %.0f ms; "
                             + "end to end %.0f ms.", stage(warm, ArchBuildEvent.Durations::fetchMs), stage(warm, ArchBuildEvent.Durations::buildMs),
                     stage(warm, ArchBuildEvent.Durations::verifyMs), stage(warm, ArchBuildEvent.Durations::pushMs), warmE2e.median()));
@@ -192,7 +198,7 @@ public final class Bench {
     }
 
     /** The median of one stage's duration for the slower platform of each build. */
-    private double stage(List<Built> builds, java.util.function.ToLongFunction<ArchBuildEvent.Durations> stage) {
+    private double stage(List<Built> builds, ToLongFunction<ArchBuildEvent.Durations> stage) {
         return Sample.of(builds.stream().map(b -> events.results(b.id()).stream()
                 .filter(t -> t.event().type() == ArchBuildEvent.Type.SUCCEEDED)
                 .max(Comparator.comparingLong(t -> t.event().durations().totalMs())).orElseThrow().event().durations())
@@ -341,7 +347,7 @@ public final class Bench {
         report.add(new Report.Row("1 pipeline vs commands", "tutorial's flags, nothing attached: POST to index readable", "ms", e2e, tutorial, "<= 1.05x",
                 e2e.median() / tutorial.median() <= 1.05));
         Sample overhead = Sample.of(builds.stream().map(b -> b.endToEndMs() - events.slowestPlatformMs(b.id())).toList());
-        report.note(String.format(java.util.Locale.ROOT, "Scenario 1, tutorial's flags, where the time goes (medians): POST to the first "
+        report.note(String.format(Locale.ROOT, "Scenario 1, tutorial's flags, where the time goes (medians): POST to the first "
                         + "STARTED %.0f ms; the slowest platform's fetch+build+verify+push %.0f ms; its SUCCEEDED to the index readable %.0f ms; "
                         + "end to end %.0f ms (the difference is the worker's own start and publish around the measured stages).",
                 Sample.of(builds.stream().map(b -> events.firstStarted(b.id()) - b.acceptedAt()).toList()).median(),
@@ -391,14 +397,14 @@ public final class Bench {
         byte[] random = new byte[50 * 1024 * 1024];
         List<Long> bigUploads = new ArrayList<>();
         for (int i = 0; i < Math.max(3, runs / 2); i++) {
-            new java.util.Random(i).nextBytes(random);
+            new Random(i).nextBytes(random);
             Files.write(big.resolve("seed"), random);
             JsonNode context = runCli("big-" + i, big, true);
             bigUploads.add(context.path("packMillis").asLong() + context.path("pushMillis").asLong());
         }
         report.add(new Report.Row("7 CLI", "context upload of 50 MB of incompressible data: pack + push; baseline: the REST build",
                 "ms", Sample.of(bigUploads), rest, "", null));
-        report.note(String.format(java.util.Locale.ROOT, "Scenario 7: the CLI's context upload runs at %.0f MB/s for 50 MB "
+        report.note(String.format(Locale.ROOT, "Scenario 7: the CLI's context upload runs at %.0f MB/s for 50 MB "
                 + "(gzip on one core, then one PUT to the registry on this machine).",
                 50 * 1000.0 / Sample.of(bigUploads).median()));
     }
@@ -415,8 +421,8 @@ public final class Bench {
         ProcessBuilder builder = new ProcessBuilder(stack.cli(args.toArray(String[]::new))).redirectErrorStream(true);
         builder.environment().putAll(stack.cliEnvironment());
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!process.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || process.exitValue() != 0) {
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
             throw new IllegalStateException("archipelago build of " + directory + " failed: " + output);
         }
         JsonNode context = null;
@@ -553,7 +559,7 @@ public final class Bench {
                         }
                     }
                     if (!relay.isEmpty()) {
-                        report.note(String.format(java.util.Locale.ROOT, "Scenario 4 at %d/s, where the time goes (medians): 202 to the "
+                        report.note(String.format(Locale.ROOT, "Scenario 4 at %d/s, where the time goes (medians): 202 to the "
                                         + "request on its topic %.0f ms; request to the harness's last result %.0f ms; last result to the "
                                         + "INDEX_PUSHED outcome %.0f ms.", rate, Sample.of(relay).median(), Sample.of(answer).median(),
                                 Sample.of(assemble).median()));
@@ -564,7 +570,7 @@ public final class Bench {
                     say(String.format("  offered %d/s: %d accepted, %d refused, %d indexes pushed, %.1f/s, p50 %.0f ms, p99 %.0f ms",
                             rate, snapshot.size(), refused.get(), completed, achieved, latency.median(), p99));
                     report.add(new Report.Row("4 throughput", "nothing attached; offered " + rate + " builds/s for " + step.toSeconds() + " s: accept to index pushed "
-                            + "(" + completed + "/" + snapshot.size() + " done, " + String.format(java.util.Locale.ROOT, "%.1f", achieved)
+                            + "(" + completed + "/" + snapshot.size() + " done, " + String.format(Locale.ROOT, "%.1f", achieved)
                             + " builds/s, p99 " + Report.format(p99, "ms") + ")", "ms", latency, null, "p99 <= 2 s",
                             p99 <= 2000 && completed == snapshot.size()));
                     if (p99 <= 2000 && completed == snapshot.size() && refused.get() == 0) {
@@ -578,7 +584,7 @@ public final class Bench {
                 Map<String, Long> cpuAfter = cpuMillis();
                 int builds = acceptedAt.size();
                 StringBuilder cpu = new StringBuilder("Scenario 4, CPU time per accepted build, by process (2 cores for everything): ");
-                cpuAfter.forEach((name, ms) -> cpu.append(String.format(java.util.Locale.ROOT, "%s %.1f ms, ", name,
+                cpuAfter.forEach((name, ms) -> cpu.append(String.format(Locale.ROOT, "%s %.1f ms, ", name,
                         (ms - cpuBefore.getOrDefault(name, 0L)) / (double) Math.max(1, builds))));
                 report.note(cpu.substring(0, cpu.length() - 2) + " (PostgreSQL, shared by the machine, and the benchmark's own JVM "
                         + "with the harness are not counted).");
@@ -589,7 +595,7 @@ public final class Bench {
     }
 
     /** Every load build reached SUCCEEDED, and exactly one index-pushed outcome was published for each. */
-    private void exactlyOnce(java.util.Set<String> ids) throws Exception {
+    private void exactlyOnce(Set<String> ids) throws Exception {
         int succeeded = 0;
         int duplicates = 0;
         Instant end = Instant.now().plusSeconds(30); // the dispatcher's outcomes consumer may still be catching up

@@ -1,5 +1,7 @@
 package dev.archipelago.bench;
 
+import java.util.concurrent.ConcurrentHashMap;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -40,7 +42,7 @@ final class LoadHarness implements AutoCloseable {
     private final Map<Platform, Child> children;
     private final Thread thread;
     private final AtomicLong answered = new AtomicLong();
-    private final Map<String, Long> requestedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> requestedAt = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private long lastHeartbeat;
 

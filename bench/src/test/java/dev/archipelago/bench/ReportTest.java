@@ -1,5 +1,7 @@
 package dev.archipelago.bench;
 
+import java.util.stream.IntStream;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -17,7 +19,7 @@ class ReportTest {
         assertThat(odd.max()).isEqualTo(30);
         Sample even = Sample.of(List.of(4, 1, 3, 2));
         assertThat(even.median()).isEqualTo(2.5);
-        Sample hundred = Sample.of(java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList());
+        Sample hundred = Sample.of(IntStream.rangeClosed(1, 100).boxed().toList());
         assertThat(hundred.percentile(50)).isEqualTo(50);
         assertThat(hundred.percentile(99)).isEqualTo(99);
         assertThat(hundred.percentile(100)).isEqualTo(100);

@@ -1,5 +1,10 @@
 package dev.archipelago.dispatcher;
 
+import dev.archipelago.infra.FreePorts;
+import java.util.ArrayList;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.InjectKafkaClient;
@@ -134,7 +139,7 @@ class BadInputTest {
 
     @Test
     void refusesCredentialsInTheGitUrlWithoutEchoingThem() {
-        String secret = "pa55-" + java.util.UUID.randomUUID();
+        String secret = "pa55-" + UUID.randomUUID();
         try (LogCapture logs = new LogCapture()) {
             Response withPassword = submit(body("\"source\": {\"git\": \"https://robot:" + secret + "@gitlab.com/org/app.git\"}"));
             Response withToken = submit(body("\"source\": {\"git\": \"https://" + secret + "@github.com/org/app.git\"}"));
@@ -150,7 +155,7 @@ class BadInputTest {
 
     @Test
     void anUnreachableRepositoryIs422WithGitsMessage() {
-        int closedPort = dev.archipelago.infra.FreePorts.next();
+        int closedPort = FreePorts.next();
         Response response = submit(body("\"source\": {\"git\": \"https://127.0.0.1:" + closedPort + "/org/app.git\"}"));
 
         assertThat(response.statusCode()).isEqualTo(422);
@@ -163,7 +168,7 @@ class BadInputTest {
         assertThat(submit(body("")).statusCode()).isEqualTo(202);
         buildsBefore = Counts.builds();
         outboxBefore = Counts.outbox();
-        org.awaitility.Awaitility.await().until(() -> requestRecords() == requestsBefore + 2);
+        Awaitility.await().until(() -> requestRecords() == requestsBefore + 2);
         requestsBefore = requestRecords();
     }
 
@@ -171,7 +176,7 @@ class BadInputTest {
         String source = "\"source\": {\"git\": \"" + git.url() + "\"}";
         String image = "\"image\": {\"repository\": \"quay.io/org/demos\", \"tag\": \"v1\"}";
         String platforms = "\"platforms\": [\"linux/amd64\", \"linux/ppc64le\"]";
-        List<String> fields = new java.util.ArrayList<>(List.of(source, image, platforms));
+        List<String> fields = new ArrayList<>(List.of(source, image, platforms));
         if (!override.isBlank()) {
             String key = override.substring(0, override.indexOf(':'));
             fields.removeIf(f -> f.startsWith(key + ":"));

@@ -1,5 +1,10 @@
 package dev.archipelago.dispatcher;
 
+import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
@@ -91,8 +96,8 @@ class BuildEventsStreamTest {
         assertThat(states).containsExactly("CANCELLED");
     }
 
-    private static io.restassured.specification.RequestSpecification given() {
-        return io.restassured.RestAssured.given();
+    private static RequestSpecification given() {
+        return RestAssured.given();
     }
 
     /** Reads the SSE stream in the background, collecting the build state of each event; completes when the stream ends. */
@@ -109,8 +114,8 @@ class BuildEventsStreamTest {
                         states.add(m.group(1));
                     }
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
     }

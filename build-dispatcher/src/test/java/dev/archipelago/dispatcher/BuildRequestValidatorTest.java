@@ -1,5 +1,8 @@
 package dev.archipelago.dispatcher;
 
+import java.util.Locale;
+import java.util.Set;
+
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.config.DispatcherConfig.CommitStatusProvider;
 import dev.archipelago.dispatcher.service.BuildRequestValidator;
@@ -100,7 +103,7 @@ class BuildRequestValidatorTest {
     private static DispatcherConfig defaults() {
         return new DispatcherConfig() {
             public boolean requireLiveWorkers() { return true; }
-            public Optional<java.util.Set<String>> scaledFromZero() { return Optional.empty(); }
+            public Optional<Set<String>> scaledFromZero() { return Optional.empty(); }
             public boolean allowFileUrls() { return false; }
             public Duration gitTimeout() { return Duration.ofSeconds(30); }
             public int missedHeartbeats() { return 3; }
@@ -128,7 +131,7 @@ class BuildRequestValidatorTest {
 
     private static DispatcherConfig.StatusTarget target(String provider) {
         return new DispatcherConfig.StatusTarget() {
-            public CommitStatusProvider provider() { return CommitStatusProvider.valueOf(provider.toUpperCase(java.util.Locale.ROOT)); }
+            public CommitStatusProvider provider() { return CommitStatusProvider.valueOf(provider.toUpperCase(Locale.ROOT)); }
             public String apiUrl() { return "https://" + provider + ".example.com/api"; }
             public String token() { return "not-used"; }
         };

@@ -1,5 +1,8 @@
 package dev.archipelago.dispatcher;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -251,9 +254,9 @@ class CommitStatusTest {
     }
 
     private List<LoggedRequest> calls(String pathPrefix, String id) {
-        List<LoggedRequest> requests = new java.util.ArrayList<>(apis.getAllServeEvents().stream().map(e -> e.getRequest())
+        List<LoggedRequest> requests = new ArrayList<>(apis.getAllServeEvents().stream().map(e -> e.getRequest())
                 .filter(r -> r.getUrl().startsWith(pathPrefix) && r.getBodyAsString().contains("/builds/" + id + "\"")).toList());
-        requests.sort(java.util.Comparator.comparing(LoggedRequest::getLoggedDate));
+        requests.sort(Comparator.comparing(LoggedRequest::getLoggedDate));
         return requests;
     }
 

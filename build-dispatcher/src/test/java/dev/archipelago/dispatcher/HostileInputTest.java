@@ -1,5 +1,10 @@
 package dev.archipelago.dispatcher;
 
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.Random;
+import java.util.TreeMap;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -84,12 +89,12 @@ class HostileInputTest {
         long pipelines = Counts.pipelines();
         long records = Counts.requestRecords(kafka);
         List<String> wrong = new ArrayList<>();
-        Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        Map<Integer, Integer> statuses = new TreeMap<>();
         for (Call call : calls) {
             HttpResponse<String> response;
             try {
                 response = send(call);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 wrong.add(call.name() + ": the connection failed instead of an answer: " + e);
                 continue;
             }
@@ -253,7 +258,7 @@ class HostileInputTest {
         addBuild(calls, "timeout far too long", r -> r.put("timeoutSeconds", 10_000_000));
         addBuild(calls, "timeout zero", r -> r.put("timeoutSeconds", 0));
         addBuild(calls, "timeout negative", r -> r.put("timeoutSeconds", -1));
-        addBuild(calls, "timeout beyond long", r -> r.put("timeoutSeconds", new java.math.BigInteger("99999999999999999999999")));
+        addBuild(calls, "timeout beyond long", r -> r.put("timeoutSeconds", new BigInteger("99999999999999999999999")));
     }
 
     private void unicodeTricks(List<Call> calls) {
@@ -432,7 +437,7 @@ class HostileInputTest {
 
     private static byte[] randomBytes(int size) {
         byte[] bytes = new byte[size];
-        new java.util.Random(9).nextBytes(bytes);
+        new Random(9).nextBytes(bytes);
         return bytes;
     }
 }

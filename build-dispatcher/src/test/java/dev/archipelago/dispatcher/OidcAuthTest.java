@@ -1,5 +1,7 @@
 package dev.archipelago.dispatcher;
 
+import io.restassured.response.Response;
+
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
@@ -74,7 +76,7 @@ class OidcAuthTest {
         submit(ApiTokens.SUBMITTER, "127.0.0.1:5000/other/app").then().statusCode(403);
     }
 
-    private io.restassured.response.Response submit(String token, String repository) {
+    private Response submit(String token, String repository) {
         return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON).body("""
                 {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s", "tag": "v1"},
                  "platforms": ["linux/amd64"]}""".formatted(git.url(), repository)).post("/api/builds");

@@ -1,5 +1,7 @@
 package dev.archipelago.infra;
 
+import java.util.Map;
+
 import dev.archipelago.model.Platform;
 
 import java.io.IOException;
@@ -46,12 +48,12 @@ public final class Buildah implements AutoCloseable {
 
     /** Runs {@code buildah <storage options> <args>} and fails with its output unless it exits 0. */
     public Processes.Result run(String... args) {
-        return Processes.run(TIMEOUT, null, java.util.Map.of(), command(args)).orThrow();
+        return Processes.run(TIMEOUT, null, Map.of(), command(args)).orThrow();
     }
 
     /** Like {@link #run(String...)} but returns failures instead of throwing. */
     public Processes.Result tryRun(String... args) {
-        return Processes.run(TIMEOUT, null, java.util.Map.of(), command(args));
+        return Processes.run(TIMEOUT, null, Map.of(), command(args));
     }
 
     /** Builds {@code context} for a platform and tags it {@code tag}. */

@@ -1,5 +1,11 @@
 package dev.archipelago.infra;
 
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -74,10 +80,10 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
 
     /** Makes or changes a SCRAM-SHA-512 user (through the PLAINTEXT listener). */
     public void upsertScramUser(String user, String password) {
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
-            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
-                    new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512,
-                            4096), password))).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512,
+                            4096), password))).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not set the SCRAM credentials of " + user + ": " + e.getMessage(), e);
         }

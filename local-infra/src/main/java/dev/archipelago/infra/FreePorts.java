@@ -1,5 +1,8 @@
 package dev.archipelago.infra;
 
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -31,8 +34,8 @@ public final class FreePorts {
 
     /** Whether something accepts connections on the loopback port. */
     public static boolean answers(int port) {
-        try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
             return true;
         } catch (IOException e) {
             return false;

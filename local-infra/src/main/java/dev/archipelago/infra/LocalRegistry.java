@@ -1,5 +1,7 @@
 package dev.archipelago.infra;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import org.mindrot.jbcrypt.BCrypt;
 
 import java.io.IOException;
@@ -210,7 +212,7 @@ public final class LocalRegistry implements AutoCloseable {
                 URI tokenUri = URI.create(issuer.realm() + "?service=" + TokenIssuer.SERVICE + "&scope=repository:" + name + ":pull");
                 String body = HTTP.send(HttpRequest.newBuilder(tokenUri).header("Authorization", basic).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
-                String token = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("token").asText();
+                String token = new ObjectMapper().readTree(body).path("token").asText();
                 request.header("Authorization", "Bearer " + token);
             } else if (username != null) {
                 request.header("Authorization", basic);

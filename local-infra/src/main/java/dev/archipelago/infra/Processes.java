@@ -1,5 +1,7 @@
 package dev.archipelago.infra;
 
+import java.io.File;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +54,7 @@ public final class Processes {
             err = Files.createTempFile("proc-err", ".log");
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             if (directory != null) {
                 builder.directory(directory.toFile());
             }

@@ -1,5 +1,8 @@
 package dev.archipelago.infra;
 
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,8 +37,8 @@ public final class ScratchGitRepository implements AutoCloseable {
         try {
             // readable by every user, as a git server's repositories are to whoever may fetch them
             ScratchGitRepository fixture = new ScratchGitRepository(Files.createTempDirectory("archipelago-git",
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"))));
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwxr-xr-x"))));
             fixture.git("init", "-q", "-b", "main");
             fixture.git("config", "uploadpack.allowReachableSHA1InWant", "true");
             return fixture;
@@ -69,7 +72,7 @@ public final class ScratchGitRepository implements AutoCloseable {
         try {
             Path file = dir.resolve(path);
             Files.createDirectories(file.getParent());
-            Files.copy(source, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(source, file, StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
             return this;
         } catch (IOException e) {
@@ -106,7 +109,7 @@ public final class ScratchGitRepository implements AutoCloseable {
     }
 
     private String git(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of("git"));
+        List<String> command = new ArrayList<>(List.of("git"));
         command.addAll(List.of(args));
         return Processes.run(GIT_TIMEOUT, dir, FIXED_IDENTITY, command).orThrow().stdout();
     }

@@ -1,5 +1,8 @@
 package dev.archipelago.infra;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -20,7 +23,7 @@ public final class Skopeo {
         List<String> command = new ArrayList<>(List.of(Tools.skopeo().toString(), "inspect", "--tls-verify=false"));
         command.addAll(List.of(options));
         command.add("docker://" + reference);
-        String output = Processes.run(Duration.ofSeconds(60), null, java.util.Map.of(), command).orThrow().stdout();
+        String output = Processes.run(Duration.ofSeconds(60), null, Map.of(), command).orThrow().stdout();
         try {
             return new ObjectMapper().readTree(output);
         } catch (IOException e) {
@@ -31,6 +34,6 @@ public final class Skopeo {
     /** The exact bytes of a manifest or index, as the registry serves them. */
     public static byte[] raw(String reference) {
         return Processes.run(Duration.ofSeconds(60), Tools.skopeo().toString(), "inspect", "--tls-verify=false", "--raw",
-                "docker://" + reference).orThrow().stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                "docker://" + reference).orThrow().stdout().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,7 @@
 package dev.archipelago.infra;
 
+import java.io.IOException;
+
 import dev.archipelago.model.Platform;
 
 import java.nio.file.Files;
@@ -63,7 +65,7 @@ public final class Tools {
                 throw new IllegalStateException("QEMU binfmt handler " + entry + " is not registered and enabled: run "
                         + SETUP + ", which mounts binfmt_misc and registers /usr/lib/binfmt.d/" + name + ".conf");
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot read " + entry + ": " + e.getMessage() + "; run " + SETUP, e);
         }
     }

@@ -1,5 +1,9 @@
 package dev.archipelago.stack;
 
+import java.io.File;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.infra.Buildah;
 import dev.archipelago.infra.FreePorts;
@@ -507,10 +511,10 @@ public final class LocalStack implements AutoCloseable {
             throw new StackException(name + " still runs; kill it first");
         }
         try {
-            Files.writeString(old.log(), "\n--- restarted ---\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(old.log(), "\n--- restarted ---\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             ProcessBuilder builder = new ProcessBuilder(old.command()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(old.log().toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().putAll(old.env());
             services.set(services.indexOf(old), new Service(name, builder.start(), old.log(), old.command(), old.env()));
         } catch (IOException e) {
@@ -629,7 +633,7 @@ public final class LocalStack implements AutoCloseable {
             // nothing to unmount
         }
         try (var paths = Files.walk(home)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // leftovers in a scratch folder are harmless
         }
@@ -694,7 +698,7 @@ public final class LocalStack implements AutoCloseable {
         Path log = home.resolve("logs").resolve(name + ".log");
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().putAll(env);
             return new Service(name, builder.start(), log, command, env);
         } catch (IOException e) {

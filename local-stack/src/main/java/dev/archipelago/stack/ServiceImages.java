@@ -1,5 +1,7 @@
 package dev.archipelago.stack;
 
+import java.util.Map;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.registry.RegistryClient;
@@ -197,7 +199,7 @@ final class ServiceImages {
         command.addAll(DEBIAN_BASE_PACKAGES);
         say.accept("base: scripts/debian-base.sh " + platform.ociName() + " " + String.join(" ", DEBIAN_BASE_PACKAGES)
                 + " (cached after the first time; the first ppc64le one takes many minutes under QEMU)");
-        Processes.Result result = Processes.run(DEBOOTSTRAP_TIMEOUT, null, java.util.Map.of(), command);
+        Processes.Result result = Processes.run(DEBOOTSTRAP_TIMEOUT, null, Map.of(), command);
         if (!result.ok()) {
             throw new LocalStack.StackException("scripts/debian-base.sh " + platform.ociName() + " failed: " + result.stderr().strip());
         }

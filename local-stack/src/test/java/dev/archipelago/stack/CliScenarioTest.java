@@ -1,5 +1,9 @@
 package dev.archipelago.stack;
 
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.nio.file.attribute.FileTime;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -163,7 +167,7 @@ class CliScenarioTest {
                 StandardOpenOption.TRUNCATE_EXISTING);
         Run first = cli("build", "-t", stack.registryHost() + "/cli/twice:v1", "--allow-emulation", "--build-arg", "BASE=" + base,
                 "--progress", "json", "--detach", app.toString());
-        Files.setLastModifiedTime(app.resolve("hello.sh"), java.nio.file.attribute.FileTime.fromMillis(42));
+        Files.setLastModifiedTime(app.resolve("hello.sh"), FileTime.fromMillis(42));
         Run second = cli("build", "-t", stack.registryHost() + "/cli/twice:v2", "--allow-emulation", "--build-arg", "BASE=" + base,
                 "--progress", "json", "--detach", app.toString());
 
@@ -394,7 +398,7 @@ class CliScenarioTest {
         Path out = Files.createTempFile("cli", ".out");
         Path err = Files.createTempFile("cli", ".err");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().keySet().removeIf(k -> k.startsWith("ARCHIPELAGO_"));
         builder.environment().putAll(environment);
         Process process = builder.start();
@@ -444,7 +448,7 @@ class CliScenarioTest {
     }
 
     private static byte[] gunzip(byte[] bytes) throws IOException {
-        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
             return in.readAllBytes();
         }
     }

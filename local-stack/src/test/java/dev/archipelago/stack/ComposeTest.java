@@ -1,5 +1,9 @@
 package dev.archipelago.stack;
 
+import java.io.BufferedInputStream;
+import java.util.Comparator;
+import org.awaitility.Awaitility;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.Platform;
@@ -127,7 +131,7 @@ class ComposeTest {
         }
         if (work != null) {
             try (var paths = Files.walk(work)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException ignored) {
                 // leftovers in the temp folder are harmless
             }
@@ -390,7 +394,7 @@ class ComposeTest {
     }
 
     private static void awaitTrue(Duration bound, String what, BooleanSupplier condition) {
-        org.awaitility.Awaitility.await(what).atMost(bound).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
+        Awaitility.await(what).atMost(bound).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
                 .until(condition::getAsBoolean);
     }
 
@@ -406,7 +410,7 @@ class ComposeTest {
 
         /** ELF files per e_machine value (62 x86-64, 21 PowerPC64, 22 s390, 183 AArch64) in one layer. */
         static Map<Integer, Integer> elfMachines(InputStream layer) throws IOException {
-            InputStream in = layer.markSupported() ? layer : new java.io.BufferedInputStream(layer);
+            InputStream in = layer.markSupported() ? layer : new BufferedInputStream(layer);
             in.mark(2);
             int first = in.read();
             int second = in.read();

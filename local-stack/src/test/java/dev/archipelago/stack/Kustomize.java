@@ -108,7 +108,7 @@ final class Kustomize {
     private static void generate(Path folder, JsonNode generator, List<ObjectNode> objects) {
         String name = generator.path("name").asText();
         String behavior = generator.path("behavior").asText("create");
-        for (java.util.Iterator<String> fields = generator.fieldNames(); fields.hasNext(); ) {
+        for (Iterator<String> fields = generator.fieldNames(); fields.hasNext(); ) {
             String field = fields.next();
             if (!Set.of("name", "behavior", "literals").contains(field)) {
                 throw new IllegalStateException(folder + ": configMapGenerator '" + field + "' is not rendered here");

@@ -1,5 +1,11 @@
 package dev.archipelago.stack;
 
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -369,12 +375,12 @@ class OpenShiftManifestsTest {
                 peer.getNamespaceSelector() != null && selects(peer.getNamespaceSelector(), Map.of("kubernetes.io/metadata.name", fromNamespace)))));
     }
 
-    private static boolean portMatches(List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort> ports, int port, String protocol) {
+    private static boolean portMatches(List<NetworkPolicyPort> ports, int port, String protocol) {
         return ports == null || ports.isEmpty() || ports.stream().anyMatch(p -> p.getPort().getIntVal() == port
                 && protocol.equals(p.getProtocol() == null ? "TCP" : p.getProtocol()));
     }
 
-    private static boolean selects(io.fabric8.kubernetes.api.model.LabelSelector selector, Map<String, String> labels) {
+    private static boolean selects(LabelSelector selector, Map<String, String> labels) {
         boolean matches = selector.getMatchLabels() == null || selector.getMatchLabels().entrySet().stream()
                 .allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
         if (selector.getMatchExpressions() != null) {
@@ -391,7 +397,7 @@ class OpenShiftManifestsTest {
         return matches;
     }
 
-    private static boolean inBlock(io.fabric8.kubernetes.api.model.networking.v1.IPBlock block, String ip) {
+    private static boolean inBlock(IPBlock block, String ip) {
         if (!inCidr(block.getCidr(), ip)) {
             return false;
         }
@@ -417,8 +423,8 @@ class OpenShiftManifestsTest {
     private static String workerOverlay(String platform) throws Exception {
         Process process = new ProcessBuilder("bash", ServiceConfig.repoRoot().resolve("scripts/worker-overlay").toString(), "--print", platform)
                 .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
         return output;
     }

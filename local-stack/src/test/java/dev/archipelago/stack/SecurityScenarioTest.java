@@ -1,5 +1,7 @@
 package dev.archipelago.stack;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.MediaTypes;
@@ -309,7 +311,7 @@ class SecurityScenarioTest {
         request.put("timeoutSeconds", 600);
         try {
             return api.submit(JSON.writeValueAsString(request));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,5 +1,7 @@
 package dev.archipelago.assembler;
 
+import java.time.temporal.ChronoUnit;
+
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
@@ -27,7 +29,7 @@ final class AssemblerFixture {
 
     static final String COMMIT = "3f1c2a9d8e7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
     /** Now, whole seconds: in the past a build's deadline would pass and the sweeper fail it mid-test. */
-    static final Instant REQUESTED = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    static final Instant REQUESTED = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
     private AssemblerFixture() {
     }

@@ -1,5 +1,8 @@
 package dev.archipelago.assembler;
 
+import dev.archipelago.model.Platform;
+import org.hamcrest.Matchers;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.MediaTypes;
@@ -279,8 +282,8 @@ class AssemblerTest {
         String tag = uniqueTag("stranger");
         ArchBuildRequest amd64 = request(LINUX_AMD64, id, List.of(tag));
         publish(kafka, succeeded(amd64, "oci"));
-        ArchBuildRequest s390x = new ArchBuildRequest(1, id, 1, dev.archipelago.model.Platform.LINUX_S390X,
-                List.of(dev.archipelago.model.Platform.LINUX_S390X), amd64.source(), amd64.image(), null, null, 1800, false,
+        ArchBuildRequest s390x = new ArchBuildRequest(1, id, 1, Platform.LINUX_S390X,
+                List.of(Platform.LINUX_S390X), amd64.source(), amd64.image(), null, null, 1800, false,
                 REQUESTED);
         publish(kafka, succeeded(s390x, "sha256:" + "aa".repeat(32), MediaTypes.OCI_MANIFEST));
 
@@ -385,7 +388,7 @@ class AssemblerTest {
         given().baseUri(management.toString()).get("health/ready").then().statusCode(200)
                 .body("checks.name", hasItem("Database connections health check"));
         given().baseUri(management.toString()).get("metrics").then().statusCode(200)
-                .body(org.hamcrest.Matchers.containsString("archipelago_assemblies_total"));
+                .body(Matchers.containsString("archipelago_assemblies_total"));
     }
 
     private String assemblyState(String buildId) {

@@ -1,5 +1,7 @@
 package dev.archipelago.assembler;
 
+import java.security.GeneralSecurityException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archipelago.model.MediaTypes;
@@ -363,7 +365,7 @@ class SupplyChainTest {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
             return generator.generateKeyPair();
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,5 +1,7 @@
 package dev.archipelago.model;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -75,7 +77,7 @@ class PlatformTest {
 
     @Test
     void sortsByOciName() {
-        assertThat(java.util.List.of(Platform.LINUX_PPC64LE, Platform.LINUX_AMD64, Platform.LINUX_ARM_V7).stream().sorted())
+        assertThat(List.of(Platform.LINUX_PPC64LE, Platform.LINUX_AMD64, Platform.LINUX_ARM_V7).stream().sorted())
                 .containsExactly(Platform.LINUX_AMD64, Platform.LINUX_ARM_V7, Platform.LINUX_PPC64LE);
     }
 }

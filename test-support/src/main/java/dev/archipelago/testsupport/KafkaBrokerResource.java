@@ -1,5 +1,7 @@
 package dev.archipelago.testsupport;
 
+import java.nio.file.Files;
+
 import dev.archipelago.infra.KafkaBroker;
 import dev.archipelago.infra.EmbeddedKafkaBroker;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -62,8 +64,8 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     }
 
     private static boolean engineAnswers() {
-        boolean somewhereToLook = System.getenv("DOCKER_HOST") != null || java.nio.file.Files.exists(Path.of("/var/run/docker.sock"))
-                || java.nio.file.Files.exists(Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
+        boolean somewhereToLook = System.getenv("DOCKER_HOST") != null || Files.exists(Path.of("/var/run/docker.sock"))
+                || Files.exists(Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
         if (!somewhereToLook) {
             return false;   // no engine to ask: spares every test JVM Testcontainers' search and its error log
         }

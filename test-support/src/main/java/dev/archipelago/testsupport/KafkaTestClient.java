@@ -1,5 +1,10 @@
 package dev.archipelago.testsupport;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -127,12 +132,12 @@ public final class KafkaTestClient implements AutoCloseable {
     public long endOffsetSum(String topic) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-            var request = new java.util.HashMap<TopicPartition, OffsetSpec>();
+            var request = new HashMap<TopicPartition, OffsetSpec>();
             description.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
             return admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).values().stream()
                     .mapToLong(info -> info.offset()).sum();
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return 0;
             }
             throw new IllegalStateException(e);
@@ -150,7 +155,7 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     private static Received toReceived(ConsumerRecord<String, byte[]> record) {
-        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        Map<String, String> headers = new LinkedHashMap<>();
         for (Header header : record.headers()) {
             headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
         }

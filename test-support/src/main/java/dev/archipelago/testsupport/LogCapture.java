@@ -1,5 +1,7 @@
 package dev.archipelago.testsupport;
 
+import java.util.logging.Level;
+
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -38,7 +40,7 @@ public final class LogCapture implements AutoCloseable {
     };
 
     public LogCapture() {
-        handler.setLevel(java.util.logging.Level.ALL);
+        handler.setLevel(Level.ALL);
         Logger.getLogger("").addHandler(handler);
     }
 

@@ -1,5 +1,13 @@
 package dev.archipelago.testsupport;
 
+import java.io.File;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
 import dev.archipelago.infra.Processes;
 import dev.archipelago.infra.Tools;
 import java.io.IOException;
@@ -115,15 +123,15 @@ public final class Podman implements AutoCloseable {
             Files.deleteIfExists(socket);
             ProcessBuilder builder = new ProcessBuilder(inNamespace("podman", "system", "service", "--time=0", "unix://" + socket))
                     .redirectErrorStream(true).redirectOutput(root.resolve("api-service.log").toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().putAll(environment);
             apiService = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start podman system service: " + e.getMessage(), e);
         }
-        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        Instant deadline = Instant.now().plusSeconds(30);
         while (!pings(socket)) {
-            if (!apiService.isAlive() || java.time.Instant.now().isAfter(deadline)) {
+            if (!apiService.isAlive() || Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("podman system service does not answer on " + socket + " (log: "
                         + root.resolve("api-service.log") + ")");
             }
@@ -133,11 +141,11 @@ public final class Podman implements AutoCloseable {
 
     /** Whether a Docker-compatible API answers {@code GET /_ping} on this unix socket. */
     public static boolean pings(Path socket) {
-        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
-            channel.write(java.nio.ByteBuffer.wrap("GET /_ping HTTP/1.1\r\nHost: podman\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-            java.nio.ByteBuffer answer = java.nio.ByteBuffer.allocate(256);
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            channel.write(ByteBuffer.wrap("GET /_ping HTTP/1.1\r\nHost: podman\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer answer = ByteBuffer.allocate(256);
             channel.read(answer);
-            return new String(answer.array(), 0, answer.position(), java.nio.charset.StandardCharsets.US_ASCII).matches("(?s)HTTP/1\\.[01] 200 .*");
+            return new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII).matches("(?s)HTTP/1\\.[01] 200 .*");
         } catch (IOException notYet) {
             return false;
         }
@@ -157,7 +165,7 @@ public final class Podman implements AutoCloseable {
             apiService.descendants().forEach(ProcessHandle::destroy);
             apiService.destroy();
             try {
-                if (!apiService.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!apiService.waitFor(10, TimeUnit.SECONDS)) {
                     apiService.destroyForcibly();
                 }
             } catch (InterruptedException e) {

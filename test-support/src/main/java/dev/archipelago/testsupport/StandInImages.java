@@ -1,5 +1,7 @@
 package dev.archipelago.testsupport;
 
+import java.util.Map;
+
 import dev.archipelago.infra.Processes;
 import java.io.File;
 import java.io.IOException;
@@ -99,7 +101,7 @@ public final class StandInImages {
         Path script = Path.of(System.getProperty("archipelago.repo.root", "..")).resolve("scripts/debian-base.sh").toAbsolutePath().normalize();
         List<String> command = new ArrayList<>(List.of("bash", script.toString(), "linux/amd64"));
         command.addAll(PACKAGES);
-        Path rootfs = Path.of(Processes.run(Duration.ofMinutes(30), null, java.util.Map.of(), command).orThrow().stdout().strip());
+        Path rootfs = Path.of(Processes.run(Duration.ofMinutes(30), null, Map.of(), command).orThrow().stdout().strip());
         String from = buildah("from", "scratch").strip();
         buildah("add", from, rootfs.toString(), "/");
         buildah("config", "--env", "LANG=C.UTF-8", from);

@@ -1,5 +1,7 @@
 package dev.archipelago.worker.buildah;
 
+import java.util.Locale;
+
 import dev.archipelago.worker.job.BuildExecutor;
 import dev.archipelago.worker.job.JobProcess;
 import dev.archipelago.worker.job.BuildFailure;
@@ -132,7 +134,7 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
 
     /** {@code localhost/archipelago-cache/<repository path>:<platform>}: one cache chain per repository and platform. */
     String cacheTag() {
-        String repository = request.image().repository().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
+        String repository = request.image().repository().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
                 .replaceAll("^-+|-+$", "");
         if (repository.length() > 100) {
             repository = repository.substring(0, 100);

@@ -1,5 +1,8 @@
 package dev.archipelago.worker.buildah;
 
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
 import dev.archipelago.worker.job.JobProcess;
 import dev.archipelago.worker.job.BuildFailure;
 import dev.archipelago.worker.source.SourceFetcher;
@@ -42,7 +45,7 @@ public final class BuildahCommands {
      * What buildah says when the registry refuses the credentials. A status code counts only as a
      * number of its own: a digest or a port in the push's output may well contain "401".
      */
-    private static final java.util.regex.Pattern REFUSED_CREDENTIALS = java.util.regex.Pattern.compile(
+    private static final Pattern REFUSED_CREDENTIALS = Pattern.compile(
             "unauthorized|authentication required|denied|(?<![0-9a-z])40[13](?![0-9a-z])");
 
     /** Whether buildah's (lower-cased) output says the registry refused the credentials. */
@@ -102,13 +105,13 @@ public final class BuildahCommands {
     void removeLeftoverContainers() {
         try {
             Path log = Files.createTempFile("buildah-cleanup", ".log");
-            JobProcess process = new JobProcess(log, java.time.Instant.now().plusSeconds(120));
+            JobProcess process = new JobProcess(log, Instant.now().plusSeconds(120));
             if (process.run(buildah("rm", "--all"), null, Map.of()) != 0) {
-                io.quarkus.logging.Log.warnf("could not remove leftover build containers: %s", String.join(" ", process.tail(5)));
+                Log.warnf("could not remove leftover build containers: %s", String.join(" ", process.tail(5)));
             }
             Files.deleteIfExists(log);
         } catch (IOException | JobProcess.Stopped e) {
-            io.quarkus.logging.Log.warnf("could not remove leftover build containers: %s", e.getMessage());
+            Log.warnf("could not remove leftover build containers: %s", e.getMessage());
         }
     }
 
@@ -260,7 +263,7 @@ public final class BuildahCommands {
         command.addAll(List.of("inspect", "--raw"));
         config.authFile().ifPresent(file -> command.addAll(List.of("--authfile", file)));
         command.add("docker://" + target.withDigest(digest));
-        byte[] manifest = process.capture(command, environment).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] manifest = process.capture(command, environment).getBytes(StandardCharsets.UTF_8);
         return manifest.length;
     }
 

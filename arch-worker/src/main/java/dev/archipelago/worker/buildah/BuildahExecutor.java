@@ -1,5 +1,10 @@
 package dev.archipelago.worker.buildah;
 
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
 import dev.archipelago.worker.job.BuildExecutor;
 import dev.archipelago.worker.job.JobProcess;
 import dev.archipelago.worker.source.SourceFetcher;
@@ -23,10 +28,10 @@ public final class BuildahExecutor implements BuildExecutor {
     private final BuildahCommands buildah;
     private final SourceFetcher fetcher;
     /** At most one prune in ten minutes: a prune lists and checks every image, which costs the next build its wait. */
-    private static final long PRUNE_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+    private static final long PRUNE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
     private volatile long lastPrune = System.nanoTime();
     /** Builds share the storage (read lock); a prune needs it alone and is skipped while any build runs. */
-    private final java.util.concurrent.locks.ReentrantReadWriteLock storage = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock storage = new ReentrantReadWriteLock();
 
     public BuildahExecutor(WorkerConfig config) {
         this.config = config;
@@ -80,10 +85,10 @@ public final class BuildahExecutor implements BuildExecutor {
         }
         lastPrune = now;
         try {
-            java.nio.file.Path log = java.nio.file.Files.createTempFile(Path.of(config.workDir()), "prune", ".log");
-            JobProcess process = new JobProcess(log, java.time.Instant.now().plusSeconds(120));
-            process.run(buildah.buildah("rmi", "--prune"), null, java.util.Map.of());
-            java.nio.file.Files.deleteIfExists(log);
+            Path log = Files.createTempFile(Path.of(config.workDir()), "prune", ".log");
+            JobProcess process = new JobProcess(log, Instant.now().plusSeconds(120));
+            process.run(buildah.buildah("rmi", "--prune"), null, Map.of());
+            Files.deleteIfExists(log);
         } catch (IOException | JobProcess.Stopped e) {
             // the cache grows until the next prune
         } finally {

@@ -1,5 +1,7 @@
 package dev.archipelago.worker.identity;
 
+import java.io.IOException;
+
 import dev.archipelago.worker.config.WorkerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -24,7 +26,7 @@ public class WorkerIdentity {
     private static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "worker";
         }
     }

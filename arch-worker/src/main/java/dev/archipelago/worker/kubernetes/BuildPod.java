@@ -1,5 +1,7 @@
 package dev.archipelago.worker.kubernetes;
 
+import java.util.Comparator;
+
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -147,7 +149,7 @@ final class BuildPod implements PlatformBuild {
         } finally {
             delete();
             try (var paths = Files.walk(folder)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException ignored) {
                 // scratch space
             }

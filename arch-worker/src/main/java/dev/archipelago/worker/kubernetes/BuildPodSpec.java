@@ -1,5 +1,8 @@
 package dev.archipelago.worker.kubernetes;
 
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import java.util.Objects;
+
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -127,12 +130,12 @@ public final class BuildPodSpec {
         settings.registrySecret().ifPresent(secret ->
                 buildMounts.add(new VolumeMountBuilder().withName("registry-auth").withMountPath(AUTH_DIR).withReadOnly(true).build()));
 
-        var fetchResources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        var fetchResources = new ResourceRequirementsBuilder()
                 .addToRequests("cpu", new Quantity(settings.cpuRequest())).addToRequests("memory", new Quantity(settings.memoryRequest()))
                 .addToLimits("cpu", new Quantity(settings.cpuLimit())).addToLimits("memory", new Quantity(settings.memoryLimit()))
                 .build();
         // vfs copies every layer: the storage emptyDir is bounded, and the pod is evicted past its limit
-        var buildResources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder(fetchResources)
+        var buildResources = new ResourceRequirementsBuilder(fetchResources)
                 .addToRequests("ephemeral-storage", new Quantity(settings.ephemeralStorageRequest()))
                 .addToLimits("ephemeral-storage", new Quantity(settings.ephemeralStorageLimit()))
                 .build();
@@ -202,11 +205,11 @@ public final class BuildPodSpec {
     }
 
     private static String contextDir(ArchBuildRequest request) {
-        return java.util.Objects.requireNonNullElse(request.source().contextDir(), ".");
+        return Objects.requireNonNullElse(request.source().contextDir(), ".");
     }
 
     private static String dockerfile(ArchBuildRequest request) {
-        return java.util.Objects.requireNonNullElse(request.source().dockerfile(), "Dockerfile");
+        return Objects.requireNonNullElse(request.source().dockerfile(), "Dockerfile");
     }
 
     /** {@code archipelago-<build id>-<arch>-<attempt>}: unique per attempt, at most 63 characters. */

@@ -1,5 +1,11 @@
 package dev.archipelago.worker.kubernetes;
 
+import io.fabric8.kubernetes.client.dsl.LogWatch;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -47,16 +53,16 @@ import java.util.Map;
  * A container's log as it arrives (followed while it runs, or read whole at the end): each line
  * goes into the worker's log at once, URL credentials masked, and is kept for a FAILED event's tail.
  */
-final class PodLogStream extends java.io.OutputStream {
+final class PodLogStream extends OutputStream {
     /** The most bytes of one line kept; the rest of an endless line is counted, not stored. */
     private static final int MAX_LINE_BYTES = 16 * 1024;
 
     private final String buildId;
     private final String container;
-    private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private long droppedBytes;
-    private final java.util.ArrayDeque<String> lines = new java.util.ArrayDeque<>();
-    volatile io.fabric8.kubernetes.client.dsl.LogWatch watch;
+    private final ArrayDeque<String> lines = new ArrayDeque<>();
+    volatile LogWatch watch;
 
     PodLogStream(String buildId, String container) {
         this.buildId = buildId;
@@ -99,7 +105,7 @@ final class PodLogStream extends java.io.OutputStream {
     List<String> finish() {
         if (watch != null) {
             try {
-                watch.onClose().toCompletableFuture().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                watch.onClose().toCompletableFuture().get(2, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // the log ended without saying so; what arrived is kept
             }

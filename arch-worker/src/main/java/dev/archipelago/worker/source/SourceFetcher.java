@@ -1,5 +1,7 @@
 package dev.archipelago.worker.source;
 
+import java.nio.file.LinkOption;
+
 import dev.archipelago.worker.job.JobProcess;
 import dev.archipelago.worker.job.BuildFailure;
 
@@ -66,11 +68,11 @@ public final class SourceFetcher {
             throw new BuildFailure(BuildErrorCode.DOCKERFILE_NOT_FOUND, "contextDir '" + contextDir + "' is not a folder of the repository");
         }
         Path file = context.resolve(dockerfile).normalize();
-        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(root.resolve(dockerfile).normalize())) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(root.resolve(dockerfile).normalize())) {
             throw new BuildFailure(BuildErrorCode.DOCKERFILE_NOT_FOUND, "no Dockerfile at '" + dockerfile + "' in contextDir '"
                     + contextDir + "' of the commit");
         }
-        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             file = root.resolve(dockerfile).normalize();
         }
         Path real = inside(root, file, "dockerfile '" + dockerfile + "'");

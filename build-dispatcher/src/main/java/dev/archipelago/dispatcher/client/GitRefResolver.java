@@ -1,5 +1,9 @@
 package dev.archipelago.dispatcher.client;
 
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.Secrets;
@@ -53,13 +57,13 @@ public class GitRefResolver {
     }
 
     private Map<String, String> run(List<String> command, String url, String ref) {
-        java.nio.file.Path out = null;
-        java.nio.file.Path err = null;
+        Path out = null;
+        Path err = null;
         try {
-            out = java.nio.file.Files.createTempFile("ls-remote", ".out");
-            err = java.nio.file.Files.createTempFile("ls-remote", ".err");
+            out = Files.createTempFile("ls-remote", ".out");
+            err = Files.createTempFile("ls-remote", ".err");
             ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             builder.environment().put("GIT_TERMINAL_PROMPT", "0");
             builder.environment().put("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new");
@@ -71,10 +75,10 @@ public class GitRefResolver {
                         + config.gitTimeout().toSeconds() + " s; try again when the git host answers"));
             }
             if (process.exitValue() != 0) {
-                throw unresolved(url, ref, java.nio.file.Files.readString(err, StandardCharsets.UTF_8).strip());
+                throw unresolved(url, ref, Files.readString(err, StandardCharsets.UTF_8).strip());
             }
             Map<String, String> refs = new LinkedHashMap<>();
-            for (String line : java.nio.file.Files.readAllLines(out, StandardCharsets.UTF_8)) {
+            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
                 String[] parts = line.split("\t", 2);
                 if (parts.length == 2) {
                     refs.putIfAbsent(parts[1].strip(), parts[0].strip());
@@ -92,7 +96,7 @@ public class GitRefResolver {
         }
     }
 
-    private static void deleteQuietly(java.nio.file.Path path) {
+    private static void deleteQuietly(Path path) {
         if (path != null) {
             path.toFile().delete();
         }

@@ -1,5 +1,8 @@
 package dev.archipelago.dispatcher.config;
 
+import java.util.List;
+import java.util.Map;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -59,10 +62,10 @@ public interface DispatcherConfig {
          * Static tokens by name, for small installs: {@code archipelago.dispatcher.auth.tokens.<name>.*},
          * best kept in a properties file from a Secret ({@code quarkus.config.locations}).
          */
-        java.util.Map<String, ApiToken> tokens();
+        Map<String, ApiToken> tokens();
 
         /** Teams by name: an OIDC identity is in the teams its groups name, a static token in those it lists. */
-        java.util.Map<String, Team> teams();
+        Map<String, Team> teams();
     }
 
     interface ApiToken {
@@ -73,15 +76,15 @@ public interface DispatcherConfig {
         Role role();
 
         /** Repository patterns the token may build for ({@code quay.io/team-a/*}; {@code **} for all); admin tokens may build for all. */
-        java.util.Optional<java.util.List<String>> repositories();
+        Optional<List<String>> repositories();
 
         /** Teams whose repositories the token may also build for. */
-        java.util.Optional<java.util.List<String>> teams();
+        Optional<List<String>> teams();
     }
 
     interface Team {
         /** Repository patterns the team's members may build for. */
-        java.util.List<String> repositories();
+        List<String> repositories();
     }
 
     /**
@@ -91,7 +94,7 @@ public interface DispatcherConfig {
      */
     interface CommitStatus {
         /** The status targets by name: {@code archipelago.dispatcher.commit-status.targets.<name>.*}. */
-        java.util.Map<String, StatusTarget> targets();
+        Map<String, StatusTarget> targets();
 
         /** The name a status carries in GitLab ({@code name}) and GitHub ({@code context}). */
         @WithDefault("archipelago")
@@ -131,10 +134,10 @@ public interface DispatcherConfig {
 
     interface Webhooks {
         /** The secret token GitLab sends in {@code X-Gitlab-Token}; GitLab webhooks are off without it. */
-        java.util.Optional<String> gitlabToken();
+        Optional<String> gitlabToken();
 
         /** The secret GitHub signs deliveries with ({@code X-Hub-Signature-256}); GitHub webhooks are off without it. */
-        java.util.Optional<String> githubSecret();
+        Optional<String> githubSecret();
     }
 
     interface Outbox {

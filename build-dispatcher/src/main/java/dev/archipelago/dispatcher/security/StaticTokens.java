@@ -1,5 +1,7 @@
 package dev.archipelago.dispatcher.security;
 
+import java.util.HashMap;
+
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
@@ -33,7 +35,7 @@ public class StaticTokens {
 
     public StaticTokens(DispatcherConfig config) {
         DispatcherConfig.Auth auth = config.auth();
-        this.teams = new java.util.HashMap<>();
+        this.teams = new HashMap<>();
         auth.teams().forEach((team, settings) -> teams.put(team, globs("team " + team, settings.repositories())));
         auth.tokens().forEach((name, token) -> entries.add(entry(name, token)));
         if (entries.isEmpty()) {

@@ -1,5 +1,8 @@
 package dev.archipelago.dispatcher.service;
 
+import java.util.Locale;
+import java.util.TreeSet;
+
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.model.BuildContexts;
 import dev.archipelago.model.ImageReference;
@@ -131,7 +134,7 @@ public class BuildRequestValidator {
         if (target == null) {
             problems.add("commitStatus.target '" + abbreviate(status.target()) + "' is not configured on this dispatcher; "
                     + (config.commitStatus().targets().isEmpty() ? "it has no status targets"
-                    : "use one of " + new java.util.TreeSet<>(config.commitStatus().targets().keySet())));
+                    : "use one of " + new TreeSet<>(config.commitStatus().targets().keySet())));
             return;
         }
         boolean github = target.provider() == DispatcherConfig.CommitStatusProvider.GITHUB;
@@ -164,7 +167,7 @@ public class BuildRequestValidator {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("source.git '" + Secrets.mask(abbreviate(url)) + "' is not a URL: " + e.getReason());
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (scheme.equals("file")) {
             if (!config.allowFileUrls()) {
                 throw new IllegalArgumentException("source.git: file:// URLs are disabled on this dispatcher; use https, ssh or git");

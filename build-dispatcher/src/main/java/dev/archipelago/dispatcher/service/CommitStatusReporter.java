@@ -1,5 +1,7 @@
 package dev.archipelago.dispatcher.service;
 
+import java.util.concurrent.RejectedExecutionException;
+
 import dev.archipelago.dispatcher.client.CommitStatusClient;
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.repository.Build;
@@ -100,7 +102,7 @@ public class CommitStatusReporter {
                     queued.remove(id);
                     report(id);
                 });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 queued.remove(id); // shutting down; the next start's sweep reports it
             }
         }

@@ -1,5 +1,9 @@
 package dev.archipelago.dispatcher.service;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.panache.common.Sort;
+import java.nio.file.Path;
+
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.repository.Pipeline;
 import dev.archipelago.dispatcher.repository.PipelineRepository;
@@ -42,7 +46,7 @@ public class PipelineService {
 
     @Transactional
     public List<PipelineDefinition> list() {
-        return pipelines.listAll(io.quarkus.panache.common.Sort.ascending("name")).stream().map(PipelineService::definition).toList();
+        return pipelines.listAll(Sort.ascending("name")).stream().map(PipelineService::definition).toList();
     }
 
     @Transactional
@@ -83,7 +87,7 @@ public class PipelineService {
 
     /** Starts a build for every pipeline of the project that maps the pushed branch; returns their views. */
     public List<BuildView> onPush(Push push) {
-        List<PipelineDefinition> matching = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+        List<PipelineDefinition> matching = QuarkusTransaction.requiringNew().call(() ->
                 pipelines.forProject(push.provider(), push.project()).stream().map(PipelineService::definition)
                         .filter(d -> d.branches().stream().anyMatch(glob -> matches(glob, push.branch()))).toList());
         List<BuildView> started = new ArrayList<>();
@@ -150,7 +154,7 @@ public class PipelineService {
     }
 
     private static boolean matches(String glob, String branch) {
-        return FileSystems.getDefault().getPathMatcher("glob:" + glob).matches(java.nio.file.Path.of(branch));
+        return FileSystems.getDefault().getPathMatcher("glob:" + glob).matches(Path.of(branch));
     }
 
     private Pipeline find(String name) {

@@ -1,5 +1,7 @@
 package dev.archipelago.cli.context;
 
+import java.io.UncheckedIOException;
+
 import dev.archipelago.model.BuildContexts;
 import dev.archipelago.model.Digests;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -125,7 +127,7 @@ public final class ContextPacker {
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(root)) {
             paths = walk.filter(p -> !p.equals(root)).sorted(Comparator.comparing(p -> name(root, p))).toList();
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             if (e.getCause() instanceof AccessDeniedException denied) {
                 throw new Refused("cannot read '" + denied.getFile() + "' in the directory: make it readable, or leave it out in "
                         + ".dockerignore");

@@ -1,5 +1,7 @@
 package dev.archipelago.assembler.repository;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -43,7 +45,7 @@ public class AssemblyRepository implements PanacheRepositoryBase<Assembly, Strin
                 .stream().map(BuildIdOnly::buildId).toList();
     }
 
-    @io.quarkus.runtime.annotations.RegisterForReflection
+    @RegisterForReflection
     public record BuildIdOnly(String buildId) {
     }
 }

@@ -1,5 +1,11 @@
 package dev.archipelago.model.json;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -38,7 +44,7 @@ public final class EventJson {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .withCoercionConfig(LogicalType.Textual, text -> text
@@ -103,17 +109,17 @@ public final class EventJson {
                     + " as UTF-8 without one");
         }
         try {
-            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(json)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(json)).toString();
+        } catch (CharacterCodingException e) {
             throw new EventDecodingException("malformed JSON: the bytes are not valid UTF-8; send a " + type.getSimpleName() + " encoded as UTF-8");
         }
     }
 
     public static <T> T decode(String json, Class<T> type) {
-        return decode(json == null ? null : json.getBytes(java.nio.charset.StandardCharsets.UTF_8), type);
+        return decode(json == null ? null : json.getBytes(StandardCharsets.UTF_8), type);
     }
 
     /** A one-line explanation of a Jackson failure: which field, and what is wrong. */

@@ -1,5 +1,7 @@
 package dev.archipelago.model.events;
 
+import dev.archipelago.model.messaging.Topics;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.json.EventDecodingException;
@@ -177,9 +179,9 @@ class EventJsonTest {
 
     @Test
     void everyTopicNameIsDerivedFromThePlatform() {
-        assertThat(dev.archipelago.model.messaging.Topics.requestsFor(Platform.LINUX_ARM_V7))
+        assertThat(Topics.requestsFor(Platform.LINUX_ARM_V7))
                 .isEqualTo("archipelago.builds.requests.arm-v7");
-        assertThat(dev.archipelago.model.messaging.Topics.workerGroupFor(LINUX_PPC64LE)).isEqualTo("archipelago-worker-ppc64le");
-        assertThat(dev.archipelago.model.messaging.Topics.all()).contains("archipelago.builds.requests.ppc64le", "archipelago.dlq");
+        assertThat(Topics.workerGroupFor(LINUX_PPC64LE)).isEqualTo("archipelago-worker-ppc64le");
+        assertThat(Topics.all()).contains("archipelago.builds.requests.ppc64le", "archipelago.dlq");
     }
 }
