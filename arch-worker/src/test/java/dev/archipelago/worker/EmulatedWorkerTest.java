@@ -1,27 +1,26 @@
 package dev.archipelago.worker;
 
+import static dev.archipelago.worker.WorkerFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.infra.Skopeo;
-import dev.archipelago.infra.Tools;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
-import static dev.archipelago.worker.WorkerFixture.*;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** A ppc64le worker on this amd64 host, building under QEMU: results say so, and the content is checked. */
 @QuarkusTest
@@ -39,8 +38,6 @@ class EmulatedWorkerTest {
 
     @InjectKafkaClient
     KafkaTestClient kafka;
-
-
 
     @Test
     void buildsPpc64leUnderEmulationAndSaysSo() throws Exception {

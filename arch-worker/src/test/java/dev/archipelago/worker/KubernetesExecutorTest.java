@@ -1,23 +1,42 @@
 package dev.archipelago.worker;
 
-import io.fabric8.kubernetes.api.model.PodStatus;
+import static dev.archipelago.worker.WorkerFixture.busyboxRepository;
+import static dev.archipelago.worker.WorkerFixture.request;
+import static dev.archipelago.worker.WorkerFixture.result;
+import static dev.archipelago.worker.WorkerFixture.send;
+import static dev.archipelago.worker.WorkerFixture.tagExists;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.hasItem;
 
+import java.net.URL;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.infra.Skopeo;
-import dev.archipelago.infra.Tools;
 import dev.archipelago.worker.kubernetes.BuildPodSpec;
-import dev.archipelago.worker.kubernetes.KubernetesExecutor;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.WithTestResource;
@@ -28,26 +47,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.net.URL;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
-
-import static dev.archipelago.worker.WorkerFixture.busyboxRepository;
-import static dev.archipelago.worker.WorkerFixture.request;
-import static dev.archipelago.worker.WorkerFixture.result;
-import static dev.archipelago.worker.WorkerFixture.send;
-import static dev.archipelago.worker.WorkerFixture.tagExists;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.hasItem;
 
 /**
  * The Kubernetes executor against the fabric8 mock API server (CRUD mode): a ppc64le worker (on
@@ -88,7 +87,8 @@ class KubernetesExecutorTest {
     public static class LeftoverPods implements Consumer<KubernetesServer> {
         @Override
         public void accept(KubernetesServer server) {
-            for (String[] pod : new String[][]{{"leftover-of-this-worker", WORKER_ID}, {"pod-of-another-worker", "k8s-worker-other"}}) {
+            for (String[] pod : new String[][] { { "leftover-of-this-worker", WORKER_ID },
+                    { "pod-of-another-worker", "k8s-worker-other" } }) {
                 server.getClient().pods().inNamespace(NAMESPACE).resource(new PodBuilder().withNewMetadata().withName(pod[0])
                         .addToLabels(BuildPodSpec.LABEL_WORKER, pod[1]).addToLabels(BuildPodSpec.LABEL_COMPONENT, "build")
                         .endMetadata().withNewSpec().addNewContainer().withName("build").withImage("busybox").endContainer()
@@ -130,7 +130,8 @@ class KubernetesExecutorTest {
         KubernetesClient client = server.getClient();
         assertThat(client.pods().inNamespace(NAMESPACE).withName("leftover-of-this-worker").get()).isNull();
         assertThat(client.pods().inNamespace(NAMESPACE).withName("pod-of-another-worker").get()).isNotNull();
-        given().baseUri(management.toString()).get("health/ready").then().statusCode(200).body("checks.name", hasItem("kubernetes"));
+        given().baseUri(management.toString()).get("health/ready").then().statusCode(200).body("checks.name",
+                hasItem("kubernetes"));
     }
 
     @Test
@@ -146,13 +147,15 @@ class KubernetesExecutorTest {
         assertThat(pod.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(owner -> assertThat(owner.getName()).isEqualTo("arch-worker-ppc64le-7d9f"));
         var spec = pod.getSpec();
-        assertThat(spec.getNodeSelector()).containsEntry("kubernetes.io/arch", "ppc64le").containsEntry("kubernetes.io/os", "linux");
+        assertThat(spec.getNodeSelector()).containsEntry("kubernetes.io/arch", "ppc64le").containsEntry("kubernetes.io/os",
+                "linux");
         assertThat(spec.getRestartPolicy()).isEqualTo("Never");
         assertThat(spec.getActiveDeadlineSeconds()).isBetween(250L, 300L);
         assertThat(spec.getServiceAccountName()).isEqualTo("archipelago-build");
         assertThat(spec.getAutomountServiceAccountToken()).isFalse();
         assertThat(spec.getHostUsers()).as("a user namespace of the pod's own").isFalse();
-        assertThat(spec.getVolumes()).filteredOn(v -> v.getEmptyDir() != null).extracting(v -> v.getEmptyDir().getSizeLimit().toString())
+        assertThat(spec.getVolumes()).filteredOn(v -> v.getEmptyDir() != null)
+                .extracting(v -> v.getEmptyDir().getSizeLimit().toString())
                 .containsExactlyInAnyOrder("2Gi", "20Gi");
         Container fetch = spec.getInitContainers().get(0);
         Container build = spec.getContainers().get(0);
@@ -163,7 +166,8 @@ class KubernetesExecutorTest {
         assertThat(build.getSecurityContext().getPrivileged()).isFalse();
         assertThat(build.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(build.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(build.getSecurityContext().getCapabilities().getAdd()).containsExactlyInAnyOrder("SETUID", "SETGID", "SETFCAP", "DAC_READ_SEARCH");
+        assertThat(build.getSecurityContext().getCapabilities().getAdd()).containsExactlyInAnyOrder("SETUID", "SETGID",
+                "SETFCAP", "DAC_READ_SEARCH");
         assertThat(build.getResources().getLimits()).containsKeys("cpu", "memory", "ephemeral-storage");
         assertThat(build.getResources().getRequests()).containsKey("ephemeral-storage");
         assertThat(build.getVolumeMounts()).anySatisfy(m -> {
@@ -174,7 +178,8 @@ class KubernetesExecutorTest {
                 .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("registry-auth"));
         Map<String, String> env = new HashMap<>();
         build.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
-        assertThat(env).containsEntry("ARCHIPELAGO_PLATFORM", "linux/ppc64le").containsEntry("ARCHIPELAGO_BUILD_ARGS", "GREETING=hello")
+        assertThat(env).containsEntry("ARCHIPELAGO_PLATFORM", "linux/ppc64le")
+                .containsEntry("ARCHIPELAGO_BUILD_ARGS", "GREETING=hello")
                 .containsEntry("ARCHIPELAGO_TARGET", request.image().repository() + ":" + request.image().archTag())
                 .containsEntry("ARCHIPELAGO_TLS_VERIFY", "false");
         assertThat(build.getCommand().get(2)).as("the script is fixed: no request value in it")
@@ -182,7 +187,8 @@ class KubernetesExecutorTest {
 
         LocalKubelet.Run run = kubelet(pod);
         assertThat(run.status().getPhase()).as(run.buildLog()).isEqualTo("Succeeded");
-        assertThat(run.storageOwner()).as("UID 0 of the build container, on the host").isEqualTo(LocalKubelet.SUBORDINATE_START);
+        assertThat(run.storageOwner()).as("UID 0 of the build container, on the host")
+                .isEqualTo(LocalKubelet.SUBORDINATE_START);
         assertThat(run.buildLog()).contains("executables: all for linux/ppc64le");
 
         ArchBuildEvent result = result(kafka, request);
@@ -200,7 +206,8 @@ class KubernetesExecutorTest {
 
     @Test
     void aFailingStepOrAPathThatLeavesTheRepositoryFailsWithItsCodeAndTheLogTail() {
-        try (ScratchGitRepository failing = busyboxRepository(Platform.LINUX_PPC64LE, "RUN echo this-step-fails-in-the-pod >&2; exit 7")) {
+        try (ScratchGitRepository failing = busyboxRepository(Platform.LINUX_PPC64LE,
+                "RUN echo this-step-fails-in-the-pod >&2; exit 7")) {
             ArchBuildRequest request = request(Platform.LINUX_PPC64LE, failing);
             send(kafka, request);
             Pod pod = awaitPod(request);
@@ -248,7 +255,8 @@ class KubernetesExecutorTest {
 
             ArchBuildEvent result = result(kafka, request);
             assertThat(result.error().code()).isEqualTo(BuildErrorCode.ARCH_MISMATCH);
-            assertThat(result.error().message()).startsWith("the image claims linux/ppc64le but holds executables for another machine: ")
+            assertThat(result.error().message())
+                    .startsWith("the image claims linux/ppc64le but holds executables for another machine: ")
                     .contains("/bin/busybox (x86-64 64-bit)").contains("/hidden/tool (x86-64 64-bit)");
             assertThat(tagExists(WorkerFixture.open, request)).isFalse();
             awaitDeleted(pod);
@@ -301,15 +309,18 @@ class KubernetesExecutorTest {
         server.expect().get().withPath(path + "&follow=true&container=build").andReturn(200, streamed).always();
         server.expect().get().withPath(path + "&container=build&follow=true").andReturn(200, streamed).always();
         serveLogs(pod, "fetched " + request.source().commit() + "\n", "the log read after the end\n");
-        setStatus(pod, new PodStatusBuilder().withPhase("Running").withInitContainerStatuses(LocalKubelet.terminated("fetch", 0, ""))
-                .withContainerStatuses(LocalKubelet.running("build")).build());
+        setStatus(pod,
+                new PodStatusBuilder().withPhase("Running").withInitContainerStatuses(LocalKubelet.terminated("fetch", 0, ""))
+                        .withContainerStatuses(LocalKubelet.running("build")).build());
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> !logs.linesContaining("streamed-while-running " + request.buildId()).isEmpty());
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> !logs.linesContaining("streamed-while-running " + request.buildId()).isEmpty());
         assertThat(server.getClient().pods().inNamespace(NAMESPACE).withName(pod.getMetadata().getName()).get())
                 .as("the line reached the worker's log while the pod still ran").isNotNull();
 
-        setStatus(pod, new PodStatusBuilder().withPhase("Failed").withInitContainerStatuses(LocalKubelet.terminated("fetch", 0, ""))
-                .withContainerStatuses(LocalKubelet.terminated("build", 20, "error building")).build());
+        setStatus(pod,
+                new PodStatusBuilder().withPhase("Failed").withInitContainerStatuses(LocalKubelet.terminated("fetch", 0, ""))
+                        .withContainerStatuses(LocalKubelet.terminated("build", 20, "error building")).build());
         ArchBuildEvent result = result(kafka, request);
         assertThat(result.error().code()).isEqualTo(BuildErrorCode.BUILD_FAILED);
         assertThat(result.error().logTail()).contains("streamed-while-running " + request.buildId())
@@ -327,7 +338,8 @@ class KubernetesExecutorTest {
         ArchBuildEvent result = result(kafka, request);
         assertThat(result.error().code()).isEqualTo(BuildErrorCode.CANCELLED);
         awaitDeleted(pod);
-        assertThat(logs.linesContaining("build " + request.buildId())).anySatisfy(line -> assertThat(line).contains("cancelled"));
+        assertThat(logs.linesContaining("build " + request.buildId()))
+                .anySatisfy(line -> assertThat(line).contains("cancelled"));
     }
 
     private Pod awaitPod(ArchBuildRequest request) {
@@ -344,7 +356,8 @@ class KubernetesExecutorTest {
 
     private void awaitDeleted(Pod pod) {
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> server.getClient().pods().inNamespace(NAMESPACE).withName(pod.getMetadata().getName()).get() == null);
+                .until(() -> server.getClient().pods().inNamespace(NAMESPACE).withName(pod.getMetadata().getName())
+                        .get() == null);
     }
 
     private LocalKubelet.Run kubelet(Pod pod) {
@@ -356,7 +369,8 @@ class KubernetesExecutorTest {
 
     /** What the kubelet would answer on {@code pods/<name>/log} for each container. */
     private void serveLogs(Pod pod, String fetchLog, String buildLog) {
-        String path = "/api/v1/namespaces/" + NAMESPACE + "/pods/" + pod.getMetadata().getName() + "/log?pretty=false&container=";
+        String path = "/api/v1/namespaces/" + NAMESPACE + "/pods/" + pod.getMetadata().getName()
+                + "/log?pretty=false&container=";
         server.expect().get().withPath(path + "fetch").andReturn(200, fetchLog).always();
         server.expect().get().withPath(path + "build").andReturn(200, buildLog).always();
     }

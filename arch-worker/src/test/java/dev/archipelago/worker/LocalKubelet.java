@@ -1,6 +1,17 @@
 package dev.archipelago.worker;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -11,18 +22,6 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
 /**
  * Plays the kubelet for a build pod on this machine: runs the pod's init container and build
  * container commands, with the pod's environment, as local processes against the real git, buildah
@@ -31,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * message (the file the container wrote to its termination path, or the end of its log when it
  * failed without writing one, as with {@code FallbackToLogsOnError}).
  *
- * <p>Each container runs as the pod asks: with {@code hostUsers: false}, in a user namespace of its
+ * <p>
+ * Each container runs as the pod asks: with {@code hostUsers: false}, in a user namespace of its
  * own that maps the container's 65536 IDs to host IDs from 200000 (root's range in /etc/subuid,
  * which scripts/setup.sh writes), as its {@code runAsUser}, with only the capabilities its security
  * context adds (every other one dropped) and no privilege escalation ({@code no_new_privs}).
@@ -96,8 +96,9 @@ final class LocalKubelet {
                     "CONTAINERS_STORAGE_CONF", storageConf.toString(), "HOME", buildHome.toString()), buildLog);
             String written = Files.readString(termination);
             String message = !written.isBlank() ? written : buildExit == 0 ? "" : tail(buildLog);
-            return new Run(new PodStatusBuilder().withPhase(buildExit == 0 ? "Succeeded" : "Failed").withInitContainerStatuses(init)
-                    .withContainerStatuses(terminated(build.getName(), buildExit, message)).build(),
+            return new Run(
+                    new PodStatusBuilder().withPhase(buildExit == 0 ? "Succeeded" : "Failed").withInitContainerStatuses(init)
+                            .withContainerStatuses(terminated(build.getName(), buildExit, message)).build(),
                     Files.readString(fetchLog), Files.readString(buildLog), owner(storage.resolve("graph")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -150,16 +151,19 @@ final class LocalKubelet {
         if (Boolean.FALSE.equals(pod.getSpec().getHostUsers())) {
             long uid = context != null && context.getRunAsUser() != null ? context.getRunAsUser() : 0;
             command.addAll(List.of("unshare", "--user", "--map-users=" + SUBORDINATE_START + ",0,65536",
-                    "--map-groups=" + SUBORDINATE_START + ",0,65536", "--setuid", String.valueOf(uid), "--setgid", String.valueOf(uid), "--"));
+                    "--map-groups=" + SUBORDINATE_START + ",0,65536", "--setuid", String.valueOf(uid), "--setgid",
+                    String.valueOf(uid), "--"));
         }
         command.add("setpriv");
         if (context != null && Boolean.FALSE.equals(context.getAllowPrivilegeEscalation())) {
             command.add("--no-new-privs");
         }
         List<String> added = context == null || context.getCapabilities() == null || context.getCapabilities().getAdd() == null
-                ? List.of() : context.getCapabilities().getAdd();
+                ? List.of()
+                : context.getCapabilities().getAdd();
         if (context == null || context.getCapabilities() == null || !context.getCapabilities().getDrop().contains("ALL")) {
-            throw new IllegalStateException(container.getName() + " does not drop ALL capabilities; this kubelet runs only pods that do");
+            throw new IllegalStateException(
+                    container.getName() + " does not drop ALL capabilities; this kubelet runs only pods that do");
         }
         StringBuilder bounding = new StringBuilder("-all");
         added.forEach(capability -> bounding.append(",+").append(capability.toLowerCase(Locale.ROOT)));
@@ -175,7 +179,8 @@ final class LocalKubelet {
     private static void requireSubordinateIds() throws IOException {
         for (String file : List.of("/etc/subuid", "/etc/subgid")) {
             Path path = Path.of(file);
-            if (!Files.exists(path) || Files.readAllLines(path).stream().noneMatch(l -> l.equals("root:" + SUBORDINATE_START + ":65536"))) {
+            if (!Files.exists(path)
+                    || Files.readAllLines(path).stream().noneMatch(l -> l.equals("root:" + SUBORDINATE_START + ":65536"))) {
                 throw new IllegalStateException(file + " gives root no range root:" + SUBORDINATE_START
                         + ":65536 for user-namespaced build containers: run scripts/setup.sh");
             }

@@ -1,34 +1,9 @@
 package dev.archipelago.worker;
 
-import org.hamcrest.Matchers;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.events.PinnedSource;
-import dev.archipelago.model.events.WorkerHeartbeat;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.infra.Skopeo;
-import dev.archipelago.infra.Tools;
-import dev.archipelago.worker.source.HostileContexts;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.worker.WorkerFixture.*;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.hasItem;
 
 import java.net.URL;
 import java.nio.file.Files;
@@ -40,10 +15,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static dev.archipelago.worker.WorkerFixture.*;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.hasItem;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.events.WorkerHeartbeat;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.LogCapture;
+import dev.archipelago.worker.source.HostileContexts;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /** An amd64 worker on this amd64 host: real git, real buildah, real registries, real broker. */
 @QuarkusTest
@@ -77,7 +78,8 @@ class NativeWorkerTest {
     static void tearDown() {
         assertThat(logs.linesContaining(WRONG_PASSWORD)).as("log lines with the registry password").isEmpty();
         try (KafkaTestClient results = KafkaTestClient.forSharedBroker()) {
-            assertThat(results.readUntilEnd(Topics.RESULTS, r -> r.value().contains(WRONG_PASSWORD))).as("events with it").isEmpty();
+            assertThat(results.readUntilEnd(Topics.RESULTS, r -> r.value().contains(WRONG_PASSWORD))).as("events with it")
+                    .isEmpty();
         }
         logs.close();
         app.close();
@@ -99,11 +101,13 @@ class NativeWorkerTest {
         assertThat(result.artifact().size()).isEqualTo(Skopeo.raw(reference).length);
         JsonNode config = Skopeo.inspect(reference, "--config");
         assertThat(config.path("architecture").asText()).isEqualTo("amd64");
-        assertThat(config.path("config").path("Labels").path("org.opencontainers.image.revision").asText()).isEqualTo(app.head());
+        assertThat(config.path("config").path("Labels").path("org.opencontainers.image.revision").asText())
+                .isEqualTo(app.head());
         assertThat(config.path("config").path("Labels").path("dev.archipelago.build-id").asText()).isEqualTo(request.buildId());
         assertThat(config.path("config").path("Labels").path("team").asText()).isEqualTo("platform");
         List<ArchBuildEvent> events = allEvents(kafka, request);
-        assertThat(events).extracting(ArchBuildEvent::type).containsExactly(ArchBuildEvent.Type.STARTED, ArchBuildEvent.Type.SUCCEEDED);
+        assertThat(events).extracting(ArchBuildEvent::type).containsExactly(ArchBuildEvent.Type.STARTED,
+                ArchBuildEvent.Type.SUCCEEDED);
     }
 
     @Test
@@ -116,7 +120,8 @@ class NativeWorkerTest {
             tar.putArchiveEntry(binary);
             tar.write(busybox);
             tar.closeArchiveEntry();
-            HostileContexts.file(tar, "Dockerfile", "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"true\"]\n");
+            HostileContexts.file(tar, "Dockerfile",
+                    "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"true\"]\n");
         });
         String bundle = pushBundle(archive);
         ArchBuildRequest request = bundleRequest(Platform.LINUX_AMD64, bundle);
@@ -182,7 +187,8 @@ class NativeWorkerTest {
 
     @Test
     void aMissingDockerfileFailsAndPushesNothing() {
-        ArchBuildRequest request = request(Platform.LINUX_AMD64, app, ".", "nope/Dockerfile", open.hostPort() + "/worker/app", 300);
+        ArchBuildRequest request = request(Platform.LINUX_AMD64, app, ".", "nope/Dockerfile", open.hostPort() + "/worker/app",
+                300);
         send(kafka, request);
 
         ArchBuildEvent result = result(kafka, request);
@@ -211,7 +217,8 @@ class NativeWorkerTest {
     void anUnreachableRepositoryFailsTheFetch() {
         ArchBuildRequest base = request(Platform.LINUX_AMD64, app);
         ArchBuildRequest request = new ArchBuildRequest(1, base.buildId(), 1, base.platform(), base.platforms(),
-                PinnedSource.ofCommit("https://127.0.0.1:9/nothing.git", "main", app.head(), ".", "Dockerfile"), base.image(), null, null, 300, false, Instant.now());
+                PinnedSource.ofCommit("https://127.0.0.1:9/nothing.git", "main", app.head(), ".", "Dockerfile"), base.image(),
+                null, null, 300, false, Instant.now());
         send(kafka, request);
 
         ArchBuildEvent result = result(kafka, request);
@@ -223,7 +230,8 @@ class NativeWorkerTest {
 
     @Test
     void credentialsTheRegistryRefusesFailWithPushUnauthorized() {
-        ArchBuildRequest request = request(Platform.LINUX_AMD64, app, ".", "Dockerfile", locked.hostPort() + "/worker/app", 300);
+        ArchBuildRequest request = request(Platform.LINUX_AMD64, app, ".", "Dockerfile", locked.hostPort() + "/worker/app",
+                300);
         send(kafka, request);
 
         ArchBuildEvent result = result(kafka, request);
@@ -237,7 +245,8 @@ class NativeWorkerTest {
     @Test
     void aBuildThatOutlivesItsTimeoutFailsWithTimeout() {
         try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 60 && echo " + UUID.randomUUID())) {
-            ArchBuildRequest request = request(Platform.LINUX_AMD64, slow, ".", "Dockerfile", open.hostPort() + "/worker/app", 5);
+            ArchBuildRequest request = request(Platform.LINUX_AMD64, slow, ".", "Dockerfile", open.hostPort() + "/worker/app",
+                    5);
             send(kafka, request);
 
             ArchBuildEvent result = result(kafka, request);
@@ -267,9 +276,12 @@ class NativeWorkerTest {
     void aContextOrDockerfileOutsideTheCheckoutIsRefused() {
         try (ScratchGitRepository sneaky = busyboxRepository(Platform.LINUX_AMD64, "")) {
             sneaky.symlink("escape/Dockerfile", "/etc/hostname").symlink("outside", "/tmp").commit("links");
-            ArchBuildRequest upward = request(Platform.LINUX_AMD64, sneaky, "../..", "Dockerfile", open.hostPort() + "/worker/app", 300);
-            ArchBuildRequest linkedFile = request(Platform.LINUX_AMD64, sneaky, ".", "escape/Dockerfile", open.hostPort() + "/worker/app", 300);
-            ArchBuildRequest linkedDir = request(Platform.LINUX_AMD64, sneaky, "outside", "Dockerfile", open.hostPort() + "/worker/app", 300);
+            ArchBuildRequest upward = request(Platform.LINUX_AMD64, sneaky, "../..", "Dockerfile",
+                    open.hostPort() + "/worker/app", 300);
+            ArchBuildRequest linkedFile = request(Platform.LINUX_AMD64, sneaky, ".", "escape/Dockerfile",
+                    open.hostPort() + "/worker/app", 300);
+            ArchBuildRequest linkedDir = request(Platform.LINUX_AMD64, sneaky, "outside", "Dockerfile",
+                    open.hostPort() + "/worker/app", 300);
             send(kafka, upward);
             send(kafka, linkedFile);
             send(kafka, linkedDir);
@@ -292,7 +304,8 @@ class NativeWorkerTest {
 
             List<ArchBuildEvent> finished = requests.stream().map(r -> result(kafka, r)).toList();
             List<Instant> starts = requests.stream().map(r -> allEvents(kafka, r).get(0).occurredAt()).sorted().toList();
-            Instant firstFinish = finished.stream().map(ArchBuildEvent::occurredAt).min(Comparator.naturalOrder()).orElseThrow();
+            Instant firstFinish = finished.stream().map(ArchBuildEvent::occurredAt).min(Comparator.naturalOrder())
+                    .orElseThrow();
 
             assertThat(finished).allSatisfy(e -> assertThat(e.type()).isEqualTo(ArchBuildEvent.Type.SUCCEEDED));
             assertThat(starts.get(1)).as("two builds run at once").isBefore(firstFinish);
@@ -308,8 +321,10 @@ class NativeWorkerTest {
         assertThat(heartbeat.platform()).isEqualTo(Platform.LINUX_AMD64);
         assertThat(heartbeat.capacity()).isEqualTo(2);
         assertThat(heartbeat.executor()).isEqualTo("buildah");
-        given().baseUri(management.toString()).get("health/ready").then().statusCode(200).body("checks.name", hasItem("buildah"));
-        given().baseUri(management.toString()).get("metrics").then().statusCode(200).body(Matchers.containsString("archipelago_worker_builds"));
+        given().baseUri(management.toString()).get("health/ready").then().statusCode(200).body("checks.name",
+                hasItem("buildah"));
+        given().baseUri(management.toString()).get("metrics").then().statusCode(200)
+                .body(Matchers.containsString("archipelago_worker_builds"));
     }
 
     @Test

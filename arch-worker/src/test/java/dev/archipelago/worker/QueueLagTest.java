@@ -1,24 +1,11 @@
 package dev.archipelago.worker;
 
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.worker.WorkerFixture.busyboxRepository;
+import static dev.archipelago.worker.WorkerFixture.request;
+import static dev.archipelago.worker.WorkerFixture.results;
+import static dev.archipelago.worker.WorkerFixture.send;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,12 +15,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import static dev.archipelago.worker.WorkerFixture.busyboxRepository;
-import static dev.archipelago.worker.WorkerFixture.request;
-import static dev.archipelago.worker.WorkerFixture.results;
-import static dev.archipelago.worker.WorkerFixture.send;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * The lag KEDA's Kafka scaler sees for a worker group, computed as it computes it (per partition,
@@ -61,8 +60,6 @@ class QueueLagTest {
     @InjectKafkaClient
     KafkaTestClient kafka;
 
-
-
     @Test
     void theLagAScalerSeesCountsBuildsInFlightUntilTheirResultsArePublished() throws Exception {
         String topic = Topics.requestsFor(Platform.LINUX_AMD64);
@@ -70,7 +67,8 @@ class QueueLagTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> lag(topic, group) == 0);
 
         try (ScratchGitRepository slow = busyboxRepository(Platform.LINUX_AMD64, "RUN sleep 8")) {
-            List<ArchBuildRequest> requests = IntStream.range(0, REQUESTS).mapToObj(i -> request(Platform.LINUX_AMD64, slow)).toList();
+            List<ArchBuildRequest> requests = IntStream.range(0, REQUESTS).mapToObj(i -> request(Platform.LINUX_AMD64, slow))
+                    .toList();
             requests.forEach(request -> send(kafka, request));
 
             // two builds run (STARTED published), the third waits for a slot; none has finished
@@ -98,9 +96,11 @@ class QueueLagTest {
     /** KEDA's lag: the sum over the topic's partitions of latest offset minus committed offset (earliest when none). */
     static long lag(String topic, String group) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBrokerResource.broker().bootstrapServers()))) {
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(20, TimeUnit.SECONDS).get(topic).partitions()
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(20, TimeUnit.SECONDS).get(topic)
+                    .partitions()
                     .stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
                     .get(20, TimeUnit.SECONDS);
             var latest = admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
                     .all().get(20, TimeUnit.SECONDS);

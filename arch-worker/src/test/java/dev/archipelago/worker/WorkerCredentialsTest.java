@@ -1,26 +1,11 @@
 package dev.archipelago.worker;
 
-import java.util.regex.Pattern;
-
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.EmbeddedKafkaBroker;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.worker.kafka.PasswordFileCallbackHandler;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.errors.SaslAuthenticationException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.worker.WorkerFixture.busyboxRepository;
+import static dev.archipelago.worker.WorkerFixture.request;
+import static dev.archipelago.worker.WorkerFixture.result;
+import static dev.archipelago.worker.WorkerFixture.send;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,14 +19,30 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
 import javax.security.auth.login.AppConfigurationEntry;
 
-import static dev.archipelago.worker.WorkerFixture.busyboxRepository;
-import static dev.archipelago.worker.WorkerFixture.request;
-import static dev.archipelago.worker.WorkerFixture.result;
-import static dev.archipelago.worker.WorkerFixture.send;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.EmbeddedKafkaBroker;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.LogCapture;
+import dev.archipelago.worker.kafka.PasswordFileCallbackHandler;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * A worker on another cluster authenticates to the hub's Kafka with SCRAM-SHA-512 and a password
@@ -135,7 +136,8 @@ class WorkerCredentialsTest {
 
             // past several re-authentications, each of which reads the file again
             long after = kafka.read(Topics.HEARTBEATS, r -> "scram-worker".equals(r.key())
-                    && sentAt(r.value()).isAfter(rotated.plus(REAUTHENTICATION.multipliedBy(3))), 1, Duration.ofSeconds(60)).size();
+                    && sentAt(r.value()).isAfter(rotated.plus(REAUTHENTICATION.multipliedBy(3))), 1, Duration.ofSeconds(60))
+                    .size();
             assertThat(after).as("a heartbeat sent three re-authentications after the rotation").isEqualTo(1);
             ArchBuildRequest later = request(Platform.LINUX_AMD64, app);
             send(kafka, later);

@@ -1,23 +1,6 @@
 package dev.archipelago.worker;
 
-import dev.archipelago.model.BuildContexts;
-import dev.archipelago.model.Digests;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildCancel;
-import dev.archipelago.model.events.ImageTarget;
-import dev.archipelago.model.events.PinnedSource;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.registry.RegistryClient;
-import dev.archipelago.registry.RegistryCredentials;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.infra.LocalRegistry;
-import dev.archipelago.infra.Tools;
-import org.apache.kafka.common.header.internals.RecordHeader;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +15,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.BuildContexts;
+import dev.archipelago.model.Digests;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildCancel;
+import dev.archipelago.model.events.ImageTarget;
+import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
+import dev.archipelago.testsupport.KafkaTestClient;
 
 /**
  * What the worker tests share: the registries (one anonymous, one with htpasswd whose auth.json
@@ -108,7 +109,7 @@ final class WorkerFixture {
     }
 
     static ArchBuildRequest request(Platform platform, ScratchGitRepository git, String contextDir, String dockerfile,
-                                    String repository, int timeoutSeconds) {
+            String repository, int timeoutSeconds) {
         String id = UUID.randomUUID().toString();
         return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit(git.url(), "main", git.head(), contextDir, dockerfile),
@@ -121,8 +122,10 @@ final class WorkerFixture {
         String id = UUID.randomUUID().toString();
         return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofBundle(bundle, ".", "Dockerfile"),
-                new ImageTarget(open.hostPort() + "/worker/bundled", "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8),
-                        List.of("t"), null), Map.of(), Map.of(), 300, false, Instant.now());
+                new ImageTarget(open.hostPort() + "/worker/bundled", "t",
+                        "t-" + platform.tagSafeName() + "-" + id.substring(0, 8),
+                        List.of("t"), null),
+                Map.of(), Map.of(), 300, false, Instant.now());
     }
 
     /**
@@ -136,10 +139,12 @@ final class WorkerFixture {
         String layer = registry.pushBlob(open.hostPort(), "worker/contexts", bytes);
         String config = registry.pushBlob(open.hostPort(), "worker/contexts", "{}".getBytes(StandardCharsets.UTF_8));
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"artifactType\":\""
-                + BuildContexts.ARTIFACT_TYPE + "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\""
+                + BuildContexts.ARTIFACT_TYPE
+                + "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\""
                 + config + "\",\"size\":2},\"layers\":[{\"mediaType\":\"" + BuildContexts.LAYER_MEDIA_TYPE + "\",\"digest\":\""
                 + layer + "\",\"size\":" + bytes.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        String digest = registry.putManifest(open.hostPort(), "worker/contexts", Digests.sha256(manifest), MediaTypes.OCI_MANIFEST,
+        String digest = registry.putManifest(open.hostPort(), "worker/contexts", Digests.sha256(manifest),
+                MediaTypes.OCI_MANIFEST,
                 manifest);
         return open.hostPort() + "/worker/contexts@" + digest;
     }
@@ -154,7 +159,8 @@ final class WorkerFixture {
     }
 
     static void cancel(KafkaTestClient kafka, ArchBuildRequest request) {
-        BuildCancel cancel = new BuildCancel(1, request.buildId(), request.attempt(), request.platform(), "test", Instant.now());
+        BuildCancel cancel = new BuildCancel(1, request.buildId(), request.attempt(), request.platform(), "test",
+                Instant.now());
         kafka.send(Topics.requestsFor(request.platform()), request.buildId(), EventJson.encodeToString(cancel),
                 new RecordHeader(Topics.RECORD_TYPE_HEADER, Topics.TYPE_BUILD_CANCEL.getBytes(StandardCharsets.UTF_8)));
     }

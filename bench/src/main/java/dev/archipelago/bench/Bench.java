@@ -1,28 +1,12 @@
 package dev.archipelago.bench;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.Random;
-import java.util.Set;
-import java.util.function.ToLongFunction;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.BuildOutcome;
-import dev.archipelago.stack.LocalStack;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.Tools;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,14 +17,30 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.stack.LocalStack;
 
 /**
  * The benchmark: starts the local stack (every service as its own process against the real
@@ -48,7 +48,8 @@ import java.util.stream.Stream;
  * a Markdown table; every figure is a median over repeated runs with min and max, and every
  * comparison a ratio to a baseline run in the same invocation on the same registry.
  *
- * <p>Usage: {@code Bench [--quick] [--out FILE]}; run by {@code scripts/bench.sh}.
+ * <p>
+ * Usage: {@code Bench [--quick] [--out FILE]}; run by {@code scripts/bench.sh}.
  */
 public final class Bench {
 
@@ -106,13 +107,16 @@ public final class Bench {
         events = new EventLog("127.0.0.1:" + stack.ports().kafka());
 
         try (ScratchGitRepository app = ScratchGitRepository.create()) {
-            app.write("hello.sh", "#!/bin/sh\necho \"Hello from $(uname -m)\"\n").write("seed", "0\n").write("Dockerfile", """
-                    ARG BASE
-                    FROM ${BASE}
-                    COPY seed /etc/seed
-                    RUN mkdir -p /opt && head -c 4194304 /dev/urandom > /opt/payload && echo "built on $(uname -m)" > /etc/built-on
-                    COPY hello.sh /usr/local/bin/hello
-                    """).commit("app");
+            app.write("hello.sh", "#!/bin/sh\necho \"Hello from $(uname -m)\"\n").write("seed", "0\n")
+                    .write("Dockerfile",
+                            """
+                                    ARG BASE
+                                    FROM ${BASE}
+                                    COPY seed /etc/seed
+                                    RUN mkdir -p /opt && head -c 4194304 /dev/urandom > /opt/payload && echo "built on $(uname -m)" > /etc/built-on
+                                    COPY hello.sh /usr/local/bin/hello
+                                    """)
+                    .commit("app");
 
             Sample tutorial = tutorialCommands(app);
             pipelineWithTutorialFlags(app, tutorial);
@@ -145,40 +149,54 @@ public final class Bench {
             List<Built> all = Stream.of(cold, warm, changed).flatMap(List::stream).toList();
             Sample bareAssembly = assemblyLatency(bare, cold.get(cold.size() - 1));
             Sample attachedAssembly = Sample.of(all.stream().map(b -> b.readableAt() - events.lastSucceeded(b.id())).toList());
-            report.add(new Report.Row("8 supply chain", "last SUCCEEDED to index readable with provenance, SBOMs and signatures "
-                    + "(cold, warm, changed; baseline: the same with none, row 2)", "ms", attachedAssembly, bareAssembly, null, null));
+            report.add(new Report.Row("8 supply chain",
+                    "last SUCCEEDED to index readable with provenance, SBOMs and signatures "
+                            + "(cold, warm, changed; baseline: the same with none, row 2)",
+                    "ms", attachedAssembly, bareAssembly, null, null));
             Sample bareE2e = Sample.of(bare.stream().map(Built::endToEndMs).toList());
-            report.add(new Report.Row("8 supply chain", "warm build end to end with provenance, SBOMs and signatures (baseline: "
-                    + "the same build with none)", "ms", warmE2e, bareE2e, null, null));
+            report.add(
+                    new Report.Row("8 supply chain", "warm build end to end with provenance, SBOMs and signatures (baseline: "
+                            + "the same build with none)", "ms", warmE2e, bareE2e, null, null));
             Sample dispatch = Sample.of(all.stream().map(b -> events.firstStarted(b.id()) - b.acceptedAt()).toList());
-            report.add(new Report.Row("3 dispatch latency", "202 to the first worker's STARTED", "ms", dispatch, null, "<= 50 ms",
-                    dispatch.median() <= 50));
+            report.add(
+                    new Report.Row("3 dispatch latency", "202 to the first worker's STARTED", "ms", dispatch, null, "<= 50 ms",
+                            dispatch.median() <= 50));
 
             report.add(new Report.Row("5 warm rebuild", "unchanged source: time", "ms", warmE2e, coldE2e, "<= 0.1x",
                     warmE2e.median() / coldE2e.median() <= 0.1));
             Sample changedE2e = Sample.of(changed.stream().map(Built::endToEndMs).toList());
-            report.note(String.format(Locale.ROOT, "Scenario 5, where a warm build's time goes (medians of the slower platform, "
+            report.note(String.format(Locale.ROOT,
+                    "Scenario 5, where a warm build's time goes (medians of the slower platform, "
                             + "as its worker measured): fetch %.0f ms, build %.0f ms, verify %.0f ms, push and read-back %.0f ms; "
-                            + "end to end %.0f ms.", stage(warm, ArchBuildEvent.Durations::fetchMs), stage(warm, ArchBuildEvent.Durations::buildMs),
-                    stage(warm, ArchBuildEvent.Durations::verifyMs), stage(warm, ArchBuildEvent.Durations::pushMs), warmE2e.median()));
-            report.add(new Report.Row("5 warm rebuild", "one file changed in the last layer: time", "ms", changedE2e, coldE2e, "<= 0.3x",
+                            + "end to end %.0f ms.",
+                    stage(warm, ArchBuildEvent.Durations::fetchMs), stage(warm, ArchBuildEvent.Durations::buildMs),
+                    stage(warm, ArchBuildEvent.Durations::verifyMs), stage(warm, ArchBuildEvent.Durations::pushMs),
+                    warmE2e.median()));
+            report.add(new Report.Row("5 warm rebuild", "one file changed in the last layer: time", "ms", changedE2e, coldE2e,
+                    "<= 0.3x",
                     changedE2e.median() / coldE2e.median() <= 0.3));
             Sample coldBytes = Sample.of(cold.stream().map(b -> b.storedBytes() / 1024.0).toList());
             Sample warmBytes = Sample.of(warm.stream().map(b -> b.storedBytes() / 1024.0).toList());
             Sample changedBytes = Sample.of(changed.stream().map(b -> b.storedBytes() / 1024.0).toList());
-            report.add(new Report.Row("5 warm rebuild", "unchanged source: bytes the registry stored", "KB", warmBytes, coldBytes, "<= 0.1x",
+            report.add(new Report.Row("5 warm rebuild", "unchanged source: bytes the registry stored", "KB", warmBytes,
+                    coldBytes, "<= 0.1x",
                     warmBytes.median() / coldBytes.median() <= 0.1));
-            report.add(new Report.Row("5 warm rebuild", "one file changed: bytes the registry stored", "KB", changedBytes, coldBytes,
+            report.add(new Report.Row("5 warm rebuild", "one file changed: bytes the registry stored", "KB", changedBytes,
+                    coldBytes,
                     "<= 0.3x", changedBytes.median() / coldBytes.median() <= 0.3));
             // counted on the builds with nothing attached: the attachments' own small blobs (provenance, SBOM, signature
             // payloads) are new with every build, and row 8 shows what they cost
             Sample warmUploads = Sample.of(bare.stream().map(Built::blobUploads).toList());
-            report.add(new Report.Row("5 warm rebuild", "unchanged source, nothing attached: blob uploads, both platforms (each build's "
-                    + "image config is new: it carries the build id)", "", warmUploads, null, "<= 2: no layer the registry has is sent again",
+            report.add(new Report.Row("5 warm rebuild",
+                    "unchanged source, nothing attached: blob uploads, both platforms (each build's "
+                            + "image config is new: it carries the build id)",
+                    "", warmUploads, null, "<= 2: no layer the registry has is sent again",
                     warmUploads.max() <= 2));
             Sample attachedUploads = Sample.of(warm.stream().map(Built::blobUploads).toList());
-            report.add(new Report.Row("8 supply chain", "unchanged source with provenance, SBOMs and signatures: blob uploads (the "
-                    + "image configs, then the statements, SBOMs and signature payloads and configs)", "", attachedUploads, null, null, null));
+            report.add(new Report.Row("8 supply chain",
+                    "unchanged source with provenance, SBOMs and signatures: blob uploads (the "
+                            + "image configs, then the statements, SBOMs and signature payloads and configs)",
+                    "", attachedUploads, null, null, null));
 
             cli(app);
 
@@ -186,12 +204,15 @@ public final class Bench {
             throughput(cold.get(cold.size() - 1));
             Map<String, Long> peak = memory("VmHWM");
             for (String service : idle.keySet()) {
-                report.add(new Report.Row("6 memory", service + ": RSS idle, after start", "MB", Sample.of(List.of(idle.get(service) / 1024.0)),
+                report.add(new Report.Row("6 memory", service + ": RSS idle, after start", "MB",
+                        Sample.of(List.of(idle.get(service) / 1024.0)),
                         null, "<= 250 MB", idle.get(service) / 1024.0 <= 250));
                 boolean worker = service.startsWith("arch-worker");
                 long after = worker ? peakBuilding.get(service) : peak.get(service);
-                report.add(new Report.Row("6 memory", service + ": peak RSS " + (worker ? "over scenarios 1-5 (it is stopped for 4)"
-                        : "by the end of scenario 4"), "MB", Sample.of(List.of(after / 1024.0)), null, "<= 250 MB", after / 1024.0 <= 250));
+                report.add(new Report.Row("6 memory",
+                        service + ": peak RSS " + (worker ? "over scenarios 1-5 (it is stopped for 4)"
+                                : "by the end of scenario 4"),
+                        "MB", Sample.of(List.of(after / 1024.0)), null, "<= 250 MB", after / 1024.0 <= 250));
             }
         }
         return report.markdown();
@@ -223,7 +244,8 @@ public final class Bench {
         int logBefore = stack.registry().logLines().size();
         long start = System.currentTimeMillis();
         HttpResponse<String> response = http.send(stack.api().authorized(stack.dispatcher().resolve("/api/builds"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request(app.url(), app.head(), tag, attach)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(request(app.url(), app.head(), tag, attach)))
                 .build(), HttpResponse.BodyHandlers.ofString());
         long accepted = System.currentTimeMillis();
         if (response.statusCode() != 202) {
@@ -246,7 +268,8 @@ public final class Bench {
                 {"source": {"git": "%s", "ref": "%s"},
                  "image": {"repository": "%s/%s", "tag": "%s"%s},
                  "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
-                 "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(git, commit, stack.registryHost(), REPOSITORY, tag,
+                 "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(git, commit, stack.registryHost(), REPOSITORY,
+                tag,
                 attach ? "" : ", \"supplyChain\": {\"provenance\": false, \"sbom\": false, \"signatures\": false}", base);
     }
 
@@ -259,10 +282,12 @@ public final class Bench {
         while (Instant.now().isBefore(end)) {
             HttpResponse<Void> answer = http.send(head, HttpResponse.BodyHandlers.discarding());
             String type = answer.headers().firstValue("Content-Type").orElse("");
-            if (answer.statusCode() == 200 && (type.equals(MediaTypes.OCI_INDEX) || type.equals(MediaTypes.DOCKER_MANIFEST_LIST))) {
+            if (answer.statusCode() == 200
+                    && (type.equals(MediaTypes.OCI_INDEX) || type.equals(MediaTypes.DOCKER_MANIFEST_LIST))) {
                 return System.currentTimeMillis();
             }
-            if (buildId != null && events.results(buildId).stream().anyMatch(t -> t.event().type() == ArchBuildEvent.Type.FAILED)) {
+            if (buildId != null
+                    && events.results(buildId).stream().anyMatch(t -> t.event().type() == ArchBuildEvent.Type.FAILED)) {
                 throw new IllegalStateException("benchmark build " + buildId + " failed: " + events.results(buildId));
             }
             Thread.sleep(2);
@@ -279,7 +304,10 @@ public final class Bench {
 
     // --- scenario 1 ---------------------------------------------------------------------------
 
-    /** The tutorial's commands: two builds with --storage-driver vfs --no-cache in parallel, two pushes, manifest create/add/add/push. */
+    /**
+     * The tutorial's commands: two builds with --storage-driver vfs --no-cache in parallel, two pushes, manifest
+     * create/add/add/push.
+     */
     private Sample tutorialCommands(ScratchGitRepository app) throws Exception {
         say("scenario 1a: the tutorial's commands");
         List<Long> times = new ArrayList<>();
@@ -292,7 +320,8 @@ public final class Bench {
                 builds.add(CompletableFuture.supplyAsync(() -> {
                     Path root = scratch("tutorial-" + platform.tagSafeName());
                     String local = "localhost/tutorial:" + platform.tagSafeName();
-                    buildah(root, "build", "--no-cache", "--isolation", "chroot", "--tls-verify=false", "--platform", platform.ociName(),
+                    buildah(root, "build", "--no-cache", "--isolation", "chroot", "--tls-verify=false", "--platform",
+                            platform.ociName(),
                             "--build-arg", "BASE=" + base, "-t", local, app.directory().toString());
                     buildah(root, "push", "--tls-verify=false", local, "docker://" + target + "-" + platform.tagSafeName());
                     return root;
@@ -311,7 +340,8 @@ public final class Bench {
             builds.forEach(b -> delete(b.join()));
         }
         Sample sample = Sample.of(times);
-        report.add(new Report.Row("1 pipeline vs commands", "baseline: the tutorial's commands (vfs, --no-cache), start to index pushed",
+        report.add(new Report.Row("1 pipeline vs commands",
+                "baseline: the tutorial's commands (vfs, --no-cache), start to index pushed",
                 "ms", sample, null, "", null));
         return sample;
     }
@@ -322,14 +352,16 @@ public final class Bench {
         Map<String, Map<String, String>> original = new LinkedHashMap<>();
         for (String worker : List.of("arch-worker-amd64", "arch-worker-ppc64le")) {
             Map<String, String> env = stack.environment(worker);
-            original.put(worker, Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", env.getOrDefault("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "auto"),
-                    "ARCHIPELAGO_WORKER_LAYER_CACHE", env.getOrDefault("ARCHIPELAGO_WORKER_LAYER_CACHE", "true"),
-                    "ARCHIPELAGO_WORKER_STORAGE_ROOT", env.get("ARCHIPELAGO_WORKER_STORAGE_ROOT"),
-                    "ARCHIPELAGO_WORKER_RUN_ROOT", env.get("ARCHIPELAGO_WORKER_RUN_ROOT")));
+            original.put(worker,
+                    Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", env.getOrDefault("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "auto"),
+                            "ARCHIPELAGO_WORKER_LAYER_CACHE", env.getOrDefault("ARCHIPELAGO_WORKER_LAYER_CACHE", "true"),
+                            "ARCHIPELAGO_WORKER_STORAGE_ROOT", env.get("ARCHIPELAGO_WORKER_STORAGE_ROOT"),
+                            "ARCHIPELAGO_WORKER_RUN_ROOT", env.get("ARCHIPELAGO_WORKER_RUN_ROOT")));
             Path vfs = scratch(worker + "-vfs");
-            stack.reconfigure(worker, Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "vfs", "ARCHIPELAGO_WORKER_LAYER_CACHE", "false",
-                    "ARCHIPELAGO_WORKER_STORAGE_ROOT", vfs.resolve("storage").toString(),
-                    "ARCHIPELAGO_WORKER_RUN_ROOT", vfs.resolve("run").toString()));
+            stack.reconfigure(worker,
+                    Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "vfs", "ARCHIPELAGO_WORKER_LAYER_CACHE", "false",
+                            "ARCHIPELAGO_WORKER_STORAGE_ROOT", vfs.resolve("storage").toString(),
+                            "ARCHIPELAGO_WORKER_RUN_ROOT", vfs.resolve("run").toString()));
         }
         // not counted: the first build after a worker starts also pays its Kafka producer's start (about a second)
         // like the tutorial's commands, these attach nothing
@@ -344,18 +376,22 @@ public final class Bench {
         app.write("seed", "warm-up " + System.nanoTime() + "\n").commit("warm-up");
         archipelago(app, "defaults-warmup");
         Sample e2e = Sample.of(builds.stream().map(Built::endToEndMs).toList());
-        report.add(new Report.Row("1 pipeline vs commands", "tutorial's flags, nothing attached: POST to index readable", "ms", e2e, tutorial, "<= 1.05x",
+        report.add(new Report.Row("1 pipeline vs commands", "tutorial's flags, nothing attached: POST to index readable", "ms",
+                e2e, tutorial, "<= 1.05x",
                 e2e.median() / tutorial.median() <= 1.05));
         Sample overhead = Sample.of(builds.stream().map(b -> b.endToEndMs() - events.slowestPlatformMs(b.id())).toList());
         report.note(String.format(Locale.ROOT, "Scenario 1, tutorial's flags, where the time goes (medians): POST to the first "
-                        + "STARTED %.0f ms; the slowest platform's fetch+build+verify+push %.0f ms; its SUCCEEDED to the index readable %.0f ms; "
-                        + "end to end %.0f ms (the difference is the worker's own start and publish around the measured stages).",
+                + "STARTED %.0f ms; the slowest platform's fetch+build+verify+push %.0f ms; its SUCCEEDED to the index readable %.0f ms; "
+                + "end to end %.0f ms (the difference is the worker's own start and publish around the measured stages).",
                 Sample.of(builds.stream().map(b -> events.firstStarted(b.id()) - b.acceptedAt()).toList()).median(),
                 Sample.of(builds.stream().map(b -> events.slowestPlatformMs(b.id())).toList()).median(),
                 Sample.of(builds.stream().map(b -> b.readableAt() - events.lastSucceeded(b.id())).toList()).median(),
                 Sample.of(builds.stream().map(Built::endToEndMs).toList()).median()));
-        report.add(new Report.Row("1 pipeline vs commands", "tutorial's flags: orchestration overhead (end to end minus the slowest "
-                + "platform's fetch+build+verify+push)", "ms", overhead, null, "<= 150 ms", overhead.median() <= 150));
+        report.add(
+                new Report.Row("1 pipeline vs commands",
+                        "tutorial's flags: orchestration overhead (end to end minus the slowest "
+                                + "platform's fetch+build+verify+push)",
+                        "ms", overhead, null, "<= 150 ms", overhead.median() <= 150));
     }
 
     // --- scenario 7 ---------------------------------------------------------------------------
@@ -383,11 +419,14 @@ public final class Bench {
             long took = System.currentTimeMillis() - start;
             uploads.add(context.path("packMillis").asLong() + context.path("pushMillis").asLong());
             viaCli.add(took);
-            say(String.format("  %-10s %6d ms, command to exit 0 (context packed and pushed in %d ms)", "cli-" + i, took, uploads.get(i)));
+            say(String.format("  %-10s %6d ms, command to exit 0 (context packed and pushed in %d ms)", "cli-" + i, took,
+                    uploads.get(i)));
         }
         Sample rest = Sample.of(viaRest);
-        report.add(new Report.Row("7 CLI", "`archipelago build DIR`: command to exit 0, index pushed (JVM start, pack, push, submit, "
-                + "follow); baseline: the same build by POST from git", "ms", Sample.of(viaCli), rest, "<= 1.2x",
+        report.add(new Report.Row("7 CLI",
+                "`archipelago build DIR`: command to exit 0, index pushed (JVM start, pack, push, submit, "
+                        + "follow); baseline: the same build by POST from git",
+                "ms", Sample.of(viaCli), rest, "<= 1.2x",
                 Sample.of(viaCli).median() / rest.median() <= 1.2));
         report.add(new Report.Row("7 CLI", "context upload of the example app (3 files): pack + push; baseline: the REST build",
                 "ms", Sample.of(uploads), rest, "<= 0.1x", Sample.of(uploads).median() / rest.median() <= 0.1));
@@ -402,8 +441,9 @@ public final class Bench {
             JsonNode context = runCli("big-" + i, big, true);
             bigUploads.add(context.path("packMillis").asLong() + context.path("pushMillis").asLong());
         }
-        report.add(new Report.Row("7 CLI", "context upload of 50 MB of incompressible data: pack + push; baseline: the REST build",
-                "ms", Sample.of(bigUploads), rest, "", null));
+        report.add(
+                new Report.Row("7 CLI", "context upload of 50 MB of incompressible data: pack + push; baseline: the REST build",
+                        "ms", Sample.of(bigUploads), rest, "", null));
         report.note(String.format(Locale.ROOT, "Scenario 7: the CLI's context upload runs at %.0f MB/s for 50 MB "
                 + "(gzip on one core, then one PUT to the registry on this machine).",
                 50 * 1000.0 / Sample.of(bigUploads).median()));
@@ -456,15 +496,18 @@ public final class Bench {
             for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
                 String digest = events.results(last.id()).stream().filter(t -> t.event().type() == ArchBuildEvent.Type.SUCCEEDED
                         && t.event().platform().equals(platform)).findFirst().orElseThrow().event().artifact().digest();
-                buildah(root, "manifest", "add", "--tls-verify=false", list, "docker://" + stack.registryHost() + "/" + REPOSITORY + "@" + digest);
+                buildah(root, "manifest", "add", "--tls-verify=false", list,
+                        "docker://" + stack.registryHost() + "/" + REPOSITORY + "@" + digest);
             }
             buildah(root, "manifest", "push", "--all", "--tls-verify=false", list,
                     "docker://" + stack.registryHost() + "/bench/assembly-baseline:run-" + i);
             times.add(System.currentTimeMillis() - start);
         }
         delete(root);
-        report.add(new Report.Row("2 assembly latency", "last SUCCEEDED on the topic to index readable, nothing attached (baseline: "
-                + "buildah manifest create/add/add/push)", "ms", latency, Sample.of(times), "<= 30 ms and <= 0.25x",
+        report.add(new Report.Row("2 assembly latency",
+                "last SUCCEEDED on the topic to index readable, nothing attached (baseline: "
+                        + "buildah manifest create/add/add/push)",
+                "ms", latency, Sample.of(times), "<= 30 ms and <= 0.25x",
                 latency.median() <= 30 && latency.median() / Sample.of(times).median() <= 0.25));
         return latency;
     }
@@ -477,7 +520,8 @@ public final class Bench {
         for (var result : events.results(template.id())) {
             if (result.event().type() == ArchBuildEvent.Type.SUCCEEDED) {
                 var artifact = result.event().artifact();
-                children.put(result.event().platform(), new LoadHarness.Child(artifact.digest(), artifact.mediaType(), artifact.size()));
+                children.put(result.event().platform(),
+                        new LoadHarness.Child(artifact.digest(), artifact.mediaType(), artifact.size()));
             }
         }
         stack.killService("arch-worker-amd64");
@@ -502,24 +546,27 @@ public final class Bench {
                     long first = System.currentTimeMillis();
                     var task = pacer.scheduleAtFixedRate(() -> {
                         String tag = "load-" + counter.incrementAndGet();
-                        http.sendAsync(stack.api().authorized(stack.dispatcher().resolve("/api/builds")).header("Content-Type", "application/json")
-                                        .POST(HttpRequest.BodyPublishers.ofString(request(url, head, tag, false))).timeout(Duration.ofSeconds(30)).build(),
+                        http.sendAsync(
+                                stack.api().authorized(stack.dispatcher().resolve("/api/builds"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(request(url, head, tag, false)))
+                                        .timeout(Duration.ofSeconds(30)).build(),
                                 HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
-                            long now = System.currentTimeMillis();
-                            if (response.statusCode() != 202) {
-                                refused.incrementAndGet();
-                                return;
-                            }
-                            try {
-                                String id = JSON.readTree(response.body()).path("id").asText();
-                                acceptedAt.put(id, now);
-                                synchronized (ids) {
-                                    ids.add(id);
-                                }
-                            } catch (IOException e) {
-                                refused.incrementAndGet();
-                            }
-                        });
+                                    long now = System.currentTimeMillis();
+                                    if (response.statusCode() != 202) {
+                                        refused.incrementAndGet();
+                                        return;
+                                    }
+                                    try {
+                                        String id = JSON.readTree(response.body()).path("id").asText();
+                                        acceptedAt.put(id, now);
+                                        synchronized (ids) {
+                                            ids.add(id);
+                                        }
+                                    } catch (IOException e) {
+                                        refused.incrementAndGet();
+                                    }
+                                });
                     }, 0, 1_000_000_000L / rate, TimeUnit.NANOSECONDS);
                     Thread.sleep(step.toMillis());
                     task.cancel(false);
@@ -544,7 +591,8 @@ public final class Bench {
                     long lastDone = first;
                     int completed = 0;
                     for (String id : snapshot) {
-                        var outcome = events.outcomes(id).stream().filter(t -> t.event().type() == BuildOutcome.Type.INDEX_PUSHED).findFirst();
+                        var outcome = events.outcomes(id).stream()
+                                .filter(t -> t.event().type() == BuildOutcome.Type.INDEX_PUSHED).findFirst();
                         if (outcome.isPresent()) {
                             completed++;
                             latencies.add(outcome.get().timestamp() - acceptedAt.get(id));
@@ -560,16 +608,18 @@ public final class Bench {
                     }
                     if (!relay.isEmpty()) {
                         report.note(String.format(Locale.ROOT, "Scenario 4 at %d/s, where the time goes (medians): 202 to the "
-                                        + "request on its topic %.0f ms; request to the harness's last result %.0f ms; last result to the "
-                                        + "INDEX_PUSHED outcome %.0f ms.", rate, Sample.of(relay).median(), Sample.of(answer).median(),
+                                + "request on its topic %.0f ms; request to the harness's last result %.0f ms; last result to the "
+                                + "INDEX_PUSHED outcome %.0f ms.", rate, Sample.of(relay).median(), Sample.of(answer).median(),
                                 Sample.of(assemble).median()));
                     }
                     double achieved = completed * 1000.0 / Math.max(1, lastDone - first);
                     Sample latency = latencies.isEmpty() ? Sample.of(List.of(Double.NaN)) : Sample.of(latencies);
                     double p99 = latency.percentile(99);
-                    say(String.format("  offered %d/s: %d accepted, %d refused, %d indexes pushed, %.1f/s, p50 %.0f ms, p99 %.0f ms",
+                    say(String.format(
+                            "  offered %d/s: %d accepted, %d refused, %d indexes pushed, %.1f/s, p50 %.0f ms, p99 %.0f ms",
                             rate, snapshot.size(), refused.get(), completed, achieved, latency.median(), p99));
-                    report.add(new Report.Row("4 throughput", "nothing attached; offered " + rate + " builds/s for " + step.toSeconds() + " s: accept to index pushed "
+                    report.add(new Report.Row("4 throughput", "nothing attached; offered " + rate + " builds/s for "
+                            + step.toSeconds() + " s: accept to index pushed "
                             + "(" + completed + "/" + snapshot.size() + " done, " + String.format(Locale.ROOT, "%.1f", achieved)
                             + " builds/s, p99 " + Report.format(p99, "ms") + ")", "ms", latency, null, "p99 <= 2 s",
                             p99 <= 2000 && completed == snapshot.size()));
@@ -579,15 +629,18 @@ public final class Bench {
                         break;
                     }
                 }
-                report.add(new Report.Row("4 throughput", "nothing attached; sustained builds/s (2 platforms each) with p99 <= 2 s", "/s",
+                report.add(new Report.Row("4 throughput",
+                        "nothing attached; sustained builds/s (2 platforms each) with p99 <= 2 s", "/s",
                         Sample.of(List.of(best)), null, ">= 100/s", best >= 100));
                 Map<String, Long> cpuAfter = cpuMillis();
                 int builds = acceptedAt.size();
-                StringBuilder cpu = new StringBuilder("Scenario 4, CPU time per accepted build, by process (2 cores for everything): ");
+                StringBuilder cpu = new StringBuilder(
+                        "Scenario 4, CPU time per accepted build, by process (2 cores for everything): ");
                 cpuAfter.forEach((name, ms) -> cpu.append(String.format(Locale.ROOT, "%s %.1f ms, ", name,
                         (ms - cpuBefore.getOrDefault(name, 0L)) / (double) Math.max(1, builds))));
-                report.note(cpu.substring(0, cpu.length() - 2) + " (PostgreSQL, shared by the machine, and the benchmark's own JVM "
-                        + "with the harness are not counted).");
+                report.note(
+                        cpu.substring(0, cpu.length() - 2) + " (PostgreSQL, shared by the machine, and the benchmark's own JVM "
+                                + "with the harness are not counted).");
                 exactlyOnce(acceptedAt.keySet());
                 say("  the harness answered " + harness.answered() + " requests");
             }
@@ -695,7 +748,8 @@ public final class Bench {
 
     private void checkTime() {
         if (Instant.now().isAfter(deadline)) {
-            throw new IllegalStateException("the benchmark ran past its time bound (" + (quick ? "3" : "15") + " min); stopping");
+            throw new IllegalStateException(
+                    "the benchmark ran past its time bound (" + (quick ? "3" : "15") + " min); stopping");
         }
     }
 

@@ -1,14 +1,14 @@
 package dev.archipelago.bench;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** The benchmark's consumers: every partition of some topics, from their present end, no group. */
 final class Consumers {
@@ -26,7 +26,8 @@ final class Consumers {
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);

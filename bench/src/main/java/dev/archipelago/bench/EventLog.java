@@ -1,17 +1,18 @@
 package dev.archipelago.bench;
 
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.BuildOutcome;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
 
 /**
  * Follows the results and outcomes topics from their end, keeping every event with its record
@@ -42,10 +43,12 @@ final class EventLog implements AutoCloseable {
                 try {
                     if (record.topic().equals(Topics.RESULTS)) {
                         ArchBuildEvent event = EventJson.decode(record.value(), ArchBuildEvent.class);
-                        results.computeIfAbsent(event.buildId(), k -> new CopyOnWriteArrayList<>()).add(new Timed<>(record.timestamp(), event));
+                        results.computeIfAbsent(event.buildId(), k -> new CopyOnWriteArrayList<>())
+                                .add(new Timed<>(record.timestamp(), event));
                     } else {
                         BuildOutcome outcome = EventJson.decode(record.value(), BuildOutcome.class);
-                        outcomes.computeIfAbsent(outcome.buildId(), k -> new CopyOnWriteArrayList<>()).add(new Timed<>(record.timestamp(), outcome));
+                        outcomes.computeIfAbsent(outcome.buildId(), k -> new CopyOnWriteArrayList<>())
+                                .add(new Timed<>(record.timestamp(), outcome));
                     }
                 } catch (RuntimeException e) {
                     // not ours to judge here: the services' own consumers send such records to the DLQ

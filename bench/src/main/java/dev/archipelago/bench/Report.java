@@ -53,7 +53,8 @@ final class Report {
 
     static String format(double value, String unit) {
         return switch (unit) {
-            case "ms" -> value >= 10_000 ? String.format(Locale.ROOT, "%.1f s", value / 1000) : String.format(Locale.ROOT, "%.0f ms", value);
+            case "ms" -> value >= 10_000 ? String.format(Locale.ROOT, "%.1f s", value / 1000)
+                    : String.format(Locale.ROOT, "%.0f ms", value);
             case "x" -> String.format(Locale.ROOT, "%.2fx", value);
             case "MB" -> String.format(Locale.ROOT, "%.0f MB", value);
             case "KB" -> String.format(Locale.ROOT, "%.1f KB", value);

@@ -1,20 +1,10 @@
 package dev.archipelago.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.stack.LocalStack;
-import dev.archipelago.stack.StackClient;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaTestClient;
-import org.junit.jupiter.api.Test;
-
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +25,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.stack.LocalStack;
+import dev.archipelago.stack.StackClient;
+import dev.archipelago.testsupport.KafkaTestClient;
 
 /**
  * 500 builds from 20 concurrent clients against the whole stack, with the benchmark's harness
@@ -53,16 +53,19 @@ class LoadTest {
     void fiveHundredBuildsFromTwentyClientsEachEndOnceWhileReadsStayUnderOneSecond() throws Exception {
         Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", "..")).toAbsolutePath().normalize();
         String run = UUID.randomUUID().toString().substring(0, 8);
-        try (LocalStack stack = LocalStack.start(repoRoot, Files.createTempDirectory("archipelago-load"), LocalStack.Ports.free(),
+        try (LocalStack stack = LocalStack.start(repoRoot, Files.createTempDirectory("archipelago-load"),
+                LocalStack.Ports.free(),
                 System.out::println)) {
             stack.pushBaseImage();
             Map<Platform, LoadHarness.Child> children = new LinkedHashMap<>();
             for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
-                HttpResponse<byte[]> manifest = stack.registry().get("/v2/base/busybox/manifests/stable-" + platform.tagSafeName(),
+                HttpResponse<byte[]> manifest = stack.registry().get(
+                        "/v2/base/busybox/manifests/stable-" + platform.tagSafeName(),
                         MediaTypes.OCI_MANIFEST);
                 assertThat(manifest.statusCode()).isEqualTo(200);
-                children.put(platform, new LoadHarness.Child(manifest.headers().firstValue("Docker-Content-Digest").orElseThrow(),
-                        MediaTypes.OCI_MANIFEST, manifest.body().length));
+                children.put(platform,
+                        new LoadHarness.Child(manifest.headers().firstValue("Docker-Content-Digest").orElseThrow(),
+                                MediaTypes.OCI_MANIFEST, manifest.body().length));
             }
             stack.killService("arch-worker-amd64");
             stack.killService("arch-worker-ppc64le");
@@ -75,16 +78,18 @@ class LoadTest {
             long started;
             long submittedAll;
             try (LoadHarness harness = new LoadHarness("127.0.0.1:" + stack.ports().kafka(), children);
-                 ScratchGitRepository app = ScratchGitRepository.create()) {
+                    ScratchGitRepository app = ScratchGitRepository.create()) {
                 app.write("Dockerfile", "FROM scratch\n").commit("load");
-                await().atMost(Duration.ofSeconds(30)).until(() -> http.send(api.authorized(stack.dispatcher().resolve("/api/workers")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body().contains("bench-harness-ppc64le"));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> http.send(api.authorized(stack.dispatcher().resolve("/api/workers")).build(),
+                                HttpResponse.BodyHandlers.ofString()).body().contains("bench-harness-ppc64le"));
                 ExecutorService pool = Executors.newFixedThreadPool(CLIENTS + 4);
                 List<Future<?>> readers = new ArrayList<>();
                 for (int r = 0; r < 4; r++) {
                     readers.add(pool.submit(() -> {
                         while (loading.get()) {
-                            String path = accepted.isEmpty() || ThreadLocalRandom.current().nextBoolean() ? "/api/builds?limit=50"
+                            String path = accepted.isEmpty() || ThreadLocalRandom.current().nextBoolean()
+                                    ? "/api/builds?limit=50"
                                     : "/api/builds/" + accepted.get(ThreadLocalRandom.current().nextInt(accepted.size()));
                             long before = System.nanoTime();
                             HttpResponse<String> response = http.send(api.authorized(stack.dispatcher().resolve(path))
@@ -103,10 +108,12 @@ class LoadTest {
                         for (int b = 0; b < BUILDS_PER_CLIENT; b++) {
                             String tag = "load-" + run + "-" + client + "-" + b;
                             try {
-                                accepted.add(api.submit("""
-                                        {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s/base/busybox", "tag": "%s",
-                                           "supplyChain": {"provenance": false, "sbom": false, "signatures": false}},
-                                         "platforms": ["linux/amd64", "linux/ppc64le"]}""".formatted(app.url(), stack.registryHost(), tag)));
+                                accepted.add(api
+                                        .submit("""
+                                                {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s/base/busybox", "tag": "%s",
+                                                   "supplyChain": {"provenance": false, "sbom": false, "signatures": false}},
+                                                 "platforms": ["linux/amd64", "linux/ppc64le"]}"""
+                                                .formatted(app.url(), stack.registryHost(), tag)));
                             } catch (LocalStack.StackException e) {
                                 refusals.add(e.getMessage());
                             }
@@ -123,7 +130,8 @@ class LoadTest {
                 Set<String> finalStates = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
                 await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200)).until(() -> {
                     List<String> some = unfinished.stream().limit(50).toList();
-                    some.stream().filter(id -> finalStates.contains(api.build(id).path("state").asText())).forEach(unfinished::remove);
+                    some.stream().filter(id -> finalStates.contains(api.build(id).path("state").asText()))
+                            .forEach(unfinished::remove);
                     return unfinished.isEmpty();
                 });
                 loading.set(false);
@@ -136,13 +144,15 @@ class LoadTest {
 
             assertThat(refusals).as("refused submissions").isEmpty();
             assertThat(accepted).hasSize(CLIENTS * BUILDS_PER_CLIENT).doesNotHaveDuplicates();
-            Map<String, String> states = accepted.stream().collect(Collectors.toMap(id -> id, id -> api.build(id).path("state").asText()));
+            Map<String, String> states = accepted.stream()
+                    .collect(Collectors.toMap(id -> id, id -> api.build(id).path("state").asText()));
             assertThat(states.values()).as("final states").containsOnly("SUCCEEDED");
             try (KafkaTestClient kafka = new KafkaTestClient("127.0.0.1:" + stack.ports().kafka())) {
                 Set<String> ids = Set.copyOf(accepted);
                 Map<String, List<String>> outcomes = kafka.readUntilEnd(Topics.OUTCOMES, r -> ids.contains(r.key())).stream()
                         .collect(Collectors.groupingBy(KafkaTestClient.Received::key,
-                                Collectors.mapping(r -> JSON.valueToTree(parse(r.value())).path("type").asText(), Collectors.toList())));
+                                Collectors.mapping(r -> JSON.valueToTree(parse(r.value())).path("type").asText(),
+                                        Collectors.toList())));
                 assertThat(outcomes).as("builds with an outcome").hasSize(ids.size());
                 assertThat(outcomes.values()).as("each build ends once: one outcome record, INDEX_PUSHED")
                         .allSatisfy(types -> assertThat(types).containsExactly("INDEX_PUSHED"));
@@ -155,9 +165,12 @@ class LoadTest {
             assertThat(indexPuts.values()).as("index pushes per build").containsOnly(1L);
 
             Sample latency = Sample.of(new ArrayList<>(reads));
-            System.out.printf("load: %d builds from %d clients submitted in %.1f s, all final after %.1f s; %d reads during the load: "
-                            + "p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", accepted.size(), CLIENTS, (submittedAll - started) / 1000.0,
-                    (finished - started) / 1000.0, reads.size(), latency.median(), latency.percentile(99), latency.percentile(100));
+            System.out.printf(
+                    "load: %d builds from %d clients submitted in %.1f s, all final after %.1f s; %d reads during the load: "
+                            + "p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+                    accepted.size(), CLIENTS, (submittedAll - started) / 1000.0,
+                    (finished - started) / 1000.0, reads.size(), latency.median(), latency.percentile(99),
+                    latency.percentile(100));
             assertThat(reads.size()).as("reads during the load").isGreaterThan(100);
             assertThat(latency.percentile(99)).as("p99 of API reads during the load, ms").isLessThan(1000);
         }

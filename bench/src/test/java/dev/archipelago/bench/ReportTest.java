@@ -1,13 +1,12 @@
 package dev.archipelago.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ReportTest {
 
@@ -29,7 +28,8 @@ class ReportTest {
     @Test
     void theTableShowsTheRatioToTheBaselineAndWhetherTheGoalIsMet() {
         Report report = new Report();
-        report.add(new Report.Row("1", "end to end", "ms", Sample.of(List.of(900, 1000, 1100)), Sample.of(List.of(2000, 2000, 2000)),
+        report.add(new Report.Row("1", "end to end", "ms", Sample.of(List.of(900, 1000, 1100)),
+                Sample.of(List.of(2000, 2000, 2000)),
                 "<= 0.5x", true));
         report.add(new Report.Row("3", "dispatch", "ms", Sample.of(List.of(80, 60, 70)), null, "<= 50 ms", false));
         String table = report.markdown();

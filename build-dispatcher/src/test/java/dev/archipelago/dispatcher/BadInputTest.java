@@ -1,13 +1,24 @@
 package dev.archipelago.dispatcher;
 
-import dev.archipelago.infra.FreePorts;
-import java.util.ArrayList;
-import java.util.UUID;
-import org.awaitility.Awaitility;
+import static dev.archipelago.dispatcher.DispatcherFixture.submit;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.archipelago.infra.FreePorts;
 import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
@@ -15,19 +26,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.List;
-
-import static dev.archipelago.dispatcher.DispatcherFixture.submit;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every refusal says what to fix, and leaves no row and no record behind. */
 @QuarkusTest
@@ -43,8 +41,6 @@ class BadInputTest {
     private long buildsBefore;
     private long outboxBefore;
     private long requestsBefore;
-
-
 
     @BeforeEach
     void countBefore() {
@@ -141,12 +137,14 @@ class BadInputTest {
     void refusesCredentialsInTheGitUrlWithoutEchoingThem() {
         String secret = "pa55-" + UUID.randomUUID();
         try (LogCapture logs = new LogCapture()) {
-            Response withPassword = submit(body("\"source\": {\"git\": \"https://robot:" + secret + "@gitlab.com/org/app.git\"}"));
+            Response withPassword = submit(
+                    body("\"source\": {\"git\": \"https://robot:" + secret + "@gitlab.com/org/app.git\"}"));
             Response withToken = submit(body("\"source\": {\"git\": \"https://" + secret + "@github.com/org/app.git\"}"));
 
             for (Response response : List.of(withPassword, withToken)) {
                 assertThat(response.statusCode()).isEqualTo(400);
-                assertThat(response.jsonPath().getString("detail")).contains("must not carry credentials").contains("https://***@");
+                assertThat(response.jsonPath().getString("detail")).contains("must not carry credentials")
+                        .contains("https://***@");
                 assertThat(response.asString()).doesNotContain(secret);
             }
             assertThat(logs.linesContaining(secret)).isEmpty();

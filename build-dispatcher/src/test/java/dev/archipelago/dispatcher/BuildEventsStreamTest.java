@@ -1,25 +1,15 @@
 package dev.archipelago.dispatcher;
 
-import io.restassured.RestAssured;
-import io.restassured.specification.RequestSpecification;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.dispatcher.DispatcherFixture.*;
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static dev.archipelago.model.Platform.LINUX_PPC64LE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,11 +24,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.archipelago.dispatcher.DispatcherFixture.*;
-import static dev.archipelago.model.Platform.LINUX_AMD64;
-import static dev.archipelago.model.Platform.LINUX_PPC64LE;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
 
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
@@ -56,8 +54,6 @@ class BuildEventsStreamTest {
     @InjectKafkaClient
     KafkaTestClient kafka;
     private final HttpClient http = HttpClient.newHttpClient();
-
-
 
     @Test
     void streamsEveryStateChangeAndEndsAfterTheFinalState() throws Exception {
@@ -103,7 +99,8 @@ class BuildEventsStreamTest {
     /** Reads the SSE stream in the background, collecting the build state of each event; completes when the stream ends. */
     private CompletableFuture<Void> follow(String id, List<String> states) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/builds/" + id + "/events"))
-                .header("Accept", "text/event-stream").header("Authorization", ApiTokens.bearer(ApiTokens.VIEWER)).timeout(Duration.ofSeconds(60)).build();
+                .header("Accept", "text/event-stream").header("Authorization", ApiTokens.bearer(ApiTokens.VIEWER))
+                .timeout(Duration.ofSeconds(60)).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).thenAccept(response -> {
             assertThat(response.statusCode()).isEqualTo(200);
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {

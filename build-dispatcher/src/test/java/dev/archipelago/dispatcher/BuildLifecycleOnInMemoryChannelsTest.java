@@ -1,8 +1,30 @@
 package dev.archipelago.dispatcher;
 
+import static dev.archipelago.dispatcher.DispatcherFixture.DIGEST_AMD64;
+import static dev.archipelago.dispatcher.DispatcherFixture.DIGEST_PPC64LE;
+import static dev.archipelago.dispatcher.DispatcherFixture.state;
+import static dev.archipelago.dispatcher.DispatcherFixture.submitOk;
+import static dev.archipelago.dispatcher.DispatcherFixture.tutorialRequest;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.inject.Any;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.junit.jupiter.api.Test;
+
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.events.WorkerHeartbeat;
@@ -15,27 +37,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
-import jakarta.enterprise.inject.Any;
-import jakarta.inject.Inject;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.stream.Collectors;
-
-import static dev.archipelago.dispatcher.DispatcherFixture.DIGEST_AMD64;
-import static dev.archipelago.dispatcher.DispatcherFixture.DIGEST_PPC64LE;
-import static dev.archipelago.dispatcher.DispatcherFixture.state;
-import static dev.archipelago.dispatcher.DispatcherFixture.submitOk;
-import static dev.archipelago.dispatcher.DispatcherFixture.tutorialRequest;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The fast tier: the dispatcher's consumers and its outbox relay on SmallRye's in-memory
@@ -50,7 +51,7 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(GitRepositoryResource.class)
 @WithTestResource(value = InMemoryChannelsResource.class, initArgs = {
         @ResourceArg(name = "incoming", value = "submissions-in,results-in,outcomes-in,heartbeats-in"),
-        @ResourceArg(name = "outgoing", value = "outbox-out")})
+        @ResourceArg(name = "outgoing", value = "outbox-out") })
 class BuildLifecycleOnInMemoryChannelsTest {
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
@@ -73,7 +74,8 @@ class BuildLifecycleOnInMemoryChannelsTest {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> requests(id).size() == 2);
         Map<String, ArchBuildRequest> byTopic = requests(id);
-        assertThat(byTopic).containsOnlyKeys(Topics.requestsFor(Platform.LINUX_AMD64), Topics.requestsFor(Platform.LINUX_PPC64LE));
+        assertThat(byTopic).containsOnlyKeys(Topics.requestsFor(Platform.LINUX_AMD64),
+                Topics.requestsFor(Platform.LINUX_PPC64LE));
         ArchBuildRequest amd64 = byTopic.get(Topics.requestsFor(Platform.LINUX_AMD64));
         ArchBuildRequest ppc64le = byTopic.get(Topics.requestsFor(Platform.LINUX_PPC64LE));
         assertThat(amd64.source().commit()).isEqualTo(git.head());
@@ -94,7 +96,7 @@ class BuildLifecycleOnInMemoryChannelsTest {
 
     /** The requests of a build the outbox relay sent, by the topic each record names. */
     private Map<String, ArchBuildRequest> requests(String buildId) {
-        return channels.<String>sink("outbox-out").received().stream()
+        return channels.<String> sink("outbox-out").received().stream()
                 .filter(m -> Topics.TYPE_ARCH_BUILD_REQUEST.equals(recordType(m)))
                 .map(m -> Map.entry(m.getMetadata(OutgoingKafkaRecordMetadata.class).orElseThrow().getTopic(),
                         EventJson.decode(m.getPayload(), ArchBuildRequest.class)))

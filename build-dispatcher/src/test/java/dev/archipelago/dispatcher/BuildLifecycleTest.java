@@ -1,33 +1,32 @@
 package dev.archipelago.dispatcher;
 
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildCancel;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
-import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.List;
-
 import static dev.archipelago.dispatcher.DispatcherFixture.*;
 import static dev.archipelago.model.Platform.LINUX_AMD64;
 import static dev.archipelago.model.Platform.LINUX_PPC64LE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildCancel;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
 
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
@@ -39,8 +38,6 @@ class BuildLifecycleTest {
     ScratchGitRepository git;
     @InjectKafkaClient
     KafkaTestClient kafka;
-
-
 
     @Test
     void acceptsABuildAndPublishesOneRequestPerPlatformWithThePinnedCommit() {
@@ -74,7 +71,8 @@ class BuildLifecycleTest {
         String bundle = "127.0.0.1:5000/demos@sha256:" + "0f".repeat(32);
         Response response = submit("""
                 {"source": {"bundle": "%s", "dockerfile": "app/Containerfile"},
-                 "image": {"repository": "127.0.0.1:5000/demos", "tag": "from-dir"}, "platforms": ["linux/amd64"]}""".formatted(bundle));
+                 "image": {"repository": "127.0.0.1:5000/demos", "tag": "from-dir"}, "platforms": ["linux/amd64"]}"""
+                .formatted(bundle));
 
         assertThat(response.statusCode()).as(response.asString()).isEqualTo(202);
         String id = response.jsonPath().getString("id");
@@ -299,7 +297,8 @@ class BuildLifecycleTest {
                 r -> id.equals(r.key()) && Topics.TYPE_BUILD_CANCEL.equals(r.header(Topics.RECORD_TYPE_HEADER)), 1,
                 Duration.ofSeconds(20));
         assertThat(forTheAssembler).as("the assembler is told on the results topic").hasSize(1);
-        assertThat(EventJson.decode(forTheAssembler.get(0).value(), BuildCancel.class).platform()).as("the whole build").isNull();
+        assertThat(EventJson.decode(forTheAssembler.get(0).value(), BuildCancel.class).platform()).as("the whole build")
+                .isNull();
         given().post("/api/builds/" + id + "/cancel").then().statusCode(409);
         publish(kafka, succeeded(request(kafka, id, LINUX_PPC64LE, 1), DIGEST_PPC64LE));
         assertThat(state(id)).isEqualTo("CANCELLED");

@@ -1,24 +1,24 @@
 package dev.archipelago.dispatcher;
 
-import java.util.Locale;
-import java.util.Set;
-
-import dev.archipelago.dispatcher.config.DispatcherConfig;
-import dev.archipelago.dispatcher.config.DispatcherConfig.CommitStatusProvider;
-import dev.archipelago.dispatcher.service.BuildRequestValidator;
-import dev.archipelago.dispatcher.service.ApiProblem;
-import dev.archipelago.dispatcher.service.ValidatedRequest;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.BuildRequest;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.config.DispatcherConfig.CommitStatusProvider;
+import dev.archipelago.dispatcher.service.ApiProblem;
+import dev.archipelago.dispatcher.service.BuildRequestValidator;
+import dev.archipelago.dispatcher.service.ValidatedRequest;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.BuildRequest;
 
 /** The validator alone, with the production defaults (file:// refused). */
 class BuildRequestValidatorTest {
@@ -77,12 +77,14 @@ class BuildRequestValidatorTest {
 
     @Test
     void aCommitStatusNamesAConfiguredTargetAndAProjectOfItsProvider() {
-        assertThat(validator.validate(withStatus("gitlab-main", "group/sub/app")).commitStatus().project()).isEqualTo("group/sub/app");
+        assertThat(validator.validate(withStatus("gitlab-main", "group/sub/app")).commitStatus().project())
+                .isEqualTo("group/sub/app");
         assertThat(validator.validate(withStatus("gitlab-main", "4242")).commitStatus().target()).isEqualTo("gitlab-main");
         assertThat(validator.validate(withStatus("github", "owner/app")).commitStatus().project()).isEqualTo("owner/app");
 
         assertThatThrownBy(() -> validator.validate(withStatus("jenkins", "owner/app")))
-                .hasMessage("commitStatus.target 'jenkins' is not configured on this dispatcher; use one of [github, gitlab-main]");
+                .hasMessage(
+                        "commitStatus.target 'jenkins' is not configured on this dispatcher; use one of [github, gitlab-main]");
         assertThatThrownBy(() -> validator.validate(withStatus("github", "owner/app/extra")))
                 .hasMessage("commitStatus.project 'owner/app/extra' is not a GitHub repository (owner/repo)");
         assertThatThrownBy(() -> validator.validate(withStatus("gitlab-main", "app")))
@@ -91,7 +93,8 @@ class BuildRequestValidatorTest {
                 .hasMessageContaining("is not a GitLab project");
         assertThatThrownBy(() -> validator.validate(withStatus("github", "owner/..")))
                 .hasMessageContaining("is not a GitHub repository");
-        assertThat(validator.validate(withStatus("github", "owner/.github")).commitStatus().project()).isEqualTo("owner/.github");
+        assertThat(validator.validate(withStatus("github", "owner/.github")).commitStatus().project())
+                .isEqualTo("owner/.github");
     }
 
     private static BuildRequest withStatus(String target, String project) {
@@ -102,38 +105,101 @@ class BuildRequestValidatorTest {
 
     private static DispatcherConfig defaults() {
         return new DispatcherConfig() {
-            public boolean requireLiveWorkers() { return true; }
-            public Optional<Set<String>> scaledFromZero() { return Optional.empty(); }
-            public boolean allowFileUrls() { return false; }
-            public Duration gitTimeout() { return Duration.ofSeconds(30); }
-            public int missedHeartbeats() { return 3; }
-            public int maxListLimit() { return 200; }
-            public String publicUrl() { return "http://localhost:8080"; }
-            public Outbox outbox() { return null; }
-            public Webhooks webhooks() { return new Webhooks() {
-                public Optional<String> gitlabToken() { return Optional.empty(); }
-                public Optional<String> githubSecret() { return Optional.empty(); }
-            }; }
-            public CommitStatus commitStatus() { return new CommitStatus() {
-                public Map<String, StatusTarget> targets() {
-                    return Map.of("gitlab-main", target("gitlab"), "github", target("github"));
-                }
-                public String context() { return "archipelago"; }
-                public int attempts() { return 3; }
-                public Duration retryDelay() { return Duration.ofMillis(500); }
-                public Duration timeout() { return Duration.ofSeconds(10); }
-                public Duration sweepInterval() { return Duration.ofSeconds(10); }
-                public Duration giveUpAfter() { return Duration.ofHours(1); }
-            }; }
-            public Auth auth() { return null; }
+            public boolean requireLiveWorkers() {
+                return true;
+            }
+
+            public Optional<Set<String>> scaledFromZero() {
+                return Optional.empty();
+            }
+
+            public boolean allowFileUrls() {
+                return false;
+            }
+
+            public Duration gitTimeout() {
+                return Duration.ofSeconds(30);
+            }
+
+            public int missedHeartbeats() {
+                return 3;
+            }
+
+            public int maxListLimit() {
+                return 200;
+            }
+
+            public String publicUrl() {
+                return "http://localhost:8080";
+            }
+
+            public Outbox outbox() {
+                return null;
+            }
+
+            public Webhooks webhooks() {
+                return new Webhooks() {
+                    public Optional<String> gitlabToken() {
+                        return Optional.empty();
+                    }
+
+                    public Optional<String> githubSecret() {
+                        return Optional.empty();
+                    }
+                };
+            }
+
+            public CommitStatus commitStatus() {
+                return new CommitStatus() {
+                    public Map<String, StatusTarget> targets() {
+                        return Map.of("gitlab-main", target("gitlab"), "github", target("github"));
+                    }
+
+                    public String context() {
+                        return "archipelago";
+                    }
+
+                    public int attempts() {
+                        return 3;
+                    }
+
+                    public Duration retryDelay() {
+                        return Duration.ofMillis(500);
+                    }
+
+                    public Duration timeout() {
+                        return Duration.ofSeconds(10);
+                    }
+
+                    public Duration sweepInterval() {
+                        return Duration.ofSeconds(10);
+                    }
+
+                    public Duration giveUpAfter() {
+                        return Duration.ofHours(1);
+                    }
+                };
+            }
+
+            public Auth auth() {
+                return null;
+            }
         };
     }
 
     private static DispatcherConfig.StatusTarget target(String provider) {
         return new DispatcherConfig.StatusTarget() {
-            public CommitStatusProvider provider() { return CommitStatusProvider.valueOf(provider.toUpperCase(Locale.ROOT)); }
-            public String apiUrl() { return "https://" + provider + ".example.com/api"; }
-            public String token() { return "not-used"; }
+            public CommitStatusProvider provider() {
+                return CommitStatusProvider.valueOf(provider.toUpperCase(Locale.ROOT));
+            }
+
+            public String apiUrl() {
+                return "https://" + provider + ".example.com/api";
+            }
+
+            public String token() {
+                return "not-used";
+            }
         };
     }
 }

@@ -1,42 +1,5 @@
 package dev.archipelago.dispatcher;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
-import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.annotation.ElementType;
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
-import java.lang.annotation.Target;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
@@ -45,6 +8,44 @@ import static dev.archipelago.model.Platform.LINUX_PPC64LE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.LogCapture;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 
 /**
  * Commit statuses written to stand-ins of the GitLab and GitHub APIs (WireMock on a free loopback
@@ -109,7 +110,8 @@ class CommitStatusTest {
 
         @Override
         public void inject(TestInjector injector) {
-            injector.injectIntoFields(server, new TestInjector.AnnotatedAndMatchesType(StatusApisServer.class, WireMockServer.class));
+            injector.injectIntoFields(server,
+                    new TestInjector.AnnotatedAndMatchesType(StatusApisServer.class, WireMockServer.class));
         }
 
         @Override
@@ -153,9 +155,11 @@ class CommitStatusTest {
                  "platforms": ["linux/amd64", "linux/ppc64le"], "timeoutSeconds": 900}""").post("/api/pipelines")
                 .then().statusCode(201);
         Response pushed = given().contentType(ContentType.JSON).header("X-Gitlab-Event", "Push Hook")
-                .header("X-Gitlab-Token", WEBHOOK_TOKEN).body("""
+                .header("X-Gitlab-Token", WEBHOOK_TOKEN)
+                .body("""
                         {"object_kind": "push", "ref": "refs/heads/main", "after": "%s",
-                         "project": {"path_with_namespace": "org/app", "git_http_url": "%s"}}""".formatted(git.head(), git.url()))
+                         "project": {"path_with_namespace": "org/app", "git_http_url": "%s"}}""".formatted(git.head(),
+                        git.url()))
                 .post("/hooks/gitlab");
         assertThat(pushed.statusCode()).as(pushed.asString()).isEqualTo(202);
         String id = pushed.jsonPath().getString("builds[0]");
@@ -181,7 +185,8 @@ class CommitStatusTest {
         List<LoggedRequest> all = awaitStates(id, List.of("pending", "running", "success"));
         assertThat(all).allSatisfy(r -> assertThat(r.getUrl()).isEqualTo(path));
         assertThat(json(all.get(2)).path("description").asText())
-                .isEqualTo("pushed 127.0.0.1:5000/hooked:main-" + git.head().substring(0, 7) + " for linux/amd64, linux/ppc64le");
+                .isEqualTo(
+                        "pushed 127.0.0.1:5000/hooked:main-" + git.head().substring(0, 7) + " for linux/amd64, linux/ppc64le");
         assertThat(DispatcherFixture.state(id)).isEqualTo("SUCCEEDED");
     }
 
@@ -255,7 +260,8 @@ class CommitStatusTest {
 
     private List<LoggedRequest> calls(String pathPrefix, String id) {
         List<LoggedRequest> requests = new ArrayList<>(apis.getAllServeEvents().stream().map(e -> e.getRequest())
-                .filter(r -> r.getUrl().startsWith(pathPrefix) && r.getBodyAsString().contains("/builds/" + id + "\"")).toList());
+                .filter(r -> r.getUrl().startsWith(pathPrefix) && r.getBodyAsString().contains("/builds/" + id + "\""))
+                .toList());
         requests.sort(Comparator.comparing(LoggedRequest::getLoggedDate));
         return requests;
     }

@@ -1,12 +1,12 @@
 package dev.archipelago.dispatcher;
 
+import jakarta.persistence.EntityManager;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.KafkaTestClient;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import jakarta.persistence.EntityManager;
-
 import io.quarkus.arc.Arc;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /** Row and record counts straight from the database and the broker, for tests that prove nothing was written. */
 final class Counts {
@@ -32,7 +32,8 @@ final class Counts {
 
     /** Records ever written to the request topics of both platforms. */
     static long requestRecords(KafkaTestClient kafka) {
-        return kafka.endOffsetSum(Topics.requestsFor(Platform.LINUX_AMD64)) + kafka.endOffsetSum(Topics.requestsFor(Platform.LINUX_PPC64LE));
+        return kafka.endOffsetSum(Topics.requestsFor(Platform.LINUX_AMD64))
+                + kafka.endOffsetSum(Topics.requestsFor(Platform.LINUX_PPC64LE));
     }
 
     private static long count(String sql) {

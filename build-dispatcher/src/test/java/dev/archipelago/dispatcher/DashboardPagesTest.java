@@ -1,16 +1,17 @@
 package dev.archipelago.dispatcher;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
-
-import java.util.UUID;
-
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.not;
 
 /** The dashboard's addresses all serve its page, with headers that keep it from being framed or fed foreign scripts. */
 @QuarkusTest
@@ -21,7 +22,7 @@ class DashboardPagesTest {
 
     @Test
     void everyViewHasAnAddressThatServesThePage() {
-        for (String path : new String[]{"/", "/builds/" + UUID.randomUUID(), "/workers", "/submit"}) {
+        for (String path : new String[] { "/", "/builds/" + UUID.randomUUID(), "/workers", "/submit" }) {
             given().get(path).then().statusCode(200).contentType(containsString("text/html"))
                     .header("Content-Security-Policy", containsString("default-src 'self'"))
                     .header("Content-Security-Policy", containsString("frame-ancestors 'none'"))

@@ -1,5 +1,13 @@
 package dev.archipelago.dispatcher;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -7,17 +15,9 @@ import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaTestClient;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the dispatcher tests share: a git repository to build, submitting, and playing the workers and the assembler. */
 final class DispatcherFixture {
@@ -61,7 +61,8 @@ final class DispatcherFixture {
     static ArchBuildRequest request(KafkaTestClient kafka, String buildId, Platform platform, int attempt) {
         List<KafkaTestClient.Received> records = kafka.read(Topics.requestsFor(platform),
                 r -> buildId.equals(r.key()) && Topics.TYPE_ARCH_BUILD_REQUEST.equals(r.header(Topics.RECORD_TYPE_HEADER))
-                        && r.value().contains("\"attempt\":" + attempt + ","), 1, Duration.ofSeconds(30));
+                        && r.value().contains("\"attempt\":" + attempt + ","),
+                1, Duration.ofSeconds(30));
         assertThat(records).as("request of build %s for %s, attempt %d", buildId, platform, attempt).hasSize(1);
         return EventJson.decode(records.get(0).value(), ArchBuildRequest.class);
     }
@@ -95,12 +96,15 @@ final class DispatcherFixture {
         return new BuildOutcome(1, buildId, attempt, BuildOutcome.Type.INDEX_PUSHED,
                 new BuildOutcome.Index("127.0.0.1:5000/demos", List.of("gitlab-pyflask-multiarch"), INDEX_DIGEST,
                         "application/vnd.oci.image.index.v1+json", 700, List.of(
-                        new BuildOutcome.Child(Platform.LINUX_AMD64, DIGEST_AMD64, OCI_MANIFEST, 500, false),
-                        new BuildOutcome.Child(Platform.LINUX_PPC64LE, DIGEST_PPC64LE, OCI_MANIFEST, 500, true)),
-                        List.of(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SBOM, Platform.LINUX_PPC64LE, DIGEST_PPC64LE,
-                                        ATTESTATION_DIGEST, "application/vnd.cyclonedx+json", DIGEST_PPC64LE.replace(':', '-')),
-                                new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SIGNATURE, null, INDEX_DIGEST, ATTESTATION_DIGEST,
-                                        "application/vnd.dev.cosign.simplesigning.v1+json", INDEX_DIGEST.replace(':', '-') + ".sig")),
+                                new BuildOutcome.Child(Platform.LINUX_AMD64, DIGEST_AMD64, OCI_MANIFEST, 500, false),
+                                new BuildOutcome.Child(Platform.LINUX_PPC64LE, DIGEST_PPC64LE, OCI_MANIFEST, 500, true)),
+                        List.of(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SBOM, Platform.LINUX_PPC64LE,
+                                DIGEST_PPC64LE,
+                                ATTESTATION_DIGEST, "application/vnd.cyclonedx+json", DIGEST_PPC64LE.replace(':', '-')),
+                                new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SIGNATURE, null, INDEX_DIGEST,
+                                        ATTESTATION_DIGEST,
+                                        "application/vnd.dev.cosign.simplesigning.v1+json",
+                                        INDEX_DIGEST.replace(':', '-') + ".sig")),
                         List.of("linux/amd64 SBOM: /var/lib/rpm/rpmdb.sqlite: an RPM database; its packages are not listed")),
                 List.of(), List.of(), null, Instant.now());
     }

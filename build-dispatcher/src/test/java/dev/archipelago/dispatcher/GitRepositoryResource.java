@@ -1,9 +1,9 @@
 package dev.archipelago.dispatcher;
 
+import java.util.Map;
+
 import dev.archipelago.infra.ScratchGitRepository;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
-import java.util.Map;
 
 /**
  * A git repository the dispatcher tests build ({@link DispatcherFixture#repository()}), made when

@@ -1,18 +1,19 @@
 package dev.archipelago.dispatcher;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import java.net.URL;
+
+import org.junit.jupiter.api.Test;
+
 import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
-
-import java.net.URL;
-
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItem;
 
 /** Health, metrics and the OpenAPI document answer on the management port, and only there. */
 @QuarkusTest
@@ -45,7 +46,7 @@ class HealthTest {
         given().baseUri(management.toString()).get("openapi").then().statusCode(200)
                 .body(containsString("/api/builds/{id}/events")).body(containsString("/hooks/github"));
         given().baseUri(management.toString()).get("swagger-ui/").then().statusCode(200);
-        for (String path : new String[]{"/q/health/ready", "/q/metrics", "/q/openapi", "/q/swagger-ui/"}) {
+        for (String path : new String[] { "/q/health/ready", "/q/metrics", "/q/openapi", "/q/swagger-ui/" }) {
             given().get(path).then().statusCode(404);
         }
     }

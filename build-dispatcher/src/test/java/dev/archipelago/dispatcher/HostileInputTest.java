@@ -1,27 +1,11 @@
 package dev.archipelago.dispatcher;
 
-import java.io.IOException;
-import java.math.BigInteger;
-import java.util.Random;
-import java.util.TreeMap;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,11 +19,26 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * A generated battery of malformed and hostile API calls: wrong types in every field, huge
@@ -68,8 +67,6 @@ class HostileInputTest {
     /** One hostile call. */
     private record Call(String name, String method, String path, Map<String, String> headers, byte[] body, boolean chunked) {
     }
-
-
 
     @Test
     void everyHostileCallGetsAClientErrorProblemAndChangesNothing() throws Exception {
@@ -115,7 +112,8 @@ class HostileInputTest {
 
         // the control: the request every mutation started from, sent the same way, is accepted and stored
         List<Call> control = new ArrayList<>();
-        addBuild(control, "unmutated", request -> { });
+        addBuild(control, "unmutated", request -> {
+        });
         HttpResponse<String> accepted = send(control.get(0));
         assertThat(accepted.statusCode()).as("the unmutated request: " + accepted.body()).isEqualTo(202);
         assertThat(Counts.builds()).as("builds rows after the control").isEqualTo(builds + 1);
@@ -150,7 +148,8 @@ class HostileInputTest {
 
     private ObjectNode valid() {
         ObjectNode request = JSON.createObjectNode();
-        request.putObject("source").put("git", git.url()).put("ref", "main").put("contextDir", ".").put("dockerfile", "Dockerfile");
+        request.putObject("source").put("git", git.url()).put("ref", "main").put("contextDir", ".").put("dockerfile",
+                "Dockerfile");
         ObjectNode image = request.putObject("image").put("repository", "127.0.0.1:5000/hostile/app").put("tag", "v1")
                 .put("archTagTemplate", "{tag}-{arch}");
         image.putObject("archTags").put("linux/amd64", "v1-x86");
@@ -187,7 +186,8 @@ class HostileInputTest {
 
     private void wrongTypes(List<Call> calls) {
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String text : List.of("source.git", "source.ref", "source.contextDir", "source.dockerfile", "image.repository", "image.tag",
+        for (String text : List.of("source.git", "source.ref", "source.contextDir", "source.dockerfile", "image.repository",
+                "image.tag",
                 "image.archTagTemplate")) {
             fields.put(text, "string");
         }
@@ -228,7 +228,8 @@ class HostileInputTest {
 
     private void hugeValues(List<Call> calls) {
         String huge = "a".repeat(60_000);
-        for (String field : List.of("source.git", "source.ref", "source.contextDir", "source.dockerfile", "image.repository", "image.tag",
+        for (String field : List.of("source.git", "source.ref", "source.contextDir", "source.dockerfile", "image.repository",
+                "image.tag",
                 "image.archTagTemplate")) {
             addBuild(calls, "huge " + field, r -> parent(r, field).put(leaf(field), huge));
         }
@@ -262,29 +263,36 @@ class HostileInputTest {
     }
 
     private void unicodeTricks(List<Call> calls) {
-        List<String> tricks = List.of("v1\u202e", "v\u200b1", "v\u04301", "\uff56\uff11", "v1\u0000", "v1\ud83d\ude00", "v1\u0301",
+        List<String> tricks = List.of("v1\u202e", "v\u200b1", "v\u04301", "\uff56\uff11", "v1\u0000", "v1\ud83d\ude00",
+                "v1\u0301",
                 "v1\u00a0", "\ufeffv1", "v1\u2028", "v1\u0085", "v1\ud800");
         for (String trick : tricks) {
             String shown = trick.codePoints().mapToObj(c -> c < 128 ? String.valueOf((char) c) : String.format("U+%04X", c))
                     .reduce("", String::concat);
             addBuild(calls, "unicode tag " + shown, r -> parent(r, "image.tag").put("tag", trick));
             addBuild(calls, "unicode index tag " + shown, r -> ((ArrayNode) r.path("image").get("indexTags")).add(trick));
-            addBuild(calls, "unicode arch tag " + shown, r -> ((ObjectNode) r.path("image").get("archTags")).put("linux/ppc64le", trick));
-            addBuild(calls, "unicode repository " + shown, r -> parent(r, "image.repository").put("repository", "127.0.0.1:5000/" + trick));
+            addBuild(calls, "unicode arch tag " + shown,
+                    r -> ((ObjectNode) r.path("image").get("archTags")).put("linux/ppc64le", trick));
+            addBuild(calls, "unicode repository " + shown,
+                    r -> parent(r, "image.repository").put("repository", "127.0.0.1:5000/" + trick));
             addBuild(calls, "unicode platform " + shown, r -> ((ArrayNode) r.get("platforms")).add("linux/" + trick));
         }
         addBuild(calls, "homoglyph platform", r -> r.putArray("platforms").add("linux/\u0430md64"));
-        addBuild(calls, "fullwidth slash in repository", r -> parent(r, "image.repository").put("repository", "127.0.0.1:5000\uff0fapp"));
+        addBuild(calls, "fullwidth slash in repository",
+                r -> parent(r, "image.repository").put("repository", "127.0.0.1:5000\uff0fapp"));
     }
 
     private void pathTraversalAndInjection(List<Call> calls) {
         for (String path : List.of("..", "../x", "a/../../x", "./../x", "/etc", "/", "..\\x", "a\\..\\..\\b", "a/./../../b",
                 "x/\u0000/y", "C:\\Windows", "a/\n/b", "a/..")) {
-            addBuild(calls, "contextDir " + path.replace("\n", "\\n").replace("\u0000", "\\0"), r -> parent(r, "source.contextDir").put("contextDir", path));
-            addBuild(calls, "dockerfile " + path.replace("\n", "\\n").replace("\u0000", "\\0"), r -> parent(r, "source.dockerfile").put("dockerfile", path));
+            addBuild(calls, "contextDir " + path.replace("\n", "\\n").replace("\u0000", "\\0"),
+                    r -> parent(r, "source.contextDir").put("contextDir", path));
+            addBuild(calls, "dockerfile " + path.replace("\n", "\\n").replace("\u0000", "\\0"),
+                    r -> parent(r, "source.dockerfile").put("dockerfile", path));
         }
         for (String url : List.of("ext::sh -c touch% " + PWNED, "--upload-pack=touch " + PWNED, "-oProxyCommand=touch " + PWNED,
-                "file:///nonexistent/$(touch " + PWNED + ")", "https://user:pass@", "http://[::1", "git@host:`touch " + PWNED + "`",
+                "file:///nonexistent/$(touch " + PWNED + ")", "https://user:pass@", "http://[::1",
+                "git@host:`touch " + PWNED + "`",
                 "fd::17", "https://example.com/a b", "javascript:alert(1)")) {
             addBuild(calls, "git url " + url, r -> parent(r, "source.git").put("git", url));
         }
@@ -306,13 +314,15 @@ class HostileInputTest {
             addBuild(calls, "build-arg key " + key, r -> ((ObjectNode) r.get("buildArgs")).put(key, "v"));
         }
         for (String template : List.of("{tag}-{arch}/../x", "{nope}", "{tag", "{tag}:{arch}", "")) {
-            addBuild(calls, "arch tag template " + template, r -> parent(r, "image.archTagTemplate").put("archTagTemplate", template));
+            addBuild(calls, "arch tag template " + template,
+                    r -> parent(r, "image.archTagTemplate").put("archTagTemplate", template));
         }
     }
 
     private void deepNesting(List<Call> calls) {
-        for (int depth : new int[]{1_000, 5_000, 30_000}) {
-            calls.add(post("nested arrays " + depth, "/api/builds", ("[".repeat(depth) + "]".repeat(depth)).getBytes(StandardCharsets.UTF_8)));
+        for (int depth : new int[] { 1_000, 5_000, 30_000 }) {
+            calls.add(post("nested arrays " + depth, "/api/builds",
+                    ("[".repeat(depth) + "]".repeat(depth)).getBytes(StandardCharsets.UTF_8)));
             String objects = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
             calls.add(post("nested objects " + depth, "/api/builds", objects.getBytes(StandardCharsets.UTF_8)));
             ObjectNode request = valid();
@@ -330,11 +340,14 @@ class HostileInputTest {
         Arrays.fill(justOver, (byte) ' ');
         for (String path : List.of("/api/builds", "/api/pipelines")) {
             calls.add(post("10 MB with a length to " + path, path, tenMegabytes));
-            calls.add(new Call("10 MB chunked to " + path, "POST", path, Map.of("Content-Type", "application/json"), tenMegabytes, true));
+            calls.add(new Call("10 MB chunked to " + path, "POST", path, Map.of("Content-Type", "application/json"),
+                    tenMegabytes, true));
             calls.add(post("64 KiB + 1 to " + path, path, justOver));
-            calls.add(new Call("64 KiB + 1 chunked to " + path, "POST", path, Map.of("Content-Type", "application/json"), justOver, true));
+            calls.add(new Call("64 KiB + 1 chunked to " + path, "POST", path, Map.of("Content-Type", "application/json"),
+                    justOver, true));
         }
-        calls.add(new Call("10 MB chunked PUT pipeline", "PUT", "/api/pipelines/x", Map.of("Content-Type", "application/json"), tenMegabytes, true));
+        calls.add(new Call("10 MB chunked PUT pipeline", "PUT", "/api/pipelines/x", Map.of("Content-Type", "application/json"),
+                tenMegabytes, true));
         calls.add(new Call("10 MB chunked to a cancel", "POST", "/api/builds/" + UUID.randomUUID() + "/cancel",
                 Map.of("Content-Type", "application/json"), tenMegabytes, true));
     }
@@ -343,19 +356,24 @@ class HostileInputTest {
         ObjectNode request = valid();
         String good = request.toString();
         Map<String, byte[]> bodies = new LinkedHashMap<>();
-        for (String text : List.of("", " ", "{", "}", "[]", "null", "\"x\"", "123", "true", "{\"source\":}", good.replace("}}", "},}"),
+        for (String text : List.of("", " ", "{", "}", "[]", "null", "\"x\"", "123", "true", "{\"source\":}",
+                good.replace("}}", "},}"),
                 good.substring(0, good.length() / 2), good + "garbage", good + good, "/* c */" + good, good.replace('"', '\''),
-                good.replace("600", "NaN"), good.replace("600", "Infinity"), good.replace("600", "1e999"), good.replace("600", "6e2"),
+                good.replace("600", "NaN"), good.replace("600", "Infinity"), good.replace("600", "1e999"),
+                good.replace("600", "6e2"),
                 good.replace("\"timeoutSeconds\":600", "\"timeoutSeconds\":600,\"timeoutSeconds\":700"),
                 good.replace("{\"source\"", "{\"source\":{\"git\":\"x\"},\"source\""),
                 good.replace("\"allowPartial\"", "\"unknownField\":1,\"allowPartial\""),
                 good.replace("\"contextDir\"", "\"unknownNested\":1,\"contextDir\""),
                 "{}", "{\"source\": {}}", good.replace("\"v1\"", "\"\\u00\""), good.replace("\"v1\"", "\"\\x41\""))) {
-            bodies.put("broken json: " + (text.length() > 40 ? text.substring(0, 40) + "..." : text), text.getBytes(StandardCharsets.UTF_8));
+            bodies.put("broken json: " + (text.length() > 40 ? text.substring(0, 40) + "..." : text),
+                    text.getBytes(StandardCharsets.UTF_8));
         }
-        bodies.put("BOM before the JSON", concat(new byte[]{(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, good.getBytes(StandardCharsets.UTF_8)));
+        bodies.put("BOM before the JSON",
+                concat(new byte[] { (byte) 0xEF, (byte) 0xBB, (byte) 0xBF }, good.getBytes(StandardCharsets.UTF_8)));
         bodies.put("UTF-16 body", good.getBytes(StandardCharsets.UTF_16));
-        bodies.put("invalid UTF-8", concat(good.substring(0, 20).getBytes(StandardCharsets.UTF_8), new byte[]{(byte) 0xFF, (byte) 0xFE, (byte) 0xC0}));
+        bodies.put("invalid UTF-8", concat(good.substring(0, 20).getBytes(StandardCharsets.UTF_8),
+                new byte[] { (byte) 0xFF, (byte) 0xFE, (byte) 0xC0 }));
         bodies.put("random bytes", randomBytes(4096));
         bodies.forEach((name, body) -> {
             calls.add(post(name, "/api/builds", body));
@@ -370,17 +388,21 @@ class HostileInputTest {
         for (String limit : List.of("-1", "abc", "1e9", "99999999999999999999", "0x10", "1;2")) {
             calls.add(get("limit=" + limit, "/api/builds?limit=" + limit));
         }
-        for (String path : List.of("/api/builds/..%2F..%2Fetc%2Fpasswd", "/api/builds/%2e%2e", "/api/builds/" + "9".repeat(5000),
-                "/api/builds/%00", "/api/builds/" + UUID.randomUUID(), "/api/builds/not-a-uuid/events", "/api/pipelines/..%2F..",
+        for (String path : List.of("/api/builds/..%2F..%2Fetc%2Fpasswd", "/api/builds/%2e%2e",
+                "/api/builds/" + "9".repeat(5000),
+                "/api/builds/%00", "/api/builds/" + UUID.randomUUID(), "/api/builds/not-a-uuid/events",
+                "/api/pipelines/..%2F..",
                 "/api/pipelines/%3Cscript%3E", "/api/nothing", "/api/builds/" + UUID.randomUUID() + "/nothing")) {
             calls.add(get("GET " + path.substring(0, Math.min(60, path.length())), path));
         }
-        for (String path : List.of("/api/builds/" + UUID.randomUUID() + "/retry", "/api/builds/" + UUID.randomUUID() + "/cancel",
+        for (String path : List.of("/api/builds/" + UUID.randomUUID() + "/retry",
+                "/api/builds/" + UUID.randomUUID() + "/cancel",
                 "/api/builds/%2e%2e/cancel", "/api/builds/x/retry")) {
             calls.add(new Call("POST " + path, "POST", path, Map.of(), new byte[0], false));
         }
         byte[] good = valid().toString().getBytes(StandardCharsets.UTF_8);
-        for (String type : List.of("text/plain", "application/xml", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded",
+        for (String type : List.of("text/plain", "application/xml", "multipart/form-data; boundary=x",
+                "application/x-www-form-urlencoded",
                 "application/json; charset=utf-7")) {
             calls.add(new Call("Content-Type " + type, "POST", "/api/builds", Map.of("Content-Type", type), good, false));
         }
@@ -388,10 +410,13 @@ class HostileInputTest {
         calls.add(new Call("Accept application/xml", "GET", "/api/builds", Map.of("Accept", "application/xml"), null, false));
         calls.add(new Call("PATCH builds", "PATCH", "/api/builds", Map.of("Content-Type", "application/json"), good, false));
         calls.add(new Call("DELETE builds", "DELETE", "/api/builds", Map.of(), null, false));
-        calls.add(new Call("PUT a build", "PUT", "/api/builds/" + UUID.randomUUID(), Map.of("Content-Type", "application/json"), good, false));
-        for (String authorization : List.of("Bearer " + "x".repeat(6000), "Bearer\ttest-admin-token", "Bearer test-admin-token test",
+        calls.add(new Call("PUT a build", "PUT", "/api/builds/" + UUID.randomUUID(), Map.of("Content-Type", "application/json"),
+                good, false));
+        for (String authorization : List.of("Bearer " + "x".repeat(6000), "Bearer\ttest-admin-token",
+                "Bearer test-admin-token test",
                 "Bearer \u00e9", "Digest username=admin", "Bearer null", "Bearer ../../etc/passwd")) {
-            calls.add(new Call("Authorization " + authorization.substring(0, Math.min(30, authorization.length())), "POST", "/api/builds",
+            calls.add(new Call("Authorization " + authorization.substring(0, Math.min(30, authorization.length())), "POST",
+                    "/api/builds",
                     Map.of("Content-Type", "application/json", "Authorization", authorization), good, false));
         }
         for (String name : List.of("../x", "a".repeat(300), "x\u202e", "", "a b")) {
@@ -402,7 +427,8 @@ class HostileInputTest {
             calls.add(post("pipeline named " + name.substring(0, Math.min(20, name.length())), "/api/pipelines",
                     pipeline.getBytes(StandardCharsets.UTF_8)));
         }
-        for (String field : List.of("\"provider\": \"bitbucket\"", "\"project\": \"../../x\"", "\"branches\": [\"$(touch " + PWNED + ")\"]",
+        for (String field : List.of("\"provider\": \"bitbucket\"", "\"project\": \"../../x\"",
+                "\"branches\": [\"$(touch " + PWNED + ")\"]",
                 "\"repository\": \"127.0.0.1:5000/UPPER\"", "\"tagTemplate\": \"{nope}\"")) {
             String pipeline = """
                     {"name": "hostile-field", "provider": "gitlab", "project": "org/app", "branches": ["main"],
@@ -420,7 +446,7 @@ class HostileInputTest {
         URI uri = URI.create(base.toString().replaceAll("/$", "") + call.path());
         HttpRequest.BodyPublisher body = call.body() == null ? HttpRequest.BodyPublishers.noBody()
                 : call.chunked() ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(call.body()))
-                : HttpRequest.BodyPublishers.ofByteArray(call.body());
+                        : HttpRequest.BodyPublishers.ofByteArray(call.body());
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).method(call.method(), body);
         if (!call.headers().containsKey("Authorization")) {
             request.header("Authorization", ApiTokens.bearer(ApiTokens.ADMIN));

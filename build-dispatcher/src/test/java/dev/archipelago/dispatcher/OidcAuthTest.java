@@ -1,6 +1,13 @@
 package dev.archipelago.dispatcher;
 
-import io.restassured.response.Response;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
 
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.testsupport.KafkaBrokerResource;
@@ -10,16 +17,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.containsString;
+import io.restassured.response.Response;
 
 /**
  * OIDC access tokens, verified against the provider's published keys: roles and teams from the
@@ -43,8 +41,6 @@ class OidcAuthTest {
     @InjectGitRepository
     ScratchGitRepository git;
 
-
-
     @Test
     void aViewerGroupReadsButMayNotBuild() throws Exception {
         String token = token("vera", List.of("viewer"), 300);
@@ -63,7 +59,8 @@ class OidcAuthTest {
     @Test
     void forgedAndExpiredTokensAreRefused() throws Exception {
         String issuer = ConfigProvider.getConfig().getValue("test.oidc.issuer", String.class);
-        for (String token : List.of(OidcProvider.forgedToken(issuer, "mallory", List.of("admin")), token("old", List.of("admin"), -120))) {
+        for (String token : List.of(OidcProvider.forgedToken(issuer, "mallory", List.of("admin")),
+                token("old", List.of("admin"), -120))) {
             given().header("Authorization", "Bearer " + token).get("/api/builds").then().statusCode(401)
                     .header("WWW-Authenticate", containsString("Bearer"));
             submit(token, "127.0.0.1:5000/anything").then().statusCode(401);

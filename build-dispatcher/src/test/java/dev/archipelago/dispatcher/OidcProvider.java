@@ -1,15 +1,8 @@
 package dev.archipelago.dispatcher;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import org.jose4j.jwk.JsonWebKey;
-import org.jose4j.jwk.JsonWebKeySet;
-import org.jose4j.jwk.RsaJsonWebKey;
-import org.jose4j.jwk.RsaJwkGenerator;
-import org.jose4j.jws.AlgorithmIdentifiers;
-import org.jose4j.jws.JsonWebSignature;
-import org.jose4j.jwt.JwtClaims;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,9 +11,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.RsaJsonWebKey;
+import org.jose4j.jwk.RsaJwkGenerator;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * An OpenID Connect provider as far as a service application needs one: discovery and the
@@ -70,8 +72,12 @@ public class OidcProvider implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    /** An access token for a user in the given groups, signed with the key of the file, valid for the given seconds (negative: expired). */
-    static String accessToken(Path keyFile, String issuer, String user, List<String> groups, int validSeconds) throws Exception {
+    /**
+     * An access token for a user in the given groups, signed with the key of the file, valid for the given seconds (negative:
+     * expired).
+     */
+    static String accessToken(Path keyFile, String issuer, String user, List<String> groups, int validSeconds)
+            throws Exception {
         RsaJsonWebKey key = (RsaJsonWebKey) JsonWebKey.Factory.newJwk(Files.readString(keyFile));
         JwtClaims claims = new JwtClaims();
         claims.setIssuer(issuer);

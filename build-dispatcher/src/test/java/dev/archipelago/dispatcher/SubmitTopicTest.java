@@ -1,25 +1,10 @@
 package dev.archipelago.dispatcher;
 
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.WorkerHeartbeat;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.FreePorts;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static dev.archipelago.model.Platform.LINUX_PPC64LE;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -34,11 +19,25 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static dev.archipelago.model.Platform.LINUX_AMD64;
-import static dev.archipelago.model.Platform.LINUX_PPC64LE;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.WorkerHeartbeat;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
 
 /**
  * Builds submitted as records on archipelago.builds.submit, by producers that never call HTTP,
@@ -72,7 +71,6 @@ class SubmitTopicTest {
 
     private static boolean workersLive;
 
-
     @BeforeEach
     void liveWorkersOnce() {
         if (workersLive) {
@@ -85,7 +83,6 @@ class SubmitTopicTest {
         workersLive = true;
     }
 
-
     @Test
     void aSubmittedRecordIsHandledLikeThePostAndMakesOneBuild() {
         String repository = "127.0.0.1:5000/submit-" + UUID.randomUUID().toString().substring(0, 8);
@@ -97,7 +94,8 @@ class SubmitTopicTest {
                 r -> r.value().contains(repository), 1, Duration.ofSeconds(30));
         assertThat(amd64).hasSize(1);
         String buildId = amd64.get(0).key();
-        assertThat(kafka.read(Topics.requestsFor(LINUX_PPC64LE), r -> buildId.equals(r.key()), 1, Duration.ofSeconds(30))).hasSize(1);
+        assertThat(kafka.read(Topics.requestsFor(LINUX_PPC64LE), r -> buildId.equals(r.key()), 1, Duration.ofSeconds(30)))
+                .hasSize(1);
         assertThat(amd64.get(0).value()).contains(git.head());
         given().get("/api/builds/" + buildId).then().statusCode(200);
     }
@@ -105,18 +103,21 @@ class SubmitTopicTest {
     @Test
     void invalidRecordsGoToTheDeadLetterQueueWithTheReasonAndTheConsumerGoesOn() {
         String marker = UUID.randomUUID().toString();
-        String invalid = DispatcherFixture.tutorialRequest(git.url()).replace("\"ppc64el\"", "\"ppc64el\", \"sparc-" + marker + "\"");
+        String invalid = DispatcherFixture.tutorialRequest(git.url()).replace("\"ppc64el\"",
+                "\"ppc64el\", \"sparc-" + marker + "\"");
         kafka.send(Topics.SUBMIT, "bad-" + marker, invalid);
-        kafka.send(Topics.SUBMIT, "garbage-" + marker, new byte[]{(byte) 0xff, 0x00, 0x13});
+        kafka.send(Topics.SUBMIT, "garbage-" + marker, new byte[] { (byte) 0xff, 0x00, 0x13 });
         String repository = "127.0.0.1:5000/after-" + marker.substring(0, 8);
-        kafka.send(Topics.SUBMIT, "good-" + marker, DispatcherFixture.tutorialRequest(git.url()).replace("127.0.0.1:5000/demos", repository));
+        kafka.send(Topics.SUBMIT, "good-" + marker,
+                DispatcherFixture.tutorialRequest(git.url()).replace("127.0.0.1:5000/demos", repository));
 
         List<KafkaTestClient.Received> dead = kafka.read(Topics.DLQ,
                 r -> r.key() != null && r.key().endsWith(marker), 2, Duration.ofSeconds(30));
 
         assertThat(dead).hasSize(2);
         assertThat(dead).filteredOn(r -> r.key().startsWith("bad-")).singleElement()
-                .satisfies(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).contains("unknown platform 'sparc-" + marker + "'"))
+                .satisfies(
+                        r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).contains("unknown platform 'sparc-" + marker + "'"))
                 .satisfies(r -> assertThat(r.header(Topics.DLQ_CONSUMER_HEADER)).isEqualTo("build-dispatcher/submissions-in"));
         assertThat(dead).filteredOn(r -> r.key().startsWith("garbage-")).singleElement()
                 .satisfies(r -> assertThat(r.header(Topics.DLQ_REASON_HEADER)).contains("malformed JSON"));
@@ -141,7 +142,8 @@ class SubmitTopicTest {
 
         heartbeat("arm64-" + RUN, Platform.LINUX_ARM64);
         given().post("/api/builds/" + id + "/retry").then().statusCode(200);
-        assertThat(kafka.read(Topics.requestsFor(Platform.LINUX_ARM64), r -> id.equals(r.key()), 1, Duration.ofSeconds(30))).hasSize(1);
+        assertThat(kafka.read(Topics.requestsFor(Platform.LINUX_ARM64), r -> id.equals(r.key()), 1, Duration.ofSeconds(30)))
+                .hasSize(1);
         assertThat(kafka.read(Topics.requestsFor(LINUX_AMD64), r -> id.equals(r.key()), 1, Duration.ofSeconds(30))).hasSize(1);
     }
 
@@ -158,8 +160,10 @@ class SubmitTopicTest {
                     repository, "[\"linux/amd64\"]"));
 
             // readiness names the waiting record; nothing is dead-lettered and no build is stored meanwhile
-            await().atMost(Duration.ofSeconds(30)).until(() -> given().baseUri(management.toString()).get("health/ready").statusCode() == 503);
-            assertThat(given().baseUri(management.toString()).get("health/ready").asString()).contains("submissions-in").contains("did not answer within 2 s");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> given().baseUri(management.toString()).get("health/ready").statusCode() == 503);
+            assertThat(given().baseUri(management.toString()).get("health/ready").asString()).contains("submissions-in")
+                    .contains("did not answer within 2 s");
             await().atMost(Duration.ofSeconds(30)).until(() -> host.held() > 1);
             assertThat(kafka.readAll(Topics.DLQ, key)).isEmpty();
             assertThat(newestOf(repository)).isNull();
@@ -168,7 +172,8 @@ class SubmitTopicTest {
 
             JsonPath accepted = await().atMost(Duration.ofSeconds(60)).until(() -> newestOf(repository), b -> b != null);
             assertThat(accepted.getString("commit")).isEqualTo(git.head());
-            await().atMost(Duration.ofSeconds(30)).until(() -> given().baseUri(management.toString()).get("health/ready").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> given().baseUri(management.toString()).get("health/ready").statusCode() == 200);
             assertThat(kafka.readAll(Topics.DLQ, key)).isEmpty();
         } finally {
             daemon.destroy();

@@ -1,9 +1,27 @@
 package dev.archipelago.dispatcher;
 
-import dev.archipelago.model.messaging.Topics;
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
 import dev.archipelago.testsupport.KafkaTestClient;
 import dev.archipelago.testsupport.LogCapture;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
@@ -13,23 +31,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.HexFormat;
-
-import java.util.Map;
-import java.util.UUID;
-
-import static dev.archipelago.model.Platform.LINUX_AMD64;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
 
 @QuarkusTest
 @TestProfile(WebhooksTest.WithSecrets.class)
@@ -91,7 +92,8 @@ class WebhooksTest {
         assertThat(build.getString("commit")).isEqualTo(git.head());
         assertThat(build.getString("source.ref")).isEqualTo("release/2.0");
         assertThat(build.getString("image.tag")).isEqualTo("release-2.0-" + git.head().substring(0, 7));
-        assertThat(kafka.read(Topics.requestsFor(LINUX_AMD64), r -> buildId.equals(r.key()), 1, Duration.ofSeconds(20))).hasSize(1);
+        assertThat(kafka.read(Topics.requestsFor(LINUX_AMD64), r -> buildId.equals(r.key()), 1, Duration.ofSeconds(20)))
+                .hasSize(1);
 
         Response again = gitlabPush(GITLAB_TOKEN, "refs/heads/release/2.0", git.head());
         assertThat(again.jsonPath().getString("builds[0]")).as("a redelivered push makes no second build").isEqualTo(buildId);
@@ -151,7 +153,8 @@ class WebhooksTest {
         Response built = githubPush(many, "sha256=" + hmac(GITHUB_SECRET, many));
         assertThat(built.statusCode()).as(built.asString()).isEqualTo(202);
         String buildId = built.jsonPath().getString("builds[0]");
-        assertThat(kafka.read(Topics.requestsFor(LINUX_AMD64), r -> buildId.equals(r.key()), 1, Duration.ofSeconds(20))).hasSize(1);
+        assertThat(kafka.read(Topics.requestsFor(LINUX_AMD64), r -> buildId.equals(r.key()), 1, Duration.ofSeconds(20)))
+                .hasSize(1);
 
         long builds = Counts.builds();
         String huge = many.replace("\"commits\": [", "\"padding\": \"" + "x".repeat(25 * 1024 * 1024) + "\", \"commits\": [");

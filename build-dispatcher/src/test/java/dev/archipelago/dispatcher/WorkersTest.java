@@ -1,23 +1,8 @@
 package dev.archipelago.dispatcher;
 
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.WorkerHeartbeat;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -26,9 +11,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.WorkerHeartbeat;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
 
 @QuarkusTest
 @TestProfile(WorkersTest.RequireLiveWorkers.class)
@@ -52,7 +51,6 @@ class WorkersTest {
     private static boolean heartbeatsSent;
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
 
-
     @BeforeEach
     void heartbeatsOnce() {
         if (heartbeatsSent) {
@@ -72,7 +70,6 @@ class WorkersTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !given().get("/api/workers").jsonPath()
                 .getBoolean("find { it.workerId == 's390x-old-" + RUN + "' }.live"));
     }
-
 
     @Test
     void listsWorkersFromTheirHeartbeatsLiveOrStale() {
@@ -129,11 +126,13 @@ class WorkersTest {
         Instant fresh = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         heartbeat(back, back, Platform.LINUX_AMD64, false, 10, fresh);
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/api/workers").jsonPath().getList("workerId").contains(back));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> given().get("/api/workers").jsonPath().getList("workerId").contains(back));
         var workers = given().get("/api/workers").then().statusCode(200).extract().jsonPath();
         assertThat(workers.getBoolean("find { it.workerId == '" + back + "' }.live")).isTrue();
         assertThat(Instant.parse(workers.getString("find { it.workerId == '" + back + "' }.lastSeen"))).isEqualTo(fresh);
-        assertThat(workers.getList("workerId")).as("a worker known only from stale heartbeats is not listed").doesNotContain(gone);
+        assertThat(workers.getList("workerId")).as("a worker known only from stale heartbeats is not listed")
+                .doesNotContain(gone);
     }
 
     private String body(String platforms, boolean allowEmulation) {
@@ -151,7 +150,8 @@ class WorkersTest {
     }
 
     private void heartbeat(String id, String key, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
-        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, emulated, "0.1.0", "buildah", 2, 0, intervalSeconds, sentAt);
+        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, emulated, "0.1.0", "buildah", 2, 0, intervalSeconds,
+                sentAt);
         kafka.send(Topics.HEARTBEATS, key, EventJson.encodeToString(heartbeat));
     }
 }

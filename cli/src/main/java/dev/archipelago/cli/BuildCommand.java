@@ -1,22 +1,5 @@
 package dev.archipelago.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.archipelago.cli.context.ContextPacker;
-import dev.archipelago.cli.context.ContextPusher;
-import dev.archipelago.cli.progress.Progress;
-import dev.archipelago.model.ImageReference;
-import dev.archipelago.model.Platform;
-import dev.archipelago.registry.RegistryClient;
-import dev.archipelago.registry.RegistryCredentials;
-import dev.archipelago.registry.RegistryException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,15 +15,33 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.archipelago.cli.context.ContextPacker;
+import dev.archipelago.cli.context.ContextPusher;
+import dev.archipelago.cli.progress.Progress;
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Platform;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
+import dev.archipelago.registry.RegistryException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 /**
  * {@code archipelago build}: a directory as it is on disk (uncommitted changes included), or a git
  * ref, built for every platform on the workers of that platform, verified, and pushed as one image
  * index. A directory travels through the registry: packed into a reproducible archive, pushed as
  * an OCI artifact with the user's own registry credentials, and named in the request by digest.
  */
-@Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Builds a directory (or a git ref) for several platforms and pushes one image index.",
-                "Exit codes: 0 the index was pushed, 3 refused (nothing submitted), 4 FAILED, 5 CANCELLED, 6 unreachable."})
+@Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false, description = {
+        "Builds a directory (or a git ref) for several platforms and pushes one image index.",
+        "Exit codes: 0 the index was pushed, 3 refused (nothing submitted), 4 FAILED, 5 CANCELLED, 6 unreachable." })
 final class BuildCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,14 +49,14 @@ final class BuildCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REGISTRY/REPO:TAG", description = "where the image goes")
+    @Option(names = { "-t", "--tag" }, required = true, paramLabel = "REGISTRY/REPO:TAG", description = "where the image goes")
     String tag;
 
-    @Option(names = "--platform", split = ",", paramLabel = "PLATFORM", description = "platforms to build (default: ${DEFAULT-VALUE})",
-            defaultValue = "linux/amd64,linux/ppc64le")
+    @Option(names = "--platform", split = ",", paramLabel = "PLATFORM", description = "platforms to build (default: ${DEFAULT-VALUE})", defaultValue = "linux/amd64,linux/ppc64le")
     List<String> platforms;
 
-    @Option(names = {"-f", "--file"}, paramLabel = "PATH", description = "the Dockerfile (default: DIR/Dockerfile, else DIR/Containerfile)")
+    @Option(names = { "-f",
+            "--file" }, paramLabel = "PATH", description = "the Dockerfile (default: DIR/Dockerfile, else DIR/Containerfile)")
     Path file;
 
     @Option(names = "--build-arg", paramLabel = "KEY=VALUE", description = "a build argument (repeat for more)")
@@ -227,7 +228,7 @@ final class BuildCommand implements Callable<Integer> {
         ImageReference image = image(tag);
         String host = contextRepository == null ? image.apiHost() : repository(contextRepository).apiHost();
         if (host.startsWith("127.") || host.startsWith("localhost") || host.startsWith("[::1]")) {
-            insecure.add(host);   // as Docker and podman treat loopback registries
+            insecure.add(host); // as Docker and podman treat loopback registries
         }
         return new RegistryClient(RegistryCredentials.forUser(System.getenv(), Path.of(System.getProperty("user.home"))),
                 insecure, Duration.ofSeconds(10), Duration.ofMinutes(30), 3);
@@ -236,10 +237,13 @@ final class BuildCommand implements Callable<Integer> {
     private static CliException pushRefused(RegistryException e, ImageReference repository) {
         String where = repository.name();
         return switch (e.kind()) {
-            case UNAUTHORIZED -> CliException.refused("the registry refused to take the build context in " + where + " (" + e.status()
-                    + "): log in to " + repository.registry() + " with `podman login` or `docker login`, or push it elsewhere with "
-                    + "--context-repository");
-            case UNAVAILABLE -> CliException.unreachable("could not push the build context to " + where + ": " + e.getMessage());
+            case UNAUTHORIZED ->
+                CliException.refused("the registry refused to take the build context in " + where + " (" + e.status()
+                        + "): log in to " + repository.registry()
+                        + " with `podman login` or `docker login`, or push it elsewhere with "
+                        + "--context-repository");
+            case UNAVAILABLE ->
+                CliException.unreachable("could not push the build context to " + where + ": " + e.getMessage());
             default -> CliException.refused("the registry refused the build context in " + where + ": " + e.getMessage());
         };
     }
@@ -257,7 +261,9 @@ final class BuildCommand implements Callable<Integer> {
         return directory;
     }
 
-    /** The Dockerfile's path inside the directory: -f (relative to where the command runs), else Dockerfile or Containerfile. */
+    /**
+     * The Dockerfile's path inside the directory: -f (relative to where the command runs), else Dockerfile or Containerfile.
+     */
     private String dockerfile(Path root) throws IOException {
         Path real = root.toRealPath();
         Path chosen;
@@ -268,7 +274,8 @@ final class BuildCommand implements Callable<Integer> {
             }
             chosen = chosen.toRealPath();
             if (!chosen.startsWith(real)) {
-                throw CliException.refused("the Dockerfile " + file + " is outside " + directory + ": it must be inside the directory");
+                throw CliException
+                        .refused("the Dockerfile " + file + " is outside " + directory + ": it must be inside the directory");
             }
         } else {
             chosen = List.of("Dockerfile", "Containerfile").stream().map(real::resolve).filter(Files::isRegularFile).findFirst()

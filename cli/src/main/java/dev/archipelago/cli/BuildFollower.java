@@ -1,13 +1,14 @@
 package dev.archipelago.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.cli.progress.Progress;
-import sun.misc.Signal;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.cli.progress.Progress;
+import sun.misc.Signal;
 
 /**
  * Follows a build to its end through the API's event stream, showing it with a {@link Progress};
@@ -76,9 +77,10 @@ final class BuildFollower {
                 }
             } catch (IOException e) {
                 if (!lost) {
-                    progress.note("lost the API's event stream (" + (e.getMessage() == null ? "connection closed" : e.getMessage())
-                            + "); trying again every "
-                            + RECONNECT.toSeconds() + " s, the build goes on meanwhile");
+                    progress.note(
+                            "lost the API's event stream (" + (e.getMessage() == null ? "connection closed" : e.getMessage())
+                                    + "); trying again every "
+                                    + RECONNECT.toSeconds() + " s, the build goes on meanwhile");
                     lost = true;
                 }
             } catch (InterruptedException e) {

@@ -1,11 +1,12 @@
 package dev.archipelago.cli;
 
+import java.util.concurrent.Callable;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
-import java.util.concurrent.Callable;
 
 /** {@code archipelago builds}: the newest builds, one a line. */
 @Command(name = "builds", mixinStandardHelpOptions = true, description = "Lists recent builds, newest first.")

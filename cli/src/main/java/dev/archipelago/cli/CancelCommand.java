@@ -1,11 +1,12 @@
 package dev.archipelago.cli;
 
+import java.util.concurrent.Callable;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-
-import java.util.concurrent.Callable;
 
 /** {@code archipelago cancel ID}. */
 @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a build that has not ended (not one that is ASSEMBLING).")

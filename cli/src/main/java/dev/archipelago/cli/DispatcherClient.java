@@ -1,8 +1,5 @@
 package dev.archipelago.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The dispatcher's API as the CLI calls it, with a bearer token. A refusal becomes a one-line
@@ -74,7 +74,8 @@ final class DispatcherClient {
      */
     JsonNode events(String id, Predicate<JsonNode> onView) throws IOException, InterruptedException {
         HttpResponse<InputStream> response = http.send(builder("/api/builds/" + encode(id) + "/events")
-                .header("Accept", "text/event-stream").timeout(Duration.ofDays(2)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                .header("Accept", "text/event-stream").timeout(Duration.ofDays(2)).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             byte[] body;
             try (InputStream in = response.body()) {
@@ -85,7 +86,7 @@ final class DispatcherClient {
         JsonNode last = null;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             StringBuilder data = new StringBuilder();
-            for (String line; (line = reader.readLine()) != null; ) {
+            for (String line; (line = reader.readLine()) != null;) {
                 if (line.startsWith("data:")) {
                     data.append(line.substring(5).strip());
                 } else if (line.isEmpty() && data.length() > 0) {
@@ -115,7 +116,8 @@ final class DispatcherClient {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw CliException.unreachable("cannot reach the API at " + api + " (" + (e instanceof HttpConnectTimeoutException
-                    ? "no answer within 10 s" : "connection refused") + "): is the dispatcher running? Point the CLI at it with "
+                    ? "no answer within 10 s"
+                    : "connection refused") + "): is the dispatcher running? Point the CLI at it with "
                     + "ARCHIPELAGO_API or `archipelago login --api URL`");
         } catch (IOException e) {
             throw CliException.unreachable("the API at " + api + " broke off: " + e.getMessage());

@@ -1,8 +1,5 @@
 package dev.archipelago.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
@@ -11,12 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 /**
  * {@code archipelago login}: checks a token against the API and keeps the API's address and the
  * token in the config file, readable by its owner only.
  */
-@Command(name = "login", mixinStandardHelpOptions = true,
-        description = "Saves the API's address and a token (checked first) to the config file, mode 600.")
+@Command(name = "login", mixinStandardHelpOptions = true, description = "Saves the API's address and a token (checked first) to the config file, mode 600.")
 final class LoginCommand implements Callable<Integer> {
 
     @Option(names = "--api", paramLabel = "URL", description = "the dispatcher's URL (default: the one saved, or http://localhost:8080)")
@@ -29,7 +28,8 @@ final class LoginCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Settings current = Settings.load(System.getenv());
         String url = api != null ? Settings.checkedApi(api) : current.api();
-        String token = tokenFromStdin ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine() : ask();
+        String token = tokenFromStdin ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine()
+                : ask();
         if (token == null || token.isBlank()) {
             throw CliException.refused("no token given: pass it on standard input with --token-stdin, or type it when asked");
         }

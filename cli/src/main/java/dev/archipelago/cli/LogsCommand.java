@@ -1,15 +1,15 @@
 package dev.archipelago.cli;
 
+import java.util.concurrent.Callable;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-import java.util.concurrent.Callable;
-
 /** {@code archipelago logs ID}: the log tail the API keeps of each platform that failed. */
-@Command(name = "logs", mixinStandardHelpOptions = true,
-        description = "Prints the last lines of the build log of each failed platform (what the API keeps).")
+@Command(name = "logs", mixinStandardHelpOptions = true, description = "Prints the last lines of the build log of each failed platform (what the API keeps).")
 final class LogsCommand implements Callable<Integer> {
 
     @Mixin
@@ -33,7 +33,8 @@ final class LogsCommand implements Callable<Integer> {
             error.path("logTail").forEach(line -> System.out.println(line.asText()));
         }
         if (!any) {
-            System.out.println("build " + id + " is " + build.path("state").asText() + "; no platform failed, so there is no log "
+            System.out.println("build " + id + " is " + build.path("state").asText()
+                    + "; no platform failed, so there is no log "
                     + "tail: the API keeps the last lines of a failed platform's log, the worker's own log has the rest");
         }
         return ExitCodes.OK;

@@ -1,13 +1,14 @@
 package dev.archipelago.cli;
 
+import java.util.concurrent.Callable;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.archipelago.cli.progress.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-
-import java.util.concurrent.Callable;
 
 /** {@code archipelago retry ID}: builds again the platforms of a FAILED build that did not succeed, then follows it. */
 @Command(name = "retry", mixinStandardHelpOptions = true, description = "Builds again only the failed platforms of a FAILED build.")

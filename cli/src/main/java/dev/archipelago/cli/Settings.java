@@ -1,9 +1,5 @@
 package dev.archipelago.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -11,6 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Where the API is and the token to call it with: {@code ARCHIPELAGO_API} and
@@ -62,8 +62,9 @@ record Settings(String api, String token, Path file) {
 
     static Path configFile(Map<String, String> environment) {
         String xdg = environment.get("XDG_CONFIG_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(environment.getOrDefault("HOME",
-                System.getProperty("user.home")), ".config");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : Path.of(environment.getOrDefault("HOME",
+                        System.getProperty("user.home")), ".config");
         return base.resolve("archipelago").resolve("config.json");
     }
 
@@ -75,7 +76,8 @@ record Settings(String api, String token, Path file) {
             }
             return stripSlash(api);
         } catch (IllegalArgumentException e) {
-            throw CliException.refused("the API address '" + api + "' is not an http(s) URL, for example http://localhost:8080");
+            throw CliException
+                    .refused("the API address '" + api + "' is not an http(s) URL, for example http://localhost:8080");
         }
     }
 

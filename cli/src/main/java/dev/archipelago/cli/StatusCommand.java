@@ -1,12 +1,13 @@
 package dev.archipelago.cli;
 
+import java.util.concurrent.Callable;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-
-import java.util.concurrent.Callable;
 
 /** {@code archipelago status ID}: where a build is; {@code --follow} shows it to its end like {@code build}. */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows a build: its platforms, its index or why it failed.")

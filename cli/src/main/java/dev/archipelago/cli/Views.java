@@ -1,8 +1,8 @@
 package dev.archipelago.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.PrintStream;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /** How the CLI prints a build that it does not follow. */
 final class Views {
@@ -13,7 +13,8 @@ final class Views {
     static void printBuild(JsonNode build, PrintStream out) {
         out.println("build   " + build.path("id").asText() + "  " + build.path("state").asText() + "  attempt "
                 + build.path("attempt").asText());
-        out.println("image   " + build.path("image").path("repository").asText() + ":" + build.path("image").path("tag").asText());
+        out.println(
+                "image   " + build.path("image").path("repository").asText() + ":" + build.path("image").path("tag").asText());
         JsonNode source = build.path("source");
         out.println("source  " + (source.hasNonNull("bundle") ? source.path("bundle").asText()
                 : source.path("git").asText() + " @ " + source.path("ref").asText() + " = " + source.path("commit").asText()));
@@ -21,14 +22,16 @@ final class Views {
             JsonNode error = p.path("error");
             out.println(String.format("  %-14s %-9s %s", p.path("platform").asText(), p.path("state").asText(),
                     error.isMissingNode() || error.isNull() ? (p.hasNonNull("digest") ? p.path("digest").asText() : "")
-                            : error.path("code").asText() + ": " + error.path("message").asText()).stripTrailing());
+                            : error.path("code").asText() + ": " + error.path("message").asText())
+                    .stripTrailing());
         }
         JsonNode index = build.path("index");
         if (index.hasNonNull("digest")) {
             out.println("index   " + index.path("reference").asText());
         }
         if (build.hasNonNull("error")) {
-            out.println("error   " + build.path("error").path("code").asText() + ": " + build.path("error").path("message").asText());
+            out.println("error   " + build.path("error").path("code").asText() + ": "
+                    + build.path("error").path("message").asText());
         }
     }
 

@@ -29,7 +29,10 @@ public final class Backoff {
         this.next = first;
     }
 
-    /** 200 ms, 400 ms, 800 ms, 1.6 s, then every 2 s: a try costs a failed connection, and a dependency that comes back is used at once. */
+    /**
+     * 200 ms, 400 ms, 800 ms, 1.6 s, then every 2 s: a try costs a failed connection, and a dependency that comes back is used
+     * at once.
+     */
     public static Backoff standard() {
         return new Backoff(FIRST, CEILING);
     }

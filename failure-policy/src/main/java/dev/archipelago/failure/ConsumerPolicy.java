@@ -1,35 +1,37 @@
 package dev.archipelago.failure;
 
-import dev.archipelago.model.json.EventDecodingException;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
+import dev.archipelago.model.json.EventDecodingException;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
  * How every consumer of every service treats a record, in one place:
  * <ul>
- *   <li>decoded strictly; a record that cannot be decoded goes to {@code archipelago.dlq} at once
- *   (by a nack: the connector's {@code dead-letter-queue} strategy, declared once for all
- *   channels in this module's {@code microprofile-config.properties}), with the reason and the
- *   consuming service in headers;</li>
- *   <li>its effect is applied; a transient failure (a dependency away, {@link Transience}) is
- *   waited out for as long as it lasts, readiness DOWN meanwhile ({@link DependencyWaits}), so a
- *   database or broker outage of any length loses nothing and stops nothing;</li>
- *   <li>a permanent failure (undecodable, or a {@link ClassifiedFailure} that is not transient) goes to the
- *   dead-letter queue at once; an unexpected one (a bug) after {@value #ATTEMPTS_FOR_UNEXPECTED} tries;</li>
- *   <li>the record is acknowledged only after its effect is committed.</li>
+ * <li>decoded strictly; a record that cannot be decoded goes to {@code archipelago.dlq} at once
+ * (by a nack: the connector's {@code dead-letter-queue} strategy, declared once for all
+ * channels in this module's {@code microprofile-config.properties}), with the reason and the
+ * consuming service in headers;</li>
+ * <li>its effect is applied; a transient failure (a dependency away, {@link Transience}) is
+ * waited out for as long as it lasts, readiness DOWN meanwhile ({@link DependencyWaits}), so a
+ * database or broker outage of any length loses nothing and stops nothing;</li>
+ * <li>a permanent failure (undecodable, or a {@link ClassifiedFailure} that is not transient) goes to the
+ * dead-letter queue at once; an unexpected one (a bug) after {@value #ATTEMPTS_FOR_UNEXPECTED} tries;</li>
+ * <li>the record is acknowledged only after its effect is committed.</li>
  * </ul>
  * The connector's check for records left unacknowledged too long is off for the same reason
  * (decision 10): while a dependency is down, records legitimately wait.
@@ -62,7 +64,7 @@ public class ConsumerPolicy {
     /** Applies an effect of an already decoded record under the policy, and acknowledges the record. */
     public CompletionStage<Void> applyDecoded(String channel, Message<?> message, Runnable effect) {
         String what = channel + " " + where(message);
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1;; attempt++) {
             try {
                 waits.untilDone(what, effect);
                 return message.ack();

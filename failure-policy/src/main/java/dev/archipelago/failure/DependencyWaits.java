@@ -1,15 +1,17 @@
 package dev.archipelago.failure;
 
-import dev.archipelago.model.Redaction;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.archipelago.model.Redaction;
 
 /**
  * What in this service waits for a dependency that is away, and the loop that waits. An action

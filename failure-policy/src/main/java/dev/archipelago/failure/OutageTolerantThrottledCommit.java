@@ -1,5 +1,13 @@
 package dev.archipelago.failure;
 
+import java.time.Duration;
+import java.util.Collection;
+import java.util.function.BiConsumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.apache.kafka.common.TopicPartition;
+
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -11,12 +19,6 @@ import io.smallrye.reactive.messaging.kafka.commit.KafkaCommitHandler;
 import io.smallrye.reactive.messaging.kafka.commit.KafkaThrottledLatestProcessedCommit;
 import io.vertx.mutiny.core.Context;
 import io.vertx.mutiny.core.Vertx;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.apache.kafka.common.TopicPartition;
-
-import java.time.Duration;
-import java.util.Collection;
-import java.util.function.BiConsumer;
 
 /**
  * SmallRye's {@code throttled} commit strategy, except that it waits out a broker that is away
@@ -45,7 +47,7 @@ public class OutageTolerantThrottledCommit implements KafkaCommitHandler.Factory
 
     @Override
     public KafkaCommitHandler create(KafkaConnectorIncomingConfiguration config, Vertx vertx, KafkaConsumer<?, ?> consumer,
-                                     BiConsumer<Throwable, Boolean> reportFailure) {
+            BiConsumer<Throwable, Boolean> reportFailure) {
         return new Handler(vertx, throttled.create(config, vertx, consumer, reportFailure), config.getChannel(), waits);
     }
 

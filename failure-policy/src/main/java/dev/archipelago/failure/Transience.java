@@ -1,9 +1,5 @@
 package dev.archipelago.failure;
 
-import dev.archipelago.model.json.EventDecodingException;
-import jakarta.transaction.SystemException;
-import org.apache.kafka.common.errors.RetriableException;
-
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -14,6 +10,12 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+
+import jakarta.transaction.SystemException;
+
+import org.apache.kafka.common.errors.RetriableException;
+
+import dev.archipelago.model.json.EventDecodingException;
 
 /**
  * Which failures pass by themselves: a dependency (database, broker, registry) that is down,

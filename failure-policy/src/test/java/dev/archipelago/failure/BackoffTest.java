@@ -1,13 +1,13 @@
 package dev.archipelago.failure;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class BackoffTest {
 
@@ -18,7 +18,8 @@ class BackoffTest {
         for (int i = 0; i < 5; i++) {
             waits.add(backoff.next());
         }
-        assertThat(waits).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5),
+        assertThat(waits).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
+                Duration.ofSeconds(5),
                 Duration.ofSeconds(5));
         backoff.reset();
         assertThat(backoff.next()).isEqualTo(Duration.ofSeconds(1));
@@ -37,6 +38,7 @@ class BackoffTest {
 
     @Test
     void refusesAFirstWaitAboveItsCeiling() {
-        assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(5), Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(5), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,12 +1,12 @@
 package dev.archipelago.failure;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class DependencyWaitsTest {
 
@@ -17,7 +17,8 @@ class DependencyWaitsTest {
         AtomicInteger tries = new AtomicInteger();
         String result = waits.untilDone("results-in", () -> {
             if (tries.incrementAndGet() < 4) {
-                assertThat(tries.get() == 1 || waits.current().containsKey("results-in")).as("waiting shows while it lasts").isTrue();
+                assertThat(tries.get() == 1 || waits.current().containsKey("results-in")).as("waiting shows while it lasts")
+                        .isTrue();
                 throw new IllegalStateException(new SQLException("Connection to 127.0.0.1:5432 refused", "08001"));
             }
             return "applied";
@@ -40,7 +41,8 @@ class DependencyWaitsTest {
 
     @Test
     void aPeriodicTaskWaitsFromItsFirstTransientFailureToItsNextSuccess() {
-        waits.failed("outbox relay", new DependencyUnavailable("no ack", new RuntimeException("https://user:secret@broker down")));
+        waits.failed("outbox relay",
+                new DependencyUnavailable("no ack", new RuntimeException("https://user:secret@broker down")));
         assertThat(waits.current()).containsKey("outbox relay");
         assertThat(waits.current().get("outbox relay").lastFailure()).contains("***@broker").doesNotContain("secret");
         waits.failed("sweep", new NullPointerException());

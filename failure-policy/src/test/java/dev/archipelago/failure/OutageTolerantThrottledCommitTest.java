@@ -1,19 +1,20 @@
 package dev.archipelago.failure;
 
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
-import io.smallrye.reactive.messaging.kafka.commit.KafkaCommitHandler;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
+import io.smallrye.reactive.messaging.kafka.commit.KafkaCommitHandler;
 
 /**
  * The read of a partition's committed offset that SmallRye's throttled strategy makes when the
@@ -43,7 +44,8 @@ class OutageTolerantThrottledCommitTest {
 
         assertThat(received).isSameAs(record);
         assertThat(tries).hasValue(4);
-        assertThat(waitingShown).as("readiness names the wait from the first failure on").containsExactly(false, true, true, true);
+        assertThat(waitingShown).as("readiness names the wait from the first failure on").containsExactly(false, true, true,
+                true);
         assertThat(waits.current()).as("nothing waits once the offset was read").isEmpty();
     }
 
@@ -62,7 +64,10 @@ class OutageTolerantThrottledCommitTest {
         assertThat(waits.current()).isEmpty();
     }
 
-    /** A throttled handler whose {@code received} runs {@code read} each time it is subscribed to, as the committed-offset read does. */
+    /**
+     * A throttled handler whose {@code received} runs {@code read} each time it is subscribed to, as the committed-offset read
+     * does.
+     */
     private static KafkaCommitHandler committedOffsetRead(Runnable read) {
         return new KafkaCommitHandler() {
             @Override

@@ -1,24 +1,28 @@
 package dev.archipelago.failure;
 
-import dev.archipelago.model.json.EventDecodingException;
-import org.apache.kafka.common.errors.NotEnoughReplicasException;
-import org.junit.jupiter.api.Test;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.PSQLState;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.util.concurrent.TimeoutException;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+
+import dev.archipelago.model.json.EventDecodingException;
 
 class TransienceTest {
 
     @Test
     void aDatabaseThatIsAwayOrBusyIsTransient() {
-        assertThat(Transience.isTransient(new PSQLException("Connection to 127.0.0.1:5432 refused", PSQLState.CONNECTION_UNABLE_TO_CONNECT,
-                new ConnectException("Connection refused")))).isTrue();
-        assertThat(Transience.isTransient(new SQLException("terminating connection due to administrator command", "57P01"))).isTrue();
+        assertThat(Transience
+                .isTransient(new PSQLException("Connection to 127.0.0.1:5432 refused", PSQLState.CONNECTION_UNABLE_TO_CONNECT,
+                        new ConnectException("Connection refused"))))
+                .isTrue();
+        assertThat(Transience.isTransient(new SQLException("terminating connection due to administrator command", "57P01")))
+                .isTrue();
         assertThat(Transience.isTransient(new SQLException("the database system is starting up", "57P03"))).isTrue();
         assertThat(Transience.isTransient(new SQLException("I/O error", "08006"))).isTrue();
         assertThat(Transience.isTransient(new SQLException("deadlock detected", "40P01"))).isTrue();
@@ -36,7 +40,8 @@ class TransienceTest {
 
     @Test
     void constraintViolationsBadInputAndBugsAreNot() {
-        assertThat(Transience.isTransient(new SQLException("duplicate key value violates unique constraint", "23505"))).isFalse();
+        assertThat(Transience.isTransient(new SQLException("duplicate key value violates unique constraint", "23505")))
+                .isFalse();
         assertThat(Transience.isTransient(new SQLException("no state"))).isFalse();
         assertThat(Transience.isTransient(new EventDecodingException("field 'buildId' is missing"))).isFalse();
         assertThat(Transience.isTransient(new NullPointerException())).isFalse();
@@ -48,7 +53,8 @@ class TransienceTest {
         ClassifiedFailure refused = new Refused(new ConnectException("would be transient"));
         assertThat(Transience.isTransient((Throwable) refused)).isFalse();
         assertThat(Transience.isPermanent((Throwable) refused)).isTrue();
-        DependencyUnavailable away = new DependencyUnavailable("the broker did not acknowledge", new IllegalStateException("x"));
+        DependencyUnavailable away = new DependencyUnavailable("the broker did not acknowledge",
+                new IllegalStateException("x"));
         assertThat(Transience.isTransient(away)).isTrue();
         assertThat(Transience.isPermanent(away)).isFalse();
         assertThat(Transience.isPermanent(new RuntimeException(new EventDecodingException("bad")))).isTrue();

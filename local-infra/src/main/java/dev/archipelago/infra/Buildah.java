@@ -1,9 +1,5 @@
 package dev.archipelago.infra;
 
-import java.util.Map;
-
-import dev.archipelago.model.Platform;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,6 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+
+import dev.archipelago.model.Platform;
 
 /**
  * buildah with a storage root of its own, so that tests neither see nor disturb the machine's

@@ -1,19 +1,5 @@
 package dev.archipelago.infra;
 
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
-
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.Feature;
-import org.apache.kafka.server.common.MetadataVersion;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -26,6 +12,20 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 
 /**
  * A real single-node Kafka broker in KRaft mode (broker and controller in one), running in
@@ -83,7 +83,8 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
         try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512,
-                            4096), password))).all().get(30, TimeUnit.SECONDS);
+                            4096),
+                    password))).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not set the SCRAM credentials of " + user + ": " + e.getMessage(), e);
         }

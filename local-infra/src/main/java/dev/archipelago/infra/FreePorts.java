@@ -1,12 +1,11 @@
 package dev.archipelago.infra;
 
-import java.net.InetSocketAddress;
-import java.net.Socket;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 

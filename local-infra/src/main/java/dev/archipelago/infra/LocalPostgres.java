@@ -56,7 +56,8 @@ public final class LocalPostgres implements AutoCloseable {
             UserPrincipalLookupService users = root.getFileSystem().getUserPrincipalLookupService();
             Files.setOwner(root, users.lookupPrincipalByName("postgres"));
             Processes.run(Duration.ofMinutes(2), null, Map.of(), asPostgres(BIN.resolve("initdb").toString(),
-                    "-D", server.data().toString(), "-U", ScratchDatabase.USER, "--auth=trust", "-E", "UTF8", "--no-sync")).orThrow();
+                    "-D", server.data().toString(), "-U", ScratchDatabase.USER, "--auth=trust", "-E", "UTF8", "--no-sync"))
+                    .orThrow();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a folder for PostgreSQL: " + e.getMessage(), e);
         }
@@ -75,7 +76,8 @@ public final class LocalPostgres implements AutoCloseable {
             process = new ProcessBuilder(asPostgres(BIN.resolve("postgres").toString(), "-D", data().toString(), "-p",
                     String.valueOf(port), "-k", root.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
                     "-c", "max_connections=200"))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("server.log").toFile()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("server.log").toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start PostgreSQL: " + e.getMessage(), e);
@@ -127,7 +129,7 @@ public final class LocalPostgres implements AutoCloseable {
             throw new IllegalArgumentException("not a database name: " + name);
         }
         try (Connection admin = DriverManager.getConnection(url("postgres"), ScratchDatabase.USER, "");
-             Statement st = admin.createStatement()) {
+                Statement st = admin.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create database " + name + " on " + port + ": " + e.getMessage(), e);

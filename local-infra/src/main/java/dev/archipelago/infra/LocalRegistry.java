@@ -1,9 +1,5 @@
 package dev.archipelago.infra;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import org.mindrot.jbcrypt.BCrypt;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -20,6 +16,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+
+import org.mindrot.jbcrypt.BCrypt;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The CNCF distribution registry ({@code docker-registry} from Debian) on a free loopback port,
@@ -205,11 +205,13 @@ public final class LocalRegistry implements AutoCloseable {
         if (accept != null) {
             request.header("Accept", accept);
         }
-        String basic = "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+        String basic = "Basic "
+                + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
         try {
             if (issuer != null) {
                 String name = path.replaceFirst("^/v2/", "").replaceFirst("/(manifests|blobs|tags)/.*$", "");
-                URI tokenUri = URI.create(issuer.realm() + "?service=" + TokenIssuer.SERVICE + "&scope=repository:" + name + ":pull");
+                URI tokenUri = URI
+                        .create(issuer.realm() + "?service=" + TokenIssuer.SERVICE + "&scope=repository:" + name + ":pull");
                 String body = HTTP.send(HttpRequest.newBuilder(tokenUri).header("Authorization", basic).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 String token = new ObjectMapper().readTree(body).path("token").asText();

@@ -1,7 +1,6 @@
 package dev.archipelago.infra;
 
 import java.io.File;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

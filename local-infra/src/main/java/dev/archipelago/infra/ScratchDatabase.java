@@ -34,7 +34,8 @@ public final class ScratchDatabase implements AutoCloseable {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create database " + name + " on " + HOST + ":" + PORT + " as "
-                    + USER + ": " + e.getMessage() + "; run " + Tools.SETUP + " (it starts PostgreSQL and creates the role)", e);
+                    + USER + ": " + e.getMessage() + "; run " + Tools.SETUP + " (it starts PostgreSQL and creates the role)",
+                    e);
         }
         return new ScratchDatabase(name);
     }
@@ -53,8 +54,9 @@ public final class ScratchDatabase implements AutoCloseable {
 
     /** Counts the rows of a table, for tests that prove nothing was written. */
     public long count(String table) {
-        try (Connection c = connect(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+        try (Connection c = connect();
+                Statement st = c.createStatement();
+                var rs = st.executeQuery("SELECT count(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {

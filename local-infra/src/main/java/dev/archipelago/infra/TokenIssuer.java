@@ -1,11 +1,7 @@
 package dev.archipelago.infra;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -25,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 
 /**
  * A small token service for the distribution registry's {@code auth: token} mode, for tests: it
@@ -68,7 +67,8 @@ public final class TokenIssuer implements AutoCloseable {
         server.createContext("/token", exchange -> {
             try (exchange) {
                 String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-                String expected = "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+                String expected = "Basic "
+                        + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
                 if (!expected.equals(authorization)) {
                     exchange.sendResponseHeaders(401, -1);
                     return;

@@ -1,12 +1,11 @@
 package dev.archipelago.infra;
 
 import java.io.IOException;
-
-import dev.archipelago.model.Platform;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
+import dev.archipelago.model.Platform;
 
 /**
  * Checks that the tools the tests drive are installed, and fails with the command that
@@ -77,7 +76,8 @@ public final class Tools {
 
     /** Where downloads are kept between runs, outside the repository: ARCHIPELAGO_CACHE, else ~/.cache/archipelago. */
     public static Path cacheDirectory() {
-        return Path.of(System.getenv().getOrDefault("ARCHIPELAGO_CACHE", System.getProperty("user.home") + "/.cache/archipelago"));
+        return Path
+                .of(System.getenv().getOrDefault("ARCHIPELAGO_CACHE", System.getProperty("user.home") + "/.cache/archipelago"));
     }
 
     /** A statically linked busybox for the platform, as the setup script caches it. */

@@ -1,17 +1,18 @@
 package dev.archipelago.infra;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.Platform;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
-import java.time.Duration;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import dev.archipelago.model.Platform;
 
 /**
  * Proves the builder is real: a {@code FROM scratch} image with a static busybox and a RUN step,
@@ -40,7 +41,7 @@ class BuildahTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"linux/amd64", "linux/ppc64le"})
+    @ValueSource(strings = { "linux/amd64", "linux/ppc64le" })
     void buildsAnImageThatReallyIsOfItsPlatform(String name) throws Exception {
         Platform platform = Platform.parse(name);
         try (ScratchGitRepository git = ScratchGitRepository.create()) {

@@ -1,6 +1,6 @@
 package dev.archipelago.infra;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,7 +11,7 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class LocalRegistryTest {
 
@@ -49,7 +49,8 @@ class LocalRegistryTest {
             HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(registry.baseUri().resolve("/v2/")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(anonymous.statusCode()).isEqualTo(401);
-            assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+            assertThat(anonymous.headers().firstValue("WWW-Authenticate"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
 
             HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(registry.baseUri().resolve("/v2/"))
                     .header("Authorization", basic("robot", "wrong")).build(), HttpResponse.BodyHandlers.ofString());
@@ -62,7 +63,8 @@ class LocalRegistryTest {
         }
     }
 
-    private String uploadBlob(LocalRegistry registry, String repository, byte[] content, String authorization) throws Exception {
+    private String uploadBlob(LocalRegistry registry, String repository, byte[] content, String authorization)
+            throws Exception {
         HttpRequest.Builder start = HttpRequest.newBuilder(registry.baseUri().resolve("/v2/" + repository + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody());
         if (authorization != null) {

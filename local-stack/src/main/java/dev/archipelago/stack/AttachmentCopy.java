@@ -1,13 +1,14 @@
 package dev.archipelago.stack;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.registry.RegistryException;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Copies what the assembler attached beside an image from one registry to another: for each

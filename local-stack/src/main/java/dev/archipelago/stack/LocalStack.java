@@ -1,18 +1,6 @@
 package dev.archipelago.stack;
 
 import java.io.File;
-import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
-
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.infra.FreePorts;
-import dev.archipelago.infra.LocalPostgres;
-import dev.archipelago.infra.LocalRegistry;
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.ScratchDatabase;
-import dev.archipelago.infra.Tools;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -22,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -35,6 +24,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -44,6 +34,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.LocalPostgres;
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.ScratchDatabase;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.Platform;
 
 /**
  * The whole system on one machine without a container engine: a KRaft broker (its own JVM), a
@@ -56,7 +55,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** The loopback ports of the stack. */
     public record Ports(int kafka, int kafkaController, int registry, int dispatcher, int assembler, int workerAmd64,
-                        int workerPpc64le) {
+            int workerPpc64le) {
 
         /** The defaults of the run command, each overridable by an environment variable. */
         public static Ports fromEnvironment() {
@@ -108,13 +107,13 @@ public final class LocalStack implements AutoCloseable {
      * and workers for more platforms than amd64 and ppc64le, each under QEMU.
      */
     public record Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment,
-                          boolean ownDatabaseServer, List<Platform> moreWorkers) {
+            boolean ownDatabaseServer, List<Platform> moreWorkers) {
         /** An anonymous registry, the machine's PostgreSQL, nothing extra. */
         public static final Options PLAIN = new Options(null, null, Map.of(), false, List.of());
 
         /** A registry that wants these credentials, with extra environment variables by process name. */
         public Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment,
-                       boolean ownDatabaseServer) {
+                boolean ownDatabaseServer) {
             this(registryUser, registryPassword, environment, ownDatabaseServer, List.of());
         }
 
@@ -199,14 +198,17 @@ public final class LocalStack implements AutoCloseable {
         say.accept("starting Kafka (KRaft) on 127.0.0.1:" + ports.kafka());
         String javaCp = System.getProperty("java.class.path");
         services.add(launch("kafka", List.of(java(), "-Xmx512m", "-cp", javaCp, "dev.archipelago.infra.KafkaServerMain",
-                String.valueOf(ports.kafka()), String.valueOf(ports.kafkaController()), home.resolve("kafka").toString()), Map.of()));
+                String.valueOf(ports.kafka()), String.valueOf(ports.kafkaController()), home.resolve("kafka").toString()),
+                Map.of()));
         waitForPort("kafka", ports.kafka());
 
         say.accept("starting the registry on 127.0.0.1:" + ports.registry());
         registry = options.registryUser() == null ? LocalRegistry.anonymousAt(home.resolve("registry"), ports.registry())
-                : LocalRegistry.withBasicAuthAt(home.resolve("registry"), ports.registry(), options.registryUser(), options.registryPassword());
+                : LocalRegistry.withBasicAuthAt(home.resolve("registry"), ports.registry(), options.registryUser(),
+                        options.registryPassword());
         String authFile = options.registryUser() == null ? null
-                : registry.writeAuthFile(home.resolve("auth.json"), options.registryUser(), options.registryPassword()).toString();
+                : registry.writeAuthFile(home.resolve("auth.json"), options.registryUser(), options.registryPassword())
+                        .toString();
 
         String dispatcherDbUrl;
         String assemblerDbUrl;
@@ -355,7 +357,9 @@ public final class LocalStack implements AutoCloseable {
         return pushBusyboxBase(registryHost(), platforms);
     }
 
-    /** The same busybox base, for these platforms, pushed to any plain-HTTP registry as {@code <registry>/base/busybox:stable}. */
+    /**
+     * The same busybox base, for these platforms, pushed to any plain-HTTP registry as {@code <registry>/base/busybox:stable}.
+     */
     public static String pushBusyboxBase(String registryHost, List<Platform> platforms) {
         String base = registryHost + "/base/busybox:stable";
         try (Buildah buildah = Buildah.isolated()) {
@@ -388,11 +392,14 @@ public final class LocalStack implements AutoCloseable {
         return base;
     }
 
-    /** The command line that runs the {@code archipelago} CLI (its jar, built by {@code ./mvnw install}) with these arguments. */
+    /**
+     * The command line that runs the {@code archipelago} CLI (its jar, built by {@code ./mvnw install}) with these arguments.
+     */
     public List<String> cli(String... arguments) {
         Path jar = repoRoot.resolve("cli/target/archipelago-cli.jar");
         if (!Files.exists(jar)) {
-            throw new StackException("no " + jar + ": build it first (./mvnw -DskipTests install, which scripts/run-local.sh runs)");
+            throw new StackException(
+                    "no " + jar + ": build it first (./mvnw -DskipTests install, which scripts/run-local.sh runs)");
         }
         List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         command.addAll(List.of(arguments));
@@ -547,7 +554,8 @@ public final class LocalStack implements AutoCloseable {
     public String tail(String service, int lines) {
         Path log = home.resolve("logs").resolve(service + ".log");
         try {
-            List<String> all = Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList() : List.of();
+            List<String> all = Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList()
+                    : List.of();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "";
@@ -724,8 +732,9 @@ public final class LocalStack implements AutoCloseable {
         while (true) {
             checkAlive(name);
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http
+                        .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     return;
                 }
@@ -803,7 +812,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private static String java() {
-        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     private static void stopProcess(ProcessHandle handle) {

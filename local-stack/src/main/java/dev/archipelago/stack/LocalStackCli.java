@@ -1,9 +1,5 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.Buildah;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.model.Platform;
+
 /**
  * The run command: {@code demo [--once]} starts the stack, builds the example app's directory for
- * amd64 and ppc64le with the {@code archipelago} CLI, proves the index by running each platform's image, and leaves the stack running (or
+ * amd64 and ppc64le with the {@code archipelago} CLI, proves the index by running each platform's image, and leaves the stack
+ * running (or
  * stops it with {@code --once}); {@code stop} stops a stack left running. Exits non-zero naming
  * the step that failed.
  */
@@ -27,7 +29,8 @@ public final class LocalStackCli {
         List<String> arguments = List.of(args);
         String command = arguments.isEmpty() || arguments.get(0).startsWith("--") ? "demo" : arguments.get(0);
         Path repoRoot = Path.of(System.getProperty("archipelago.repo.root", ".")).toAbsolutePath().normalize();
-        Path home = Path.of(System.getenv().getOrDefault("ARCHIPELAGO_STACK_HOME", repoRoot.resolve(".local-stack").toString()));
+        Path home = Path
+                .of(System.getenv().getOrDefault("ARCHIPELAGO_STACK_HOME", repoRoot.resolve(".local-stack").toString()));
         int code = switch (command) {
             case "stop" -> {
                 System.out.println("stopped " + LocalStack.stopLeftRunning(home) + " processes of the stack in " + home);
@@ -57,9 +60,11 @@ public final class LocalStackCli {
             String base = step("push a multi-arch base image to the local registry", running::pushBaseImage);
             String repository = running.registryHost() + "/demos/hello-multiarch";
             Path example = repoRoot.resolve("examples/hello-multiarch");
-            int exit = step("build examples/hello-multiarch with the CLI", () -> runCli(running, "build", "-t", repository + ":latest",
-                    "--platform", "linux/amd64,linux/ppc64le", "--allow-emulation", "--build-arg", "BASE=" + base, "--timeout", "10m",
-                    example.toString()));
+            int exit = step("build examples/hello-multiarch with the CLI",
+                    () -> runCli(running, "build", "-t", repository + ":latest",
+                            "--platform", "linux/amd64,linux/ppc64le", "--allow-emulation", "--build-arg", "BASE=" + base,
+                            "--timeout", "10m",
+                            example.toString()));
             if (exit != 0) {
                 throw new StepFailed("build examples/hello-multiarch with the CLI",
                         new LocalStack.StackException("archipelago build exited " + exit + " (the lines above say why)"));
@@ -100,7 +105,8 @@ public final class LocalStackCli {
                           registry    http://%s/v2/_catalog
                           Kafka       127.0.0.1:%d
                         Stop it with: scripts/run-local.sh stop""".formatted(home.resolve("logs"), running.dispatcher(),
-                        home.resolve("api-token"), running.dispatcher(), home.resolve("api-token"), management, management, management,
+                        home.resolve("api-token"), running.dispatcher(), home.resolve("api-token"), management, management,
+                        management,
                         running.registryHost(), running.ports().kafka());
                 // what it says is read from the stack before the stack lets go of its processes
                 leaveRunning = true;
@@ -133,7 +139,8 @@ public final class LocalStackCli {
         for (int i = 0; i < options.size(); i++) {
             String option = options.get(i);
             if (!option.equals("--tls-verify=false") && (i + 1 >= options.size() || options.get(i + 1).startsWith("--"))) {
-                System.err.println("images: '" + option + "' is not an option, or needs a value (see scripts/images.sh --help)");
+                System.err
+                        .println("images: '" + option + "' is not an option, or needs a value (see scripts/images.sh --help)");
                 return 2;
             }
             switch (option) {
@@ -155,10 +162,13 @@ public final class LocalStackCli {
         }
         long started = System.nanoTime();
         boolean succeeded = false;
-        LocalStack.Options stackOptions = signingKey == null ? LocalStack.Options.PLAIN : LocalStack.Options.withEnvironment(
-                Map.of("manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE", Path.of(signingKey).toAbsolutePath().toString())));
-        try (LocalStack stack = step("start a stack to build with", () -> LocalStack.start(repoRoot, home, LocalStack.Ports.free(),
-                line -> System.out.println("  " + line), stackOptions))) {
+        LocalStack.Options stackOptions = signingKey == null ? LocalStack.Options.PLAIN
+                : LocalStack.Options.withEnvironment(
+                        Map.of("manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE",
+                                Path.of(signingKey).toAbsolutePath().toString())));
+        try (LocalStack stack = step("start a stack to build with",
+                () -> LocalStack.start(repoRoot, home, LocalStack.Ports.free(),
+                        line -> System.out.println("  " + line), stackOptions))) {
             ServiceImages images = new ServiceImages(stack, repoRoot, version, line -> System.out.println("  " + line));
             String given = base;
             String chosen = step("choose the base", () -> images.chooseBase(given));
@@ -191,11 +201,12 @@ public final class LocalStackCli {
             return 0;
         } catch (StepFailed failed) {
             System.err.println("\nFAILED at step '" + failed.step + "': " + failed.getCause().getMessage());
-            System.err.println("The stack's logs are in " + home.resolve("logs") + " (delete " + home + " when done with them)");
+            System.err
+                    .println("The stack's logs are in " + home.resolve("logs") + " (delete " + home + " when done with them)");
             return 1;
         } finally {
             if (succeeded) {
-                LocalStack.delete(home);   // scratch: its registry and workers' storage hold gigabytes
+                LocalStack.delete(home); // scratch: its registry and workers' storage hold gigabytes
             }
         }
     }

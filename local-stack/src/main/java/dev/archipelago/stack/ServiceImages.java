@@ -1,18 +1,5 @@
 package dev.archipelago.stack;
 
-import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.registry.RegistryClient;
-import dev.archipelago.registry.RegistryCredentials;
-import dev.archipelago.registry.signing.CosignSignatures;
-import dev.archipelago.registry.signing.SigningKey;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.Skopeo;
-import dev.archipelago.infra.Tools;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -21,9 +8,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.Platform;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
+import dev.archipelago.registry.signing.CosignSignatures;
+import dev.archipelago.registry.signing.SigningKey;
 
 /**
  * Archipelago's own images, built by Archipelago: each service's module folder goes through the
@@ -39,7 +39,8 @@ final class ServiceImages {
     /** Where the Containerfiles' default bases come from. */
     static final String DEFAULT_BASE_REGISTRY = "registry.access.redhat.com";
     /** What the base made from Debian packages carries: what all three images need. */
-    static final List<String> DEBIAN_BASE_PACKAGES = List.of("openjdk-17-jre-headless", "ca-certificates", "git", "buildah", "skopeo");
+    static final List<String> DEBIAN_BASE_PACKAGES = List.of("openjdk-17-jre-headless", "ca-certificates", "git", "buildah",
+            "skopeo");
     private static final Duration DEBOOTSTRAP_TIMEOUT = Duration.ofMinutes(40);
 
     /** One service's image index in the stack's registry. */
@@ -95,7 +96,8 @@ final class ServiceImages {
             arguments.add(module.toString());
             int exit = LocalStackCli.runCli(stack, arguments.toArray(String[]::new));
             if (exit != 0) {
-                throw new LocalStack.StackException("archipelago build of " + service + " exited " + exit + " (the lines above say why)");
+                throw new LocalStack.StackException(
+                        "archipelago build of " + service + " exited " + exit + " (the lines above say why)");
             }
             JsonNode index = Skopeo.inspect(reference, "--raw");
             String digest = Processes.run(Duration.ofSeconds(60), Tools.skopeo().toString(), "inspect", "--tls-verify=false",
@@ -111,12 +113,14 @@ final class ServiceImages {
         Set<String> listed = new TreeSet<>();
         String repository = reference.substring(0, reference.lastIndexOf(':'));
         for (JsonNode child : index.path("manifests")) {
-            String platform = child.path("platform").path("os").asText() + "/" + child.path("platform").path("architecture").asText();
+            String platform = child.path("platform").path("os").asText() + "/"
+                    + child.path("platform").path("architecture").asText();
             listed.add(platform);
             JsonNode config = Skopeo.inspect(repository + "@" + child.path("digest").asText(), "--config", "--raw");
             String configured = config.path("os").asText() + "/" + config.path("architecture").asText();
             if (!configured.equals(platform)) {
-                throw new LocalStack.StackException(service + ": the index lists " + platform + " but that image's config says " + configured);
+                throw new LocalStack.StackException(
+                        service + ": the index lists " + platform + " but that image's config says " + configured);
             }
         }
         Set<String> expected = new TreeSet<>(PLATFORMS.stream().map(Platform::ociName).toList());
@@ -135,13 +139,16 @@ final class ServiceImages {
     void push(List<Built> built, String registry, boolean tlsVerify) {
         String targetHost = registry.contains("/") ? registry.substring(0, registry.indexOf('/')) : registry;
         String targetPath = registry.contains("/") ? registry.substring(registry.indexOf('/') + 1) + "/" : "";
-        RegistryClient source = new RegistryClient(RegistryCredentials.none(), Set.of(stack.registryHost()), Duration.ofSeconds(5),
+        RegistryClient source = new RegistryClient(RegistryCredentials.none(), Set.of(stack.registryHost()),
+                Duration.ofSeconds(5),
                 Duration.ofMinutes(2), 3);
-        RegistryClient target = new RegistryClient(RegistryCredentials.forUser(System.getenv(), Path.of(System.getProperty("user.home"))),
+        RegistryClient target = new RegistryClient(
+                RegistryCredentials.forUser(System.getenv(), Path.of(System.getProperty("user.home"))),
                 tlsVerify ? Set.of() : Set.of(targetHost), Duration.ofSeconds(5), Duration.ofMinutes(2), 3);
         AttachmentCopy attachments = new AttachmentCopy(source, stack.registryHost(), target, targetHost);
-        CosignSignatures signatures = new CosignSignatures(target, SigningKey.read(Path.of(stack.environment("manifest-assembler")
-                .get("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE"))));
+        CosignSignatures signatures = new CosignSignatures(target,
+                SigningKey.read(Path.of(stack.environment("manifest-assembler")
+                        .get("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE"))));
         for (Built image : built) {
             String destination = registry + "/archipelago/" + image.service() + ":" + version;
             Processes.run(Duration.ofMinutes(20), Tools.skopeo().toString(), "copy", "--all", "--src-tls-verify=false",
@@ -179,7 +186,8 @@ final class ServiceImages {
                 String container = buildah.run("from", "--arch", platform.architecture(), "scratch").stdout().strip();
                 buildah.run("add", container, rootfs.toString(), "/");
                 buildah.run("config", "--os", platform.os(), "--arch", platform.architecture(), "--env", "LANG=C.UTF-8",
-                        "--label", "org.opencontainers.image.description=Debian 12 with " + String.join(", ", DEBIAN_BASE_PACKAGES),
+                        "--label",
+                        "org.opencontainers.image.description=Debian 12 with " + String.join(", ", DEBIAN_BASE_PACKAGES),
                         container);
                 String local = "localhost/debian-java17:" + platform.tagSafeName();
                 buildah.run("commit", "--format", "oci", container, local);
@@ -195,13 +203,15 @@ final class ServiceImages {
     }
 
     private Path debianRootfs(Platform platform) {
-        List<String> command = new ArrayList<>(List.of("bash", repoRoot.resolve("scripts/debian-base.sh").toString(), platform.ociName()));
+        List<String> command = new ArrayList<>(
+                List.of("bash", repoRoot.resolve("scripts/debian-base.sh").toString(), platform.ociName()));
         command.addAll(DEBIAN_BASE_PACKAGES);
         say.accept("base: scripts/debian-base.sh " + platform.ociName() + " " + String.join(" ", DEBIAN_BASE_PACKAGES)
                 + " (cached after the first time; the first ppc64le one takes many minutes under QEMU)");
         Processes.Result result = Processes.run(DEBOOTSTRAP_TIMEOUT, null, Map.of(), command);
         if (!result.ok()) {
-            throw new LocalStack.StackException("scripts/debian-base.sh " + platform.ociName() + " failed: " + result.stderr().strip());
+            throw new LocalStack.StackException(
+                    "scripts/debian-base.sh " + platform.ociName() + " failed: " + result.stderr().strip());
         }
         Path tar = Path.of(result.stdout().strip());
         if (!Files.isRegularFile(tar)) {

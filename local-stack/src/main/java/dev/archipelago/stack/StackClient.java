@@ -1,8 +1,5 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,6 +11,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The dispatcher's API as the run command and the scenario tests use it. */
 public final class StackClient {
@@ -35,7 +35,8 @@ public final class StackClient {
         HttpResponse<String> response = send(authorized(base.resolve("/api/builds"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
         if (response.statusCode() != 202) {
-            throw new LocalStack.StackException("the dispatcher refused the build (" + response.statusCode() + "): " + response.body());
+            throw new LocalStack.StackException(
+                    "the dispatcher refused the build (" + response.statusCode() + "): " + response.body());
         }
         return read(response.body()).path("id").asText();
     }
@@ -43,7 +44,8 @@ public final class StackClient {
     public JsonNode build(String id) {
         HttpResponse<String> response = send(authorized(base.resolve("/api/builds/" + id)).build());
         if (response.statusCode() != 200) {
-            throw new LocalStack.StackException("GET /api/builds/" + id + " answered " + response.statusCode() + ": " + response.body());
+            throw new LocalStack.StackException(
+                    "GET /api/builds/" + id + " answered " + response.statusCode() + ": " + response.body());
         }
         return read(response.body());
     }
@@ -108,7 +110,8 @@ public final class StackClient {
                 return build;
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new LocalStack.StackException("build " + id + " is still " + state + " after " + timeout.toSeconds() + " s");
+                throw new LocalStack.StackException(
+                        "build " + id + " is still " + state + " after " + timeout.toSeconds() + " s");
             }
             try {
                 Thread.sleep(300);

@@ -1,6 +1,12 @@
 package dev.archipelago.stack;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -9,18 +15,13 @@ import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.KafkaTestClient;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * What the topics and the registry say about one build, decoded, for the scenario tests'
  * assertions: each event is matched by its own fields (its platform, its type), never by a
  * substring that every event of the build carries.
  */
 record BuildEvidence(String buildId, List<ArchBuildRequest> requests, List<ArchBuildEvent> results,
-                     List<BuildOutcome> outcomes, long indexPuts) {
+        List<BuildOutcome> outcomes, long indexPuts) {
 
     /** Reads the build's requests, results and outcomes from the stack's broker and counts its index PUTs. */
     static BuildEvidence of(LocalStack stack, String buildId, String repository, String indexTag) {
@@ -30,7 +31,7 @@ record BuildEvidence(String buildId, List<ArchBuildRequest> requests, List<ArchB
                             && !Topics.TYPE_BUILD_CANCEL.equals(r.header(Topics.RECORD_TYPE_HEADER))).stream())
                     .map(r -> EventJson.decode(r.value().getBytes(StandardCharsets.UTF_8), ArchBuildRequest.class)).toList();
             List<ArchBuildEvent> results = kafka.readUntilEnd(Topics.RESULTS, r -> buildId.equals(r.key())
-                            && !Topics.TYPE_BUILD_CANCEL.equals(r.header(Topics.RECORD_TYPE_HEADER))).stream()
+                    && !Topics.TYPE_BUILD_CANCEL.equals(r.header(Topics.RECORD_TYPE_HEADER))).stream()
                     .map(r -> EventJson.decode(r.value().getBytes(StandardCharsets.UTF_8), ArchBuildEvent.class)).toList();
             List<BuildOutcome> outcomes = kafka.readUntilEnd(Topics.OUTCOMES, r -> buildId.equals(r.key())).stream()
                     .map(r -> EventJson.decode(r.value().getBytes(StandardCharsets.UTF_8), BuildOutcome.class)).toList();

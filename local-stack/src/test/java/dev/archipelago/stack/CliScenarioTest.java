@@ -1,25 +1,11 @@
 package dev.archipelago.stack;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.ByteArrayInputStream;
-import java.io.File;
-import java.nio.file.attribute.FileTime;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.testsupport.CosignSignatures;
-import dev.archipelago.infra.FreePorts;
-import dev.archipelago.infra.LocalRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -29,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,8 +28,22 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.model.Platform;
+import dev.archipelago.testsupport.CosignSignatures;
 
 /**
  * The {@code archipelago} CLI as a developer uses it, a real process against the whole stack:
@@ -104,7 +105,8 @@ class CliScenarioTest {
                 .substring("pull    podman pull ".length());
         try (Buildah buildah = Buildah.isolated()) {
             for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
-                assertThat(buildah.runIn(index, platform, "/usr/local/bin/hello")).contains("Hello from " + platform.unameMachine());
+                assertThat(buildah.runIn(index, platform, "/usr/local/bin/hello"))
+                        .contains("Hello from " + platform.unameMachine());
             }
         }
         assertThat(blobsHolding(MARKER)).as("blobs in the registry holding the ignored secret").isEmpty();
@@ -117,15 +119,18 @@ class CliScenarioTest {
         }
         assertThat(run.out()).contains("attached provenance of the index").contains("attached signature of the index");
         // the index and each child are signed with the stack's key
-        JsonNode build = stack.api().build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
-                .split(" ")[1]);
+        JsonNode build = stack.api()
+                .build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
+                        .split(" ")[1]);
         CosignSignatures.Verdict indexSignature = CosignSignatures.verify(stack.registry(), "cli/hello",
                 build.path("index").path("digest").asText(), stack.signingPublicKey());
         assertThat(indexSignature.verified()).as("the signed index: %s", indexSignature.reasons()).isTrue();
         for (JsonNode lane : build.path("platforms")) {
-            CosignSignatures.Verdict signature = CosignSignatures.verify(stack.registry(), "cli/hello", lane.path("digest").asText(),
+            CosignSignatures.Verdict signature = CosignSignatures.verify(stack.registry(), "cli/hello",
+                    lane.path("digest").asText(),
                     stack.signingPublicKey());
-            assertThat(signature.verified()).as("the signed %s image: %s", lane.path("platform").asText(), signature.reasons()).isTrue();
+            assertThat(signature.verified()).as("the signed %s image: %s", lane.path("platform").asText(), signature.reasons())
+                    .isTrue();
             // its provenance names its platform, the worker that built it, the context it was built from and its base
             JsonNode statement = provenance("cli/hello", lane.path("digest").asText());
             JsonNode predicate = statement.path("predicate");
@@ -138,8 +143,10 @@ class CliScenarioTest {
             List<String> dependencies = new ArrayList<>();
             predicate.path("buildDefinition").path("resolvedDependencies").forEach(d -> dependencies.add(d.path("uri").asText()
                     + " " + d.path("digest").path("sha256").asText()));
-            assertThat(dependencies).anySatisfy(d -> assertThat(d).startsWith("oci://" + build.path("source").path("bundle").asText()));
-            assertThat(dependencies).anySatisfy(d -> assertThat(d).startsWith("oci://" + base + " ").matches(".* [0-9a-f]{64}"));
+            assertThat(dependencies)
+                    .anySatisfy(d -> assertThat(d).startsWith("oci://" + build.path("source").path("bundle").asText()));
+            assertThat(dependencies)
+                    .anySatisfy(d -> assertThat(d).startsWith("oci://" + base + " ").matches(".* [0-9a-f]{64}"));
         }
     }
 
@@ -149,8 +156,9 @@ class CliScenarioTest {
                 "application/vnd.oci.image.index.v1+json").body());
         for (JsonNode entry : referrers.path("manifests")) {
             if (entry.path("artifactType").asText().equals("application/vnd.in-toto+json")) {
-                JsonNode manifest = JSON.readTree(stack.registry().get("/v2/" + repository + "/manifests/" + entry.path("digest").asText(),
-                        "application/vnd.oci.image.manifest.v1+json").body());
+                JsonNode manifest = JSON
+                        .readTree(stack.registry().get("/v2/" + repository + "/manifests/" + entry.path("digest").asText(),
+                                "application/vnd.oci.image.manifest.v1+json").body());
                 return JSON.readTree(stack.registry().get("/v2/" + repository + "/blobs/"
                         + manifest.path("layers").get(0).path("digest").asText(), "*/*").body());
             }
@@ -158,17 +166,18 @@ class CliScenarioTest {
         throw new AssertionError("no provenance among the referrers of " + repository + "@" + digest + ": " + referrers);
     }
 
-
     @Test
     @Order(2)
     void theSameDirectoryTwiceGivesTheSameContextDigest() throws Exception {
         Path app = app("twice");
         Files.writeString(app.resolve("Dockerfile"), "ARG BASE\nFROM ${BASE}\nCOPY hello.sh /hello.sh\nRUN sleep 300\n",
                 StandardOpenOption.TRUNCATE_EXISTING);
-        Run first = cli("build", "-t", stack.registryHost() + "/cli/twice:v1", "--allow-emulation", "--build-arg", "BASE=" + base,
+        Run first = cli("build", "-t", stack.registryHost() + "/cli/twice:v1", "--allow-emulation", "--build-arg",
+                "BASE=" + base,
                 "--progress", "json", "--detach", app.toString());
         Files.setLastModifiedTime(app.resolve("hello.sh"), FileTime.fromMillis(42));
-        Run second = cli("build", "-t", stack.registryHost() + "/cli/twice:v2", "--allow-emulation", "--build-arg", "BASE=" + base,
+        Run second = cli("build", "-t", stack.registryHost() + "/cli/twice:v2", "--allow-emulation", "--build-arg",
+                "BASE=" + base,
                 "--progress", "json", "--detach", app.toString());
 
         assertThat(first.exit()).as(first.toString()).isZero();
@@ -189,8 +198,9 @@ class CliScenarioTest {
         String target = stack.registryHost() + "/cli/progress";
         List<String> args = List.of("build", "--allow-emulation", "--build-arg", "BASE=" + base, app.toString());
 
-        List<String> onTerminal = new ArrayList<>(List.of("script", "-qec", String.join(" ", stack.cli(with(args, "-t", target + ":tty").toArray(String[]::new))),
-                "/dev/null"));
+        List<String> onTerminal = new ArrayList<>(
+                List.of("script", "-qec", String.join(" ", stack.cli(with(args, "-t", target + ":tty").toArray(String[]::new))),
+                        "/dev/null"));
         Run tty = run(onTerminal, environment(), "build on a pseudo-terminal");
         assertThat(tty.exit()).as(tty.toString()).isZero();
         assertThat(CURSOR_UP.matcher(tty.out()).find()).as("lanes redrawn in place").isTrue();
@@ -211,7 +221,8 @@ class CliScenarioTest {
     @Order(4)
     void aFailingDockerfilePrintsTheFailedPlatformsLogTailAndExits4() throws Exception {
         Path app = app("fails");
-        Files.writeString(app.resolve("Dockerfile"), "ARG BASE\nFROM ${BASE}\nRUN echo 'the step that fails says why' >&2; exit 9\n",
+        Files.writeString(app.resolve("Dockerfile"),
+                "ARG BASE\nFROM ${BASE}\nRUN echo 'the step that fails says why' >&2; exit 9\n",
                 StandardOpenOption.TRUNCATE_EXISTING);
 
         Run run = cli("build", "-t", stack.registryHost() + "/cli/fails:v1", "--allow-emulation", "--build-arg", "BASE=" + base,
@@ -220,7 +231,8 @@ class CliScenarioTest {
         assertThat(run.exit()).as(run.toString()).isEqualTo(4);
         assertThat(run.out()).contains("failed: BUILD_FAILED").contains("  | the step that fails says why")
                 .contains("FAILED: PLATFORMS_FAILED").contains("retry the failed platforms with: archipelago retry ");
-        String id = run.out().lines().filter(l -> l.startsWith("retry the failed")).findFirst().orElseThrow().replaceAll(".* ", "");
+        String id = run.out().lines().filter(l -> l.startsWith("retry the failed")).findFirst().orElseThrow().replaceAll(".* ",
+                "");
 
         Run logs = cli("logs", id);
         assertThat(logs.exit()).isZero();
@@ -242,7 +254,8 @@ class CliScenarioTest {
         Files.writeString(app.resolve("Dockerfile"), "ARG BASE\nFROM ${BASE}\nCOPY hello.sh /hello.sh\nRUN sleep 120\n",
                 StandardOpenOption.TRUNCATE_EXISTING);
         ProcessBuilder builder = new ProcessBuilder(stack.cli("build", "-t", stack.registryHost() + "/cli/interrupted:v1",
-                "--allow-emulation", "--build-arg", "BASE=" + base, "--progress", "plain", app.toString())).redirectErrorStream(true);
+                "--allow-emulation", "--build-arg", "BASE=" + base, "--progress", "plain", app.toString()))
+                .redirectErrorStream(true);
         builder.environment().putAll(environment());
         Process cli = builder.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -257,7 +270,8 @@ class CliScenarioTest {
         transcript("Ctrl-C during a build", List.of("archipelago", "build", "..."), text, cli.exitValue());
         assertThat(cli.exitValue()).as(text).isEqualTo(5);
         assertThat(text).contains("interrupted: cancelling build").contains("CANCELLED");
-        String id = text.lines().filter(l -> l.startsWith("build ") && l.contains("submitted")).findFirst().orElseThrow().split(" ")[1];
+        String id = text.lines().filter(l -> l.startsWith("build ") && l.contains("submitted")).findFirst().orElseThrow()
+                .split(" ")[1];
         assertThat(stack.api().build(id).path("state").asText()).isEqualTo("CANCELLED");
     }
 
@@ -271,7 +285,8 @@ class CliScenarioTest {
         refused(cli("build", "-t", target, home.resolve("no-such-dir").toString()), 3, "no directory");
         Path noDockerfile = Files.createDirectories(home.resolve("empty"));
         refused(cli("build", "-t", target, noDockerfile.toString()), 3, "no Dockerfile (or Containerfile) in");
-        refused(cli("build", "-t", target, "--platform", "linux/amd64,linux/sparc", app.toString()), 3, "unknown platform 'linux/sparc'");
+        refused(cli("build", "-t", target, "--platform", "linux/amd64,linux/sparc", app.toString()), 3,
+                "unknown platform 'linux/sparc'");
         refused(cli("build", "-t", "not a reference", app.toString()), 3, "-t not a reference");
 
         // the directory is there for everyone to see, but only its owner (root) may read it
@@ -280,7 +295,8 @@ class CliScenarioTest {
         Files.writeString(locked.resolve("Dockerfile"), "FROM scratch\n");
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
         Run unreadable = run(with(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"),
-                stack.cli("build", "-t", target, locked.toString()).toArray(String[]::new)), environment(), "an unreadable directory");
+                stack.cli("build", "-t", target, locked.toString()).toArray(String[]::new)), environment(),
+                "an unreadable directory");
         refused(unreadable, 3, "cannot read the directory " + locked);
 
         Path huge = app("huge");
@@ -290,9 +306,10 @@ class CliScenarioTest {
         refused(cli("build", "-t", target, huge.toString()), 3, "the limit is 1.0 GiB");
 
         try (LocalRegistry needsLogin = LocalRegistry.withBasicAuth("robot", "pw-" + UUID.randomUUID())) {
-            refused(cli("build", "-t", needsLogin.hostPort() + "/cli/bad:v1", app.toString()), 3, "log in to " + needsLogin.hostPort());
+            refused(cli("build", "-t", needsLogin.hostPort() + "/cli/bad:v1", app.toString()), 3,
+                    "log in to " + needsLogin.hostPort());
         }
-        for (int status : new int[]{403, 503}) {
+        for (int status : new int[] { 403, 503 }) {
             HttpServer refusing = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             refusing.createContext("/", exchange -> {
                 exchange.sendResponseHeaders(status, -1);
@@ -311,7 +328,8 @@ class CliScenarioTest {
         refused(run(stack.cli("workers"), apiDown, "an API that is down"), 6, "cannot reach the API");
         Map<String, String> wrongToken = new HashMap<>(environment());
         wrongToken.put("ARCHIPELAGO_TOKEN", "not-the-token");
-        refused(run(stack.cli("build", "-t", target, "--build-arg", "BASE=" + base, app.toString()), wrongToken, "a wrong token"),
+        refused(run(stack.cli("build", "-t", target, "--build-arg", "BASE=" + base, app.toString()), wrongToken,
+                "a wrong token"),
                 3, "refused the token (401");
         Map<String, String> noToken = new HashMap<>(environment());
         noToken.remove("ARCHIPELAGO_TOKEN");
@@ -326,7 +344,8 @@ class CliScenarioTest {
         Map<String, String> noToken = new HashMap<>(environment());
         noToken.remove("ARCHIPELAGO_TOKEN");
         noToken.remove("ARCHIPELAGO_API");
-        ProcessBuilder builder = new ProcessBuilder(stack.cli("login", "--api", stack.dispatcher().toString(), "--token-stdin"));
+        ProcessBuilder builder = new ProcessBuilder(
+                stack.cli("login", "--api", stack.dispatcher().toString(), "--token-stdin"));
         builder.environment().putAll(noToken);
         Process login = builder.start();
         login.getOutputStream().write((stack.apiToken() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -354,11 +373,14 @@ class CliScenarioTest {
 
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("build SUCCEEDED").doesNotContain("attached ");
-        JsonNode build = stack.api().build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
-                .split(" ")[1]);
+        JsonNode build = stack.api()
+                .build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
+                        .split(" ")[1]);
         assertThat(build.path("index").path("attestations")).isEmpty();
-        assertThat(stack.registry().get("/v2/cli/bare/manifests/" + build.path("index").path("digest").asText().replace(':', '-')
-                + ".sig", "application/vnd.oci.image.manifest.v1+json").statusCode()).isEqualTo(404);
+        assertThat(
+                stack.registry().get("/v2/cli/bare/manifests/" + build.path("index").path("digest").asText().replace(':', '-')
+                        + ".sig", "application/vnd.oci.image.manifest.v1+json").statusCode())
+                .isEqualTo(404);
     }
 
     // --- helpers ------------------------------------------------------------------------------
@@ -373,7 +395,8 @@ class CliScenarioTest {
                 RUN chmod 0755 /usr/local/bin/hello && echo "built on $(uname -m)" > /etc/built-on
                 CMD ["/usr/local/bin/hello"]
                 """);
-        Files.writeString(app.resolve("hello.sh"), "#!/bin/sh\necho \"Hello from $(uname -m) ($(cat /etc/built-on)) " + name + "\"\n");
+        Files.writeString(app.resolve("hello.sh"),
+                "#!/bin/sh\necho \"Hello from $(uname -m) ($(cat /etc/built-on)) " + name + "\"\n");
         Files.writeString(app.resolve(".dockerignore"), "*.secret\n");
         Files.writeString(app.resolve("token.secret"), MARKER + "\n");
         return app;
@@ -436,7 +459,8 @@ class CliScenarioTest {
         byte[] needle = text.getBytes(StandardCharsets.UTF_8);
         List<Path> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(stack.registry().storage())) {
-            for (Path blob : files.filter(p -> p.getFileName().toString().equals("data") && p.toString().contains("/blobs/")).toList()) {
+            for (Path blob : files.filter(p -> p.getFileName().toString().equals("data") && p.toString().contains("/blobs/"))
+                    .toList()) {
                 byte[] bytes = Files.readAllBytes(blob);
                 if (contains(bytes, needle) || (bytes.length > 2 && bytes[0] == (byte) 0x1f && bytes[1] == (byte) 0x8b
                         && contains(gunzip(bytes), needle))) {
@@ -454,8 +478,7 @@ class CliScenarioTest {
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
+        outer: for (int i = 0; i + needle.length <= haystack.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (haystack[i + j] != needle[j]) {
                     continue outer;
@@ -484,7 +507,7 @@ class CliScenarioTest {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[4096];
             try {
-                for (int n; (n = in.read(buffer)) > 0; ) {
+                for (int n; (n = in.read(buffer)) > 0;) {
                     synchronized (out) {
                         out.write(buffer, 0, n);
                     }
@@ -505,7 +528,8 @@ class CliScenarioTest {
 
     /** Appends a run to target/cli-transcripts.md, the jar's path written as the command it stands for. */
     private static void transcript(String what, List<String> command, String output, int exit) throws IOException {
-        String shown = String.join(" ", command).replaceAll("\\S*java -XX:TieredStopAtLevel=1 -jar \\S*archipelago-cli\\.jar", "archipelago");
+        String shown = String.join(" ", command).replaceAll("\\S*java -XX:TieredStopAtLevel=1 -jar \\S*archipelago-cli\\.jar",
+                "archipelago");
         String text = "### " + what + "\n\n```console\n$ " + shown + "\n" + output.replaceAll("\u001B\\[[0-9;]*[A-Za-z]", "")
                 .replace("\r", "") + (output.endsWith("\n") ? "" : "\n") + "# exit " + exit + "\n```\n\n";
         Files.writeString(TRANSCRIPTS, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);

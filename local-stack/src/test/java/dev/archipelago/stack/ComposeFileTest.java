@@ -1,26 +1,21 @@
 package dev.archipelago.stack;
 
-import java.util.ArrayList;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * Holds docker-compose.yml to the services' real configuration, in seconds (ComposeTest brings it
@@ -44,7 +39,8 @@ class ComposeFileTest {
                 "manifest-assembler", "arch-worker", "arch-worker-ppc64le");
         assertThat(services.path("arch-worker-ppc64le").path("environment").path("ARCHIPELAGO_WORKER_PLATFORM").asText())
                 .isEqualTo("linux/ppc64le");
-        assertThat(services.path("arch-worker-ppc64le").path("image").asText()).isEqualTo(services.path("arch-worker").path("image").asText());
+        assertThat(services.path("arch-worker-ppc64le").path("image").asText())
+                .isEqualTo(services.path("arch-worker").path("image").asText());
     }
 
     @Test
@@ -53,7 +49,8 @@ class ComposeFileTest {
         for (String module : ServiceConfig.MODULES) {
             JsonNode service = services.path(module);
             assertThat(service.path("image").asText())
-                    .isEqualTo("${ARCHIPELAGO_IMAGES:-localhost/archipelago}/" + module + ":${ARCHIPELAGO_VERSION:-" + version + "}");
+                    .isEqualTo("${ARCHIPELAGO_IMAGES:-localhost/archipelago}/" + module + ":${ARCHIPELAGO_VERSION:-" + version
+                            + "}");
             assertThat(service.path("build").path("context").asText()).isEqualTo("./" + module);
             Path dockerfile = root.resolve(module).resolve(service.path("build").path("dockerfile").asText());
             assertThat(dockerfile).exists();

@@ -1,27 +1,8 @@
 package dev.archipelago.stack;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.BufferedInputStream;
-import java.util.Comparator;
-import org.awaitility.Awaitility;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.testsupport.CosignSignatures;
-import dev.archipelago.infra.FreePorts;
-import dev.archipelago.infra.LocalRegistry;
-import dev.archipelago.testsupport.Podman;
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.Skopeo;
-import dev.archipelago.testsupport.StandInImages;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -42,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -53,7 +35,26 @@ import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.zip.GZIPInputStream;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.model.Platform;
+import dev.archipelago.testsupport.CosignSignatures;
+import dev.archipelago.testsupport.Podman;
+import dev.archipelago.testsupport.StandInImages;
 
 /**
  * Archipelago deployed from its own images: {@code scripts/images.sh} builds the three services'
@@ -103,7 +104,8 @@ class ComposeTest {
         Instant started = Instant.now();
         Processes.Result result = Processes.run(Duration.ofMinutes(40), root,
                 Map.of("ARCHIPELAGO_IMAGES_HOME", home.toString(), "ARCHIPELAGO_PREBUILT", "1"),
-                List.of("bash", "scripts/images.sh", "--push", images.hostPort(), "--tls-verify=false", "--signing-key", signingKey.toString()));
+                List.of("bash", "scripts/images.sh", "--push", images.hostPort(), "--tls-verify=false", "--signing-key",
+                        signingKey.toString()));
         imagesTranscript = result.stdout() + result.stderr();
         Files.writeString(root.resolve("local-stack/target/images-transcript.txt"), "$ scripts/images.sh --push "
                 + images.hostPort() + " --tls-verify=false   (" + Duration.between(started, Instant.now()).toSeconds() + " s)\n"
@@ -153,7 +155,8 @@ class ComposeTest {
             for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
                 String child = images.hostPort() + "/archipelago/" + service + "@" + children.get(platform.ociName());
                 JsonNode config = Skopeo.inspect(child, "--config", "--raw");
-                assertThat(config.path("architecture").asText()).as(service + " " + platform).isEqualTo(platform.architecture());
+                assertThat(config.path("architecture").asText()).as(service + " " + platform)
+                        .isEqualTo(platform.architecture());
                 assertThat(config.path("config").path("User").asText()).as(service + " runs as").isIn("185", "1000");
                 JsonNode manifest = Skopeo.inspect(child, "--raw");
                 Map<Integer, Integer> machines = new TreeMap<>();
@@ -165,7 +168,8 @@ class ComposeTest {
                 System.out.printf("%s %s: ELF files per machine %s%n", service, platform, machines);
                 assertThat(machines).as("%s %s: the ELF files of every layer", service, platform)
                         .containsOnlyKeys(ELF_MACHINE.get(platform));
-                assertThat(machines.get(ELF_MACHINE.get(platform))).as("java, git and their libraries at least").isGreaterThan(50);
+                assertThat(machines.get(ELF_MACHINE.get(platform))).as("java, git and their libraries at least")
+                        .isGreaterThan(50);
             }
         }
     }
@@ -222,20 +226,26 @@ class ComposeTest {
     @Order(3)
     void thePpc64leWorkerImageStartsUnderQemuAndReportsReady() throws Exception {
         String local = "localhost/archipelago/arch-worker:" + version + "-ppc64le";
-        podman.run(Duration.ofMinutes(10), null, List.of("skopeo", "copy", "--src-tls-verify=false", "--override-arch", "ppc64le",
-                "docker://" + images.hostPort() + "/archipelago/arch-worker:" + version, "containers-storage:" + local)).orThrow();
+        podman.run(Duration.ofMinutes(10), null,
+                List.of("skopeo", "copy", "--src-tls-verify=false", "--override-arch", "ppc64le",
+                        "docker://" + images.hostPort() + "/archipelago/arch-worker:" + version, "containers-storage:" + local))
+                .orThrow();
         int management = FreePorts.next();
-        podman.podman(Duration.ofMinutes(2), "run", "-d", "--name", PROJECT + "-qemu-ppc64le", "--network", PROJECT + "_default",
+        podman.podman(Duration.ofMinutes(2), "run", "-d", "--name", PROJECT + "-qemu-ppc64le", "--network",
+                PROJECT + "_default",
                 "--security-opt", "seccomp=unconfined", "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_CHROOT",
                 "-p", "127.0.0.1:" + management + ":9001",
                 "-e", "KAFKA_BOOTSTRAP_SERVERS=kafka:9092", "-e", "ARCHIPELAGO_WORKER_ID=qemu-ppc64le",
                 "-e", "ARCHIPELAGO_WORKER_PLATFORM=linux/ppc64le", "-e", "ARCHIPELAGO_WORKER_INSECURE_REGISTRIES=registry:5000",
                 local).orThrow();
         try {
-            assertThat(podman.podman(Duration.ofMinutes(1), "exec", PROJECT + "-qemu-ppc64le", "uname", "-m").orThrow().stdout().strip())
+            assertThat(podman.podman(Duration.ofMinutes(1), "exec", PROJECT + "-qemu-ppc64le", "uname", "-m").orThrow().stdout()
+                    .strip())
                     .isEqualTo("ppc64le");
-            awaitTrue(Duration.ofMinutes(6), "the ppc64le worker ready", () -> status("http://127.0.0.1:" + management + "/q/health/ready") == 200);
-            awaitTrue(Duration.ofMinutes(1), "the ppc64le worker live in the dispatcher", () -> liveWorkers().contains("qemu-ppc64le"));
+            awaitTrue(Duration.ofMinutes(6), "the ppc64le worker ready",
+                    () -> status("http://127.0.0.1:" + management + "/q/health/ready") == 200);
+            awaitTrue(Duration.ofMinutes(1), "the ppc64le worker live in the dispatcher",
+                    () -> liveWorkers().contains("qemu-ppc64le"));
         } finally {
             Processes.Result logs = podman.podman(Duration.ofMinutes(1), "logs", PROJECT + "-qemu-ppc64le");
             System.out.println(logs.stdout() + logs.stderr());
@@ -249,13 +259,15 @@ class ComposeTest {
         for (String service : ServiceImages.SERVICES) {
             String repository = "archipelago/" + service;
             JsonNode index = Skopeo.inspect(images.hostPort() + "/" + repository + ":" + version, "--raw");
-            String indexDigest = images.get("/v2/" + repository + "/manifests/" + version, "application/vnd.oci.image.index.v1+json")
+            String indexDigest = images
+                    .get("/v2/" + repository + "/manifests/" + version, "application/vnd.oci.image.index.v1+json")
                     .headers().firstValue("Docker-Content-Digest").orElseThrow();
             List<String> signed = new ArrayList<>(List.of(indexDigest));
             index.path("manifests").forEach(m -> signed.add(m.path("digest").asText()));
             for (String digest : signed) {
                 CosignSignatures.Verdict verdict = CosignSignatures.verify(images, repository, digest, publicKey);
-                assertThat(verdict.verified()).as("%s@%s signed with the key given to images.sh: %s", service, digest, verdict.reasons()).isTrue();
+                assertThat(verdict.verified())
+                        .as("%s@%s signed with the key given to images.sh: %s", service, digest, verdict.reasons()).isTrue();
             }
             for (JsonNode child : index.path("manifests")) {
                 assertThat(referrers(repository, child.path("digest").asText())).as("%s %s", service, child.path("platform"))
@@ -270,12 +282,13 @@ class ComposeTest {
                 Platform platform = Platform.parse(child.path("platform").path("os").asText() + "/"
                         + child.path("platform").path("architecture").asText());
                 String digest = child.path("digest").asText();
-                JsonNode sbom = JSON.readTree(artifact(repository, referrers(repository, digest).get("application/vnd.cyclonedx+json")));
+                JsonNode sbom = JSON
+                        .readTree(artifact(repository, referrers(repository, digest).get("application/vnd.cyclonedx+json")));
                 Set<String> listed = new TreeSet<>();
                 sbom.path("components").forEach(c -> listed.add(c.path("name").asText() + " " + c.path("version").asText()));
                 Set<String> inside = new TreeSet<>();
                 buildah.runIn(images.hostPort() + "/" + repository + "@" + digest, platform, "dpkg-query", "-W", "-f",
-                                "${db:Status-Abbrev} ${Package} ${Version}\n").lines()
+                        "${db:Status-Abbrev} ${Package} ${Version}\n").lines()
                         .filter(l -> l.length() > 3 && l.charAt(1) == 'i')
                         .forEach(l -> inside.add(l.substring(3).strip().replaceAll("\\s+", " ")));
                 System.out.printf("arch-worker %s: %d packages in the SBOM, %d installed as dpkg-query lists them%n", platform,
@@ -293,7 +306,8 @@ class ComposeTest {
                 "application/vnd.oci.image.index.v1+json");
         assertThat(response.statusCode()).as("the referrers of %s@%s", repository, digest).isEqualTo(200);
         Map<String, String> byType = new TreeMap<>();
-        JSON.readTree(response.body()).path("manifests").forEach(m -> byType.put(m.path("artifactType").asText(), m.path("digest").asText()));
+        JSON.readTree(response.body()).path("manifests")
+                .forEach(m -> byType.put(m.path("artifactType").asText(), m.path("digest").asText()));
         return byType;
     }
 
@@ -301,7 +315,8 @@ class ComposeTest {
     private static byte[] artifact(String repository, String digest) throws IOException {
         JsonNode manifest = JSON.readTree(images.get("/v2/" + repository + "/manifests/" + digest,
                 "application/vnd.oci.image.manifest.v1+json").body());
-        return images.get("/v2/" + repository + "/blobs/" + manifest.path("layers").get(0).path("digest").asText(), "*/*").body();
+        return images.get("/v2/" + repository + "/blobs/" + manifest.path("layers").get(0).path("digest").asText(), "*/*")
+                .body();
     }
 
     private static String pem(String type, byte[] der) {
@@ -322,7 +337,8 @@ class ComposeTest {
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         adminToken = "arch_" + HexFormat.of().formatHex(secret);
-        String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(adminToken.getBytes(StandardCharsets.UTF_8)));
+        String hash = HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(adminToken.getBytes(StandardCharsets.UTF_8)));
         Path tokens = work.resolve("tokens.properties");
         Files.writeString(tokens, "archipelago.dispatcher.auth.tokens.compose-admin.sha256=" + hash + "\n"
                 + "archipelago.dispatcher.auth.tokens.compose-admin.role=admin\n");
@@ -335,7 +351,8 @@ class ComposeTest {
     }
 
     private static Processes.Result compose(Duration timeout, String... args) {
-        List<String> command = new ArrayList<>(List.of("podman-compose", "-p", PROJECT, "-f", root.resolve("docker-compose.yml").toString(),
+        List<String> command = new ArrayList<>(List.of("podman-compose", "-p", PROJECT, "-f",
+                root.resolve("docker-compose.yml").toString(),
                 "-f", root.resolve("local-stack/src/test/resources/compose-stand-ins/compose.stand-ins.yml").toString()));
         command.addAll(List.of(args));
         Map<String, String> environment = new LinkedHashMap<>(podman.environment());
@@ -349,7 +366,8 @@ class ComposeTest {
 
     private static Set<String> liveWorkers() {
         Set<String> live = new HashSet<>();
-        HttpResponse<String> response = get("http://127.0.0.1:" + composeEnvironment.get("ARCHIPELAGO_DISPATCHER_PORT") + "/api/workers",
+        HttpResponse<String> response = get(
+                "http://127.0.0.1:" + composeEnvironment.get("ARCHIPELAGO_DISPATCHER_PORT") + "/api/workers",
                 adminToken);
         if (response.statusCode() == 200) {
             try {
@@ -390,7 +408,8 @@ class ComposeTest {
 
     private static Path blobPath(String digest) {
         String hex = digest.substring("sha256:".length());
-        return images.storage().resolve("docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2)).resolve(hex).resolve("data");
+        return images.storage().resolve("docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2)).resolve(hex)
+                .resolve("data");
     }
 
     private static void awaitTrue(Duration bound, String what, BooleanSupplier condition) {
@@ -425,7 +444,7 @@ class ComposeTest {
                     return machines;
                 }
                 if (header[0] == 0) {
-                    return machines;   // the two zero blocks that end an archive
+                    return machines; // the two zero blocks that end an archive
                 }
                 long size = Long.parseLong(field(header, 124, 12).isEmpty() ? "0" : field(header, 124, 12), 8);
                 char type = (char) header[156];
@@ -437,7 +456,8 @@ class ComposeTest {
                     read = head.length;
                     if (head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F') {
                         boolean little = head[5] == 1;
-                        int machine = little ? (head[18] & 0xff) | (head[19] & 0xff) << 8 : (head[18] & 0xff) << 8 | (head[19] & 0xff);
+                        int machine = little ? (head[18] & 0xff) | (head[19] & 0xff) << 8
+                                : (head[18] & 0xff) << 8 | (head[19] & 0xff);
                         machines.merge(machine, 1, Integer::sum);
                     }
                 }

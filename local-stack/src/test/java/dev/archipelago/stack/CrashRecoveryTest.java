@@ -1,18 +1,20 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.UUID;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.KafkaTestClient;
 
 /**
  * A dispatcher killed ({@code kill -9}) right after accepting a build while the broker was down:
@@ -55,7 +57,7 @@ class CrashRecoveryTest {
             JsonNode build = api.follow(id, Duration.ofMinutes(4), System.out::println);
             assertThat(build.path("state").asText()).as(build.toString()).isEqualTo("SUCCEEDED");
             try (KafkaTestClient kafka = new KafkaTestClient("127.0.0.1:" + stack.ports().kafka())) {
-                for (Platform platform : new Platform[]{Platform.LINUX_AMD64, Platform.LINUX_PPC64LE}) {
+                for (Platform platform : new Platform[] { Platform.LINUX_AMD64, Platform.LINUX_PPC64LE }) {
                     assertThat(kafka.readUntilEnd(Topics.requestsFor(platform), r -> id.equals(r.key())))
                             .as("requests of %s on %s", id, platform).hasSize(1);
                 }
@@ -72,7 +74,8 @@ class CrashRecoveryTest {
 
     private static ScratchGitRepository app(String extraStep) {
         ScratchGitRepository git = ScratchGitRepository.create();
-        git.write("Dockerfile", "ARG BASE\nFROM ${BASE}\n" + extraStep + "\nRUN uname -m > /built-on\nCMD [\"cat\", \"/built-on\"]\n")
+        git.write("Dockerfile",
+                "ARG BASE\nFROM ${BASE}\n" + extraStep + "\nRUN uname -m > /built-on\nCMD [\"cat\", \"/built-on\"]\n")
                 .commit("app " + UUID.randomUUID());
         return git;
     }

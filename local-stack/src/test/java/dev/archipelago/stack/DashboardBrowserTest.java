@@ -1,9 +1,23 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.infra.Tools;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import javax.imageio.ImageIO;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,22 +34,11 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
 
 /**
  * The dashboard in a real headless Chromium (Debian's chromium and chromedriver) against the whole
@@ -63,7 +66,8 @@ class DashboardBrowserTest {
         stack = running.stack();
         dashboard = stack.dispatcher().toString().replaceAll("/$", "");
 
-        driverService = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort().build();
+        driverService = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort()
+                .build();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -81,8 +85,10 @@ class DashboardBrowserTest {
         browser.findElement(By.id("token")).sendKeys(stack.apiToken());
         browser.findElement(By.id("token-use")).click();
         wait.until(ExpectedConditions.attributeContains(By.id("token"), "placeholder", "API token set"));
-        wait.until(ExpectedConditions.not(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "Enter an API token")));
-        assertThat(browser.findElement(By.id("token")).getAttribute("value")).as("the token is not left in the field").isEmpty();
+        wait.until(ExpectedConditions
+                .not(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "Enter an API token")));
+        assertThat(browser.findElement(By.id("token")).getAttribute("value")).as("the token is not left in the field")
+                .isEmpty();
     }
 
     @AfterAll
@@ -117,7 +123,8 @@ class DashboardBrowserTest {
             WebElement problem = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("submit-problem")));
             String apiSays = problemDetail("""
                     {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "Quay.io/Demo", "tag": "v1"},
-                     "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": false, "allowPartial": false}""".formatted(app.url()));
+                     "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": false, "allowPartial": false}"""
+                    .formatted(app.url()));
             assertThat(problem.getText()).isEqualTo(apiSays).contains("must be lower case");
             assertThat(browser.getCurrentUrl()).endsWith("/submit");
 
@@ -139,18 +146,23 @@ class DashboardBrowserTest {
                 assertThat(lane.findElements(By.cssSelector(".step.done"))).hasSize(3);
                 assertThat(lane.findElement(By.cssSelector(".digest")).getAttribute("title")).startsWith("sha256:");
             }
-            assertThat(browser.findElement(By.cssSelector("section.lane[data-platform='linux/ppc64le']")).getText()).contains("yes (QEMU)");
+            assertThat(browser.findElement(By.cssSelector("section.lane[data-platform='linux/ppc64le']")).getText())
+                    .contains("yes (QEMU)");
             JsonNode api = running.api().build(id);
-            assertThat(browser.findElement(By.id("index-digest")).getText()).isEqualTo(api.path("index").path("digest").asText());
+            assertThat(browser.findElement(By.id("index-digest")).getText())
+                    .isEqualTo(api.path("index").path("digest").asText());
             assertThat(browser.findElement(By.id("pull-reference")).getText())
                     .isEqualTo("podman pull " + repository + "@" + api.path("index").path("digest").asText());
             assertThat(browser.findElement(By.id("index")).getText()).contains("v1").contains("latest");
             // what the assembler attached beside the images: provenance, SBOM and signature of each, provenance and signature of the index
             List<String> attached = browser.findElements(By.cssSelector("#attestations tr[data-kind]")).stream()
                     .map(r -> r.getAttribute("data-kind") + " " + r.getAttribute("data-platform")).toList();
-            assertThat(attached).containsExactlyInAnyOrder("PROVENANCE linux/amd64", "SBOM linux/amd64", "SIGNATURE linux/amd64",
-                    "PROVENANCE linux/ppc64le", "SBOM linux/ppc64le", "SIGNATURE linux/ppc64le", "PROVENANCE index", "SIGNATURE index");
-            assertThat(browser.findElement(By.id("attestations")).getText()).contains("cosign signature").contains("SLSA provenance")
+            assertThat(attached).containsExactlyInAnyOrder("PROVENANCE linux/amd64", "SBOM linux/amd64",
+                    "SIGNATURE linux/amd64",
+                    "PROVENANCE linux/ppc64le", "SBOM linux/ppc64le", "SIGNATURE linux/ppc64le", "PROVENANCE index",
+                    "SIGNATURE index");
+            assertThat(browser.findElement(By.id("attestations")).getText()).contains("cosign signature")
+                    .contains("SLSA provenance")
                     .contains("CycloneDX SBOM");
             assertThat(((JavascriptExecutor) browser).executeScript("return window.archipelagoTestMarker;"))
                     .as("the page followed the build without reloading").isEqualTo("same page");
@@ -158,7 +170,8 @@ class DashboardBrowserTest {
             screenshot("dashboard-build.png");
 
             browser.findElement(By.id("nav-builds")).click();
-            WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr[data-build='" + id + "']")));
+            WebElement row = wait
+                    .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr[data-build='" + id + "']")));
             assertThat(row.getText()).contains("SUCCEEDED").contains(repository + ":v1").contains(app.head().substring(0, 8));
             screenshot("dashboard-builds.png");
 
@@ -195,7 +208,8 @@ class DashboardBrowserTest {
             String id = submitAmd64(slow, "dashboard-slow");
             browser.get(dashboard + "/builds/" + id);
             WebDriverWait wait = wait(Duration.ofSeconds(60));
-            wait.until(ExpectedConditions.attributeToBe(By.cssSelector("section.lane[data-platform='linux/amd64']"), "data-state", "BUILDING"));
+            wait.until(ExpectedConditions.attributeToBe(By.cssSelector("section.lane[data-platform='linux/amd64']"),
+                    "data-state", "BUILDING"));
             browser.findElement(By.id("cancel")).click();
             wait.until(ExpectedConditions.textToBe(By.cssSelector(".title-row .badge"), "CANCELLED"));
             assertThat(browser.findElement(By.cssSelector("section.lane")).getAttribute("data-state")).isEqualTo("CANCELLED");

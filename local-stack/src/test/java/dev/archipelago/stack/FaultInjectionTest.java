@@ -1,18 +1,8 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.SafeText;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.stack.SleepyApp.Build;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.infra.ScratchDatabase;
-import dev.archipelago.infra.Tools;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.stack.SleepyApp.PLATFORMS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,9 +21,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static dev.archipelago.stack.SleepyApp.PLATFORMS;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.ScratchDatabase;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.SafeText;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.stack.SleepyApp.Build;
 
 /**
  * One fault at a time in the middle of a real two-platform build, every part a real process: the
@@ -71,7 +73,8 @@ class FaultInjectionTest {
         if (!stack.registry().isRunning()) {
             stack.registry().restart();
         }
-        for (String service : List.of("kafka", "build-dispatcher", "manifest-assembler", "arch-worker-amd64", "arch-worker-ppc64le")) {
+        for (String service : List.of("kafka", "build-dispatcher", "manifest-assembler", "arch-worker-amd64",
+                "arch-worker-ppc64le")) {
             if (!ProcessHandle.of(stack.pid(service)).map(ProcessHandle::isAlive).orElse(false)) {
                 stack.restartService(service);
             }
@@ -109,7 +112,8 @@ class FaultInjectionTest {
         survives("assembler-kill", 2, 12, build -> {
             await().atMost(Duration.ofMinutes(2)).until(() -> assemblerHas(build.id(), Platform.LINUX_AMD64));
             stack.killService("manifest-assembler");
-            await().atMost(Duration.ofMinutes(2)).until(() -> "SUCCEEDED".equals(platformState(build.id(), Platform.LINUX_PPC64LE)));
+            await().atMost(Duration.ofMinutes(2))
+                    .until(() -> "SUCCEEDED".equals(platformState(build.id(), Platform.LINUX_PPC64LE)));
             assertThat(api.build(build.id()).path("state").asText()).isEqualTo("ASSEMBLING");
             stack.restartService("manifest-assembler");
         }, "`kill -9` of the assembler between the first and the second result",
@@ -136,7 +140,8 @@ class FaultInjectionTest {
             Process restart = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart")
                     .redirectErrorStream(true).start();
             assertThat(restart.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(restart.exitValue()).as(new String(restart.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+            assertThat(restart.exitValue()).as(new String(restart.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isZero();
         }, "PostgreSQL restarted mid-build (both services' database)",
                 "connections were replaced; records that failed meanwhile were retried or redelivered; SUCCEEDED, one index push");
     }
@@ -146,7 +151,8 @@ class FaultInjectionTest {
         stack.registry().stop();
         survives("registry-blip", 3, 3, build -> {
             await().atMost(Duration.ofMinutes(2)).until(() -> stack.tail("arch-worker-amd64", 400).lines()
-                    .anyMatch(line -> line.contains("push of") && line.contains(build.id()) && line.contains("failed (attempt 1")));
+                    .anyMatch(line -> line.contains("push of") && line.contains(build.id())
+                            && line.contains("failed (attempt 1")));
             stack.registry().restart();
         }, "registry down when a worker pushes, back within the retry window",
                 "the push failed, was tried again after 1 s, 2 s, 4 s ... and went through; SUCCEEDED, one index push");
@@ -158,7 +164,8 @@ class FaultInjectionTest {
             stack.registry().stop();
             Build build = SleepyApp.submit(stack, api, app, "faults", "registry-down", 600);
             Instant start = Instant.now();
-            JsonNode end = api.follow(build.id(), Duration.ofMinutes(3), line -> { });
+            JsonNode end = api.follow(build.id(), Duration.ofMinutes(3), line -> {
+            });
             assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("FAILED");
             // the build fails with the first platform that gives up; the other may still be retrying
             BuildEvidence evidence = BuildEvidence.of(stack, build.id(), build.repository(), build.tag());
@@ -171,7 +178,8 @@ class FaultInjectionTest {
                 assertThat(failed.error().message()).contains(stack.registryHost()).contains("push-retry-window");
             }
             assertThat(gaveUp).as("the build's error names the platform that gave up first: " + end.path("error"))
-                    .anyMatch(p -> end.path("error").path("message").asText().contains(p.ociName() + " failed with PUSH_FAILED"));
+                    .anyMatch(
+                            p -> end.path("error").path("message").asText().contains(p.ociName() + " failed with PUSH_FAILED"));
             for (JsonNode platform : end.path("platforms")) {
                 assertThat(platform.path("state").asText()).as(platform.toString()).isNotEqualTo("SUCCEEDED");
             }
@@ -179,7 +187,8 @@ class FaultInjectionTest {
                     .as("no index: " + end).isTrue();
             assertThat(evidence.indexPuts()).isZero();
             row("registry down for longer than the push retry window (20 s here, 10 min by default)",
-                    "the first platform to give up FAILED with PUSH_FAILED naming the registry, and with it the build; no index", start);
+                    "the first platform to give up FAILED with PUSH_FAILED naming the registry, and with it the build; no index",
+                    start);
         }
     }
 
@@ -187,7 +196,8 @@ class FaultInjectionTest {
     void theRegistryDownWhenTheAssemblerPushesTheIndexIsPushedOnceItIsBack() {
         stack.killService("manifest-assembler");
         survives("index-outage", 2, 2, build -> {
-            await().atMost(Duration.ofMinutes(3)).until(() -> PLATFORMS.stream().allMatch(p -> "SUCCEEDED".equals(platformState(build.id(), p))));
+            await().atMost(Duration.ofMinutes(3))
+                    .until(() -> PLATFORMS.stream().allMatch(p -> "SUCCEEDED".equals(platformState(build.id(), p))));
             stack.registry().stop();
             stack.restartService("manifest-assembler");
             // the assembler tried, failed and waits for the registry: its readiness says so
@@ -207,19 +217,24 @@ class FaultInjectionTest {
             signal("STOP", pid);
             Instant start = Instant.now();
             try {
-                JsonNode end = api.follow(build.id(), Duration.ofMinutes(3), line -> { });
+                JsonNode end = api.follow(build.id(), Duration.ofMinutes(3), line -> {
+                });
                 assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("FAILED");
                 assertThat(end.path("error").path("code").asText()).isEqualTo("TIMEOUT");
                 assertThat(end.path("error").path("message").asText()).contains("linux/ppc64le");
                 JsonNode ppc = platformView(end, Platform.LINUX_PPC64LE);
                 assertThat(ppc.path("error").path("code").asText()).as(ppc.toString()).isEqualTo("TIMEOUT");
-                row("ppc64le worker stopped (`SIGSTOP`) mid-build, timeout 60 s", "the assembler failed the build with TIMEOUT naming linux/ppc64le at the deadline (timeout + grace); no index", start);
+                row("ppc64le worker stopped (`SIGSTOP`) mid-build, timeout 60 s",
+                        "the assembler failed the build with TIMEOUT naming linux/ppc64le at the deadline (timeout + grace); no index",
+                        start);
             } finally {
                 signal("CONT", pid);
             }
             // the resumed worker finds its build past its deadline and publishes that: the record is seen, and changes nothing
-            await().atMost(Duration.ofMinutes(2)).until(() -> BuildEvidence.of(stack, build.id(), build.repository(), build.tag())
-                    .results().stream().anyMatch(r -> r.platform().equals(Platform.LINUX_PPC64LE) && r.type() != ArchBuildEvent.Type.STARTED));
+            await().atMost(Duration.ofMinutes(2)).until(() -> BuildEvidence
+                    .of(stack, build.id(), build.repository(), build.tag())
+                    .results().stream()
+                    .anyMatch(r -> r.platform().equals(Platform.LINUX_PPC64LE) && r.type() != ArchBuildEvent.Type.STARTED));
             JsonNode after = api.build(build.id());
             assertThat(after.path("state").asText()).as("a late result changes nothing").isEqualTo("FAILED");
             assertThat(BuildEvidence.indexPuts(stack, build.repository(), build.tag())).isZero();
@@ -233,18 +248,22 @@ class FaultInjectionTest {
                 app.copy(Tools.busybox(platform), "busybox-" + platform.architecture());
             }
             // one line of 10 MB, then NUL bytes, bytes that are not UTF-8, a last readable line and a failure
-            app.write("Dockerfile", """
-                    FROM scratch
-                    ARG TARGETARCH
-                    COPY busybox-${TARGETARCH} /bin/busybox
-                    RUN ["/bin/busybox", "ln", "-s", "/bin/busybox", "/bin/sh"]
-                    RUN /bin/busybox head -c 10485760 /dev/zero | /bin/busybox tr '\\000' x; printf '\\nbefore\\000after\\n'; printf 'bad \\303\\050 \\377 utf8\\n'; printf 'the last line\\n'; exit 3
-                    """).commit("noisy");
+            app.write("Dockerfile",
+                    """
+                            FROM scratch
+                            ARG TARGETARCH
+                            COPY busybox-${TARGETARCH} /bin/busybox
+                            RUN ["/bin/busybox", "ln", "-s", "/bin/busybox", "/bin/sh"]
+                            RUN /bin/busybox head -c 10485760 /dev/zero | /bin/busybox tr '\\000' x; printf '\\nbefore\\000after\\n'; printf 'bad \\303\\050 \\377 utf8\\n'; printf 'the last line\\n'; exit 3
+                            """)
+                    .commit("noisy");
             Instant start = Instant.now();
             Build build = SleepyApp.submit(stack, api, app, "faults", "noisy", 600);
-            assertThat(api.follow(build.id(), Duration.ofMinutes(4), line -> { }).path("state").asText()).isEqualTo("FAILED");
+            assertThat(api.follow(build.id(), Duration.ofMinutes(4), line -> {
+            }).path("state").asText()).isEqualTo("FAILED");
             // the build fails with its first platform; the other's result follows
-            await().atMost(Duration.ofMinutes(3)).until(() -> PLATFORMS.stream().allMatch(p -> "FAILED".equals(platformState(build.id(), p))));
+            await().atMost(Duration.ofMinutes(3))
+                    .until(() -> PLATFORMS.stream().allMatch(p -> "FAILED".equals(platformState(build.id(), p))));
             JsonNode end = api.build(build.id());
             for (Platform platform : PLATFORMS) {
                 JsonNode error = platformView(end, platform).path("error");
@@ -260,7 +279,8 @@ class FaultInjectionTest {
                         .error().logTail()).as("the event carries the same bounded tail").isEqualTo(tail);
             }
             row("a failing build printing NUL bytes, invalid UTF-8 and a 10 MB line",
-                    "FAILED with BUILD_FAILED and a readable tail (control characters replaced, lines cut to 2000 characters)", start);
+                    "FAILED with BUILD_FAILED and a readable tail (control characters replaced, lines cut to 2000 characters)",
+                    start);
         }
     }
 
@@ -281,7 +301,8 @@ class FaultInjectionTest {
             Build build = SleepyApp.submit(stack, api, app, "faults", name, 600);
             fault.inject(build);
             Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id(), Duration.ofMinutes(4), line -> { });
+            JsonNode end = api.follow(build.id(), Duration.ofMinutes(4), line -> {
+            });
             BuildEvidence.of(stack, build.id(), build.repository(), build.tag()).assertSucceededOnce(end, PLATFORMS);
             row(what, happened, recovered);
         } catch (Exception e) {
@@ -308,9 +329,10 @@ class FaultInjectionTest {
 
     /** Whether the assembler has committed a platform's SUCCEEDED result to its join table. */
     private static boolean assemblerHas(String buildId, Platform platform) throws Exception {
-        try (Connection c = DriverManager.getConnection(stack.databaseUrl("manifest-assembler"), ScratchDatabase.USER, ScratchDatabase.PASSWORD);
-             PreparedStatement st = c.prepareStatement(
-                     "SELECT count(*) FROM assembly_results WHERE build_id = ? AND platform = ? AND state = 'SUCCEEDED'")) {
+        try (Connection c = DriverManager.getConnection(stack.databaseUrl("manifest-assembler"), ScratchDatabase.USER,
+                ScratchDatabase.PASSWORD);
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT count(*) FROM assembly_results WHERE build_id = ? AND platform = ? AND state = 'SUCCEEDED'")) {
             st.setString(1, buildId);
             st.setString(2, platform.ociName());
             try (ResultSet rs = st.executeQuery()) {
@@ -322,7 +344,8 @@ class FaultInjectionTest {
 
     private static boolean runsBuildah(String service) {
         return ProcessHandle.of(stack.pid(service)).stream().flatMap(ProcessHandle::descendants)
-                .anyMatch(p -> p.info().commandLine().orElse("").contains("buildah") && p.info().commandLine().orElse("").contains(" build"));
+                .anyMatch(p -> p.info().commandLine().orElse("").contains("buildah")
+                        && p.info().commandLine().orElse("").contains(" build"));
     }
 
     private static void signal(String signal, long pid) throws Exception {

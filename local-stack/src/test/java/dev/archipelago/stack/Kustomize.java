@@ -1,12 +1,5 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +8,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Renders a kustomization the way {@code kubectl kustomize} does, for the few features k8s/ uses:
@@ -39,10 +39,11 @@ final class Kustomize {
     static List<ObjectNode> render(Path folder) {
         try {
             JsonNode kustomization = YAML.readTree(folder.resolve("kustomization.yaml").toFile());
-            for (Iterator<String> fields = kustomization.fieldNames(); fields.hasNext(); ) {
+            for (Iterator<String> fields = kustomization.fieldNames(); fields.hasNext();) {
                 String field = fields.next();
                 if (!SUPPORTED.contains(field)) {
-                    throw new IllegalStateException(folder + "/kustomization.yaml uses '" + field + "', which this renderer does not do");
+                    throw new IllegalStateException(
+                            folder + "/kustomization.yaml uses '" + field + "', which this renderer does not do");
                 }
             }
             List<ObjectNode> objects = new ArrayList<>();
@@ -54,9 +55,11 @@ final class Kustomize {
                     objects.addAll(documents(path));
                 }
             }
-            if (kustomization.has("configMapGenerator") && !kustomization.path("generatorOptions").path("disableNameSuffixHash").asBoolean()) {
-                throw new IllegalStateException(folder + "/kustomization.yaml generates ConfigMaps with a hash suffix, which this renderer "
-                        + "does not do: set generatorOptions.disableNameSuffixHash");
+            if (kustomization.has("configMapGenerator")
+                    && !kustomization.path("generatorOptions").path("disableNameSuffixHash").asBoolean()) {
+                throw new IllegalStateException(
+                        folder + "/kustomization.yaml generates ConfigMaps with a hash suffix, which this renderer "
+                                + "does not do: set generatorOptions.disableNameSuffixHash");
             }
             for (JsonNode generator : kustomization.path("configMapGenerator")) {
                 generate(folder, generator, objects);
@@ -73,7 +76,8 @@ final class Kustomize {
                     }
                 }
                 if (matched == 0) {
-                    throw new IllegalStateException(folder + ": a patch targets " + target + ", which is not among the resources");
+                    throw new IllegalStateException(
+                            folder + ": a patch targets " + target + ", which is not among the resources");
                 }
             }
             if (kustomization.has("namespace")) {
@@ -94,7 +98,8 @@ final class Kustomize {
             for (JsonNode labels : kustomization.path("labels")) {
                 for (ObjectNode object : objects) {
                     ObjectNode metadata = (ObjectNode) object.path("metadata");
-                    ObjectNode existing = metadata.has("labels") ? (ObjectNode) metadata.get("labels") : metadata.putObject("labels");
+                    ObjectNode existing = metadata.has("labels") ? (ObjectNode) metadata.get("labels")
+                            : metadata.putObject("labels");
                     labels.path("pairs").fields().forEachRemaining(pair -> existing.set(pair.getKey(), pair.getValue()));
                 }
             }
@@ -108,7 +113,7 @@ final class Kustomize {
     private static void generate(Path folder, JsonNode generator, List<ObjectNode> objects) {
         String name = generator.path("name").asText();
         String behavior = generator.path("behavior").asText("create");
-        for (Iterator<String> fields = generator.fieldNames(); fields.hasNext(); ) {
+        for (Iterator<String> fields = generator.fieldNames(); fields.hasNext();) {
             String field = fields.next();
             if (!Set.of("name", "behavior", "literals").contains(field)) {
                 throw new IllegalStateException(folder + ": configMapGenerator '" + field + "' is not rendered here");
@@ -150,7 +155,7 @@ final class Kustomize {
     private static List<ObjectNode> documents(Path file) throws IOException {
         List<ObjectNode> objects = new ArrayList<>();
         try (var parser = YAML.getFactory().createParser(file.toFile())) {
-            for (Iterator<JsonNode> docs = YAML.readValues(parser, JsonNode.class); docs.hasNext(); ) {
+            for (Iterator<JsonNode> docs = YAML.readValues(parser, JsonNode.class); docs.hasNext();) {
                 JsonNode doc = docs.next();
                 if (doc != null && doc.isObject() && !doc.isEmpty()) {
                     objects.add((ObjectNode) doc);

@@ -1,15 +1,8 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.stack.SleepyApp.Build;
-import dev.archipelago.infra.ScratchGitRepository;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
+import static dev.archipelago.stack.SleepyApp.PLATFORMS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,9 +17,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static dev.archipelago.stack.SleepyApp.PLATFORMS;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.stack.SleepyApp.Build;
 
 /**
  * Outages of minutes, not seconds, with real two-platform builds in flight and every part a
@@ -87,15 +89,16 @@ class LongOutageTest {
 
     /** Every service ready and a live worker for every platform, as a user would wait before submitting. */
     private static void awaitWholeStack() {
-        await().atMost(Duration.ofMinutes(2)).until(() -> stack.serviceNames().stream().allMatch(s -> stack.health(s, "ready") == 200)
-                && PLATFORMS.stream().allMatch(p -> {
-                    for (JsonNode worker : api.workers()) {
-                        if (worker.path("platform").asText().equals(p.ociName()) && worker.path("live").asBoolean()) {
-                            return true;
-                        }
-                    }
-                    return false;
-                }));
+        await().atMost(Duration.ofMinutes(2))
+                .until(() -> stack.serviceNames().stream().allMatch(s -> stack.health(s, "ready") == 200)
+                        && PLATFORMS.stream().allMatch(p -> {
+                            for (JsonNode worker : api.workers()) {
+                                if (worker.path("platform").asText().equals(p.ociName()) && worker.path("live").asBoolean()) {
+                                    return true;
+                                }
+                            }
+                            return false;
+                        }));
     }
 
     @AfterAll
@@ -123,7 +126,8 @@ class LongOutageTest {
         try (ScratchGitRepository app = SleepyApp.create(6, 6)) {
             Build build = SleepyApp.submit(stack, api, app, "outages", "broker", 900);
             awaitBuilding(build, Platform.LINUX_AMD64);
-            survive("the Kafka broker", stack.serviceNames(), () -> stack.stopService("kafka"), () -> stack.restartService("kafka"),
+            survive("the Kafka broker", stack.serviceNames(), () -> stack.stopService("kafka"),
+                    () -> stack.restartService("kafka"),
                     List.of(build), "results and outcomes were published again until acknowledged; SUCCEEDED, one index push");
         }
     }
@@ -165,7 +169,8 @@ class LongOutageTest {
                 signal("CONT", assembler);
             }
             survive("the registry, during a worker's push and during the index push", List.of("manifest-assembler"),
-                    () -> { }, () -> stack.registry().restart(), List.of(atIndexPush, atWorkerPush),
+                    () -> {
+                    }, () -> stack.registry().restart(), List.of(atIndexPush, atWorkerPush),
                     "the index push and the workers' pushes were tried again until the registry answered; both builds "
                             + "SUCCEEDED, one index push each");
         }
@@ -180,7 +185,7 @@ class LongOutageTest {
      * @param needing the services whose readiness must go DOWN while the part is away
      */
     private static void survive(String part, List<String> needing, Runnable down, Runnable up, List<Build> inFlight,
-                                String happened) {
+            String happened) {
         Map<String, Long> pids = new LinkedHashMap<>();
         stack.serviceNames().forEach(name -> pids.put(name, stack.pid(name)));
         Instant away = Instant.now();
@@ -188,8 +193,9 @@ class LongOutageTest {
         // readiness DOWN where the part is needed; liveness UP everywhere, for the whole outage
         await().atMost(NOTICED_WITHIN).until(() -> needing.stream().allMatch(s -> stack.health(s, "ready") != 200));
         Duration rest = OUTAGE.minus(Duration.between(away, Instant.now()));
-        await().pollInterval(Duration.ofSeconds(2)).during(rest).atMost(rest.plusSeconds(30)).until(() -> stack.serviceNames().stream()
-                .allMatch(s -> stack.health(s, "live") == 200));
+        await().pollInterval(Duration.ofSeconds(2)).during(rest).atMost(rest.plusSeconds(30))
+                .until(() -> stack.serviceNames().stream()
+                        .allMatch(s -> stack.health(s, "live") == 200));
         up.run();
         Instant back = Instant.now();
 
@@ -198,19 +204,22 @@ class LongOutageTest {
         Duration healthy = Duration.between(back, Instant.now());
 
         for (Build build : inFlight) {
-            JsonNode end = api.follow(build.id(), Duration.ofMinutes(5), line -> { });
+            JsonNode end = api.follow(build.id(), Duration.ofMinutes(5), line -> {
+            });
             BuildEvidence.of(stack, build.id(), build.repository(), build.tag()).assertSucceededOnce(end, PLATFORMS);
         }
         Duration ended = Duration.between(back, Instant.now());
         pids.forEach((name, pid) -> assertThat(stack.pid(name)).as(name + " was not restarted").isEqualTo(pid));
-        pids.forEach((name, pid) -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as(name + " runs").contains(true));
+        pids.forEach(
+                (name, pid) -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as(name + " runs").contains(true));
 
         // a worker starved of CPU by a test beside this one can miss its heartbeats for a moment, and
         // the dispatcher then refuses new builds for its platform (409): wait for it as a user would
         awaitWholeStack();
         try (ScratchGitRepository after = SleepyApp.create(1, 1)) {
             Build next = SleepyApp.submit(stack, api, after, "outages", "after", 600);
-            JsonNode end = api.follow(next.id(), Duration.ofMinutes(3), line -> { });
+            JsonNode end = api.follow(next.id(), Duration.ofMinutes(3), line -> {
+            });
             BuildEvidence.of(stack, next.id(), next.repository(), next.tag()).assertSucceededOnce(end, PLATFORMS);
         }
         row(part, happened, healthy, ended);

@@ -1,16 +1,17 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * Every object of every rendered overlay against the schema its API server serves (Strimzi 1.2.0,
@@ -40,7 +41,8 @@ class ManifestSchemaTest {
                 if (WITHOUT_SCHEMA.contains(object.path("kind").asText())) {
                     continue;
                 }
-                String where = overlay + ": " + object.path("kind").asText() + " " + object.path("metadata").path("name").asText();
+                String where = overlay + ": " + object.path("kind").asText() + " "
+                        + object.path("metadata").path("name").asText();
                 schemas.validate(object).forEach(error -> errors.add(where + ": " + error));
                 validated++;
             }
@@ -57,7 +59,8 @@ class ManifestSchemaTest {
                 metadata: {name: t}
                 spec: {partitions: 1, replicas: 1}
                 """);
-        assertThat(schemas.validate(topic)).containsExactly("no matches for kind \"KafkaTopic\" in version \"kafka.strimzi.io/v1beta2\"");
+        assertThat(schemas.validate(topic))
+                .containsExactly("no matches for kind \"KafkaTopic\" in version \"kafka.strimzi.io/v1beta2\"");
         topic.put("apiVersion", "kafka.strimzi.io/v1");
         assertThat(schemas.validate(topic)).isEmpty();
     }

@@ -1,10 +1,5 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,6 +9,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * The schemas the platforms k8s/ deploys to publish, as test resources under {@code schemas/}
@@ -47,11 +47,12 @@ final class ManifestSchemas {
     static ManifestSchemas load() {
         try {
             ManifestSchemas schemas = new ManifestSchemas(read("kubernetes/k8s-1.34.0.json", JSON).path("definitions"));
-            for (Iterator<Map.Entry<String, JsonNode>> it = schemas.definitions.fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = schemas.definitions.fields(); it.hasNext();) {
                 var definition = it.next();
                 for (JsonNode gvk : definition.getValue().path("x-kubernetes-group-version-kind")) {
                     String group = gvk.path("group").asText();
-                    String apiVersion = group.isEmpty() ? gvk.path("version").asText() : group + "/" + gvk.path("version").asText();
+                    String apiVersion = group.isEmpty() ? gvk.path("version").asText()
+                            : group + "/" + gvk.path("version").asText();
                     schemas.roots.put(apiVersion + " " + gvk.path("kind").asText(), definition.getValue());
                 }
             }
@@ -134,13 +135,15 @@ final class ManifestSchemas {
         if (schema.has("enum")) {
             boolean listed = false;
             for (JsonNode allowed : schema.path("enum")) {
-                listed |= allowed.equals(value) || (allowed.isTextual() && allowed.asText().equals(value.asText()) && value.isTextual());
+                listed |= allowed.equals(value)
+                        || (allowed.isTextual() && allowed.asText().equals(value.asText()) && value.isTextual());
             }
             if (!listed) {
                 errors.add(path + ": " + value + " is not one of " + schema.path("enum"));
             }
         }
-        if (schema.has("pattern") && value.isTextual() && !Pattern.compile(schema.path("pattern").asText()).matcher(value.asText()).find()) {
+        if (schema.has("pattern") && value.isTextual()
+                && !Pattern.compile(schema.path("pattern").asText()).matcher(value.asText()).find()) {
             errors.add(path + ": \"" + value.asText() + "\" does not match " + schema.path("pattern").asText());
         }
         if (schema.has("minimum") && value.isNumber() && value.asDouble() < schema.path("minimum").asDouble()) {
@@ -163,7 +166,7 @@ final class ManifestSchemas {
             JsonNode properties = schema.path("properties");
             JsonNode additional = schema.path("additionalProperties");
             boolean open = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean() || !strict;
-            for (Iterator<Map.Entry<String, JsonNode>> fields = value.fields(); fields.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> fields = value.fields(); fields.hasNext();) {
                 var field = fields.next();
                 String at = path + "." + field.getKey();
                 if (properties.has(field.getKey())) {

@@ -1,30 +1,10 @@
 package dev.archipelago.stack;
 
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.archipelago.model.messaging.Topics;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.KubernetesResource;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,11 +14,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.archipelago.model.messaging.Topics;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 
 /**
  * k8s/ cannot be applied here (no cluster), so this renders each overlay (hub, worker-amd64,
@@ -52,12 +53,14 @@ class OpenShiftManifestsTest {
 
     /** The platforms with a worker overlay, each made by scripts/worker-overlay. */
     static final List<String> WORKER_ARCHES = List.of("amd64", "arm64", "ppc64le", "s390x");
-    private static final List<String> OVERLAYS = List.of("hub", "worker-amd64", "worker-arm64", "worker-ppc64le", "worker-s390x");
+    private static final List<String> OVERLAYS = List.of("hub", "worker-amd64", "worker-arm64", "worker-ppc64le",
+            "worker-s390x");
 
     /** The overlays k8s/ offers, each rendered by the tests. */
     static List<String> overlays() {
         return OVERLAYS;
     }
+
     private static final Map<String, Class<? extends KubernetesResource>> TYPED = Map.of(
             "Deployment", Deployment.class, "Service", Service.class, "ConfigMap", ConfigMap.class,
             "ServiceAccount", ServiceAccount.class, "Role", Role.class, "RoleBinding", RoleBinding.class,
@@ -83,23 +86,27 @@ class OpenShiftManifestsTest {
             for (ObjectNode object : overlay.getValue()) {
                 String kind = object.path("kind").asText();
                 String where = overlay.getKey() + ": " + kind + " " + object.path("metadata").path("name").asText();
-                assertThat(object.path("metadata").path("labels").path("app.kubernetes.io/part-of").asText()).as(where).isEqualTo("archipelago");
+                assertThat(object.path("metadata").path("labels").path("app.kubernetes.io/part-of").asText()).as(where)
+                        .isEqualTo("archipelago");
                 Class<? extends KubernetesResource> type = TYPED.get(kind);
                 if (type != null) {
                     List<String> unknown = new ArrayList<>();
                     unknownFields(JSON.treeToValue(object, type), kind, unknown);
                     assertThat(unknown).as("fields the %s model does not know", where).isEmpty();
                 } else {
-                    assertThat(kind).as(where).isIn("Route", "SecurityContextConstraints", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser",
+                    assertThat(kind).as(where).isIn("Route", "SecurityContextConstraints", "Kafka", "KafkaNodePool",
+                            "KafkaTopic", "KafkaUser",
                             "ScaledObject", "TriggerAuthentication", "ServiceMonitor");
-                    assertThat(object.path("apiVersion").asText()).as(where).isIn("route.openshift.io/v1", "security.openshift.io/v1",
+                    assertThat(object.path("apiVersion").asText()).as(where).isIn("route.openshift.io/v1",
+                            "security.openshift.io/v1",
                             "kafka.strimzi.io/v1", "keda.sh/v1alpha1", "monitoring.coreos.com/v1");
                 }
             }
         }
         assertThat(kinds("hub")).contains("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Deployment", "Service", "Route",
                 "PodDisruptionBudget", "ServiceMonitor", "NetworkPolicy");
-        assertThat(kinds("worker-amd64")).contains("Deployment", "Role", "RoleBinding", "ServiceAccount", "SecurityContextConstraints",
+        assertThat(kinds("worker-amd64")).contains("Deployment", "Role", "RoleBinding", "ServiceAccount",
+                "SecurityContextConstraints",
                 "NetworkPolicy", "ScaledObject", "TriggerAuthentication");
     }
 
@@ -122,9 +129,11 @@ class OpenShiftManifestsTest {
                         assertThat(port.getName()).isEqualTo("management");
                         assertThat(port.getContainerPort()).isEqualTo(ServiceConfig.managementPort(module));
                     });
-                    for (var probe : List.of(container.getLivenessProbe(), container.getReadinessProbe(), container.getStartupProbe())) {
+                    for (var probe : List.of(container.getLivenessProbe(), container.getReadinessProbe(),
+                            container.getStartupProbe())) {
                         assertThat(probe.getHttpGet().getPath()).startsWith("/q/health/");
-                        assertThat(probe.getHttpGet().getPort().getStrVal()).as("%s probes the management port", module).isEqualTo("management");
+                        assertThat(probe.getHttpGet().getPort().getStrVal()).as("%s probes the management port", module)
+                                .isEqualTo("management");
                     }
                     assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
                     assertThat(container.getResources().getLimits()).containsKey("memory");
@@ -133,7 +142,8 @@ class OpenShiftManifestsTest {
                     known.add("QUARKUS_PROFILE");
                     List<String> variables = new ArrayList<>(common.keySet());
                     container.getEnv().forEach(e -> variables.add(e.getName()));
-                    assertThat(known).as("%s reads every variable k8s/%s gives it", module, overlay.getKey()).containsAll(variables);
+                    assertThat(known).as("%s reads every variable k8s/%s gives it", module, overlay.getKey())
+                            .containsAll(variables);
                     // credentials (not the names of Secrets, like ..._REGISTRY_SECRET) come only from Secrets
                     container.getEnv().stream().filter(e -> e.getName().matches(".*(PASSWORD|TOKEN|WEBHOOKS_GITHUB_SECRET)"))
                             .forEach(e -> assertThat(e.getValue()).as("%s comes from a Secret", e.getName()).isNull());
@@ -144,10 +154,13 @@ class OpenShiftManifestsTest {
         assertThat(ofKind(rendered.get("hub"), "Secret")).as("no Secret is kept in the repository").isEmpty();
         assertThat(configMap(rendered.get("hub"), "archipelago-common")).containsEntry("QUARKUS_PROFILE", "prod,openshift");
         for (String module : List.of("build-dispatcher", "manifest-assembler")) {
-            assertThat(properties(module)).as("%s speaks TLS to Kafka with its KafkaUser's certificate in the openshift profile", module)
-                    .contains("%openshift.kafka.security.protocol=SSL", "/etc/archipelago/kafka-ca/ca.p12", "/etc/archipelago/kafka-user/user.p12");
+            assertThat(properties(module))
+                    .as("%s speaks TLS to Kafka with its KafkaUser's certificate in the openshift profile", module)
+                    .contains("%openshift.kafka.security.protocol=SSL", "/etc/archipelago/kafka-ca/ca.p12",
+                            "/etc/archipelago/kafka-user/user.p12");
         }
-        assertThat(properties("arch-worker")).as("the worker: SCRAM over TLS, the password read from its file at every authentication")
+        assertThat(properties("arch-worker"))
+                .as("the worker: SCRAM over TLS, the password read from its file at every authentication")
                 .contains("%openshift.kafka.security.protocol=SASL_SSL", "%openshift.kafka.sasl.mechanism=SCRAM-SHA-512",
                         "/etc/archipelago/kafka-ca/ca.crt", "password_file=\"/etc/archipelago/kafka-user/password\"",
                         "%openshift.kafka.sasl.client.callback.handler.class=dev.archipelago.worker.kafka.PasswordFileCallbackHandler");
@@ -156,7 +169,8 @@ class OpenShiftManifestsTest {
     @Test
     void everyTopicHasAKafkaTopicAndEveryServiceAUserAllowedWhatItDoes() {
         List<ObjectNode> hub = rendered.get("hub");
-        Set<String> topics = ofKind(hub, "KafkaTopic").stream().map(t -> t.path("spec").path("topicName").asText()).collect(Collectors.toSet());
+        Set<String> topics = ofKind(hub, "KafkaTopic").stream().map(t -> t.path("spec").path("topicName").asText())
+                .collect(Collectors.toSet());
         assertThat(topics).containsExactlyInAnyOrderElementsOf(Topics.all());
         for (ObjectNode topic : ofKind(hub, "KafkaTopic")) {
             assertThat(topic.path("spec").path("partitions").asInt()).isPositive();
@@ -172,7 +186,8 @@ class OpenShiftManifestsTest {
         assertThat(allows(hub, "archipelago-assembler", "topic", Topics.RESULTS, "Read")).isTrue();
         assertThat(allows(hub, "archipelago-assembler", "topic", Topics.OUTCOMES, "Write")).isTrue();
         assertThat(allows(hub, "archipelago-assembler", "group", Topics.ASSEMBLER_GROUP, "Read")).isTrue();
-        assertThat(allows(hub, "archipelago-submitter", "topic", Topics.SUBMIT, "Write")).as("a producer of submissions").isTrue();
+        assertThat(allows(hub, "archipelago-submitter", "topic", Topics.SUBMIT, "Write")).as("a producer of submissions")
+                .isTrue();
         assertThat(acls(hub, "archipelago-submitter")).as("the submitter may do nothing else").isEqualTo(1);
         assertThat(allows(hub, "archipelago-dlq-reader", "topic", Topics.DLQ, "Read")).isTrue();
         assertThat(allows(hub, "archipelago-dlq-reader", "group", "archipelago-dlq-replay", "Read")).isTrue();
@@ -195,16 +210,19 @@ class OpenShiftManifestsTest {
         assertThat(external.at("/authentication/type").asText()).isEqualTo("scram-sha-512");
         for (String arch : WORKER_ARCHES) {
             String user = "archipelago-worker-" + arch;
-            ObjectNode kafkaUser = ofKind(hub, "KafkaUser").stream().filter(u -> u.path("metadata").path("name").asText().equals(user))
+            ObjectNode kafkaUser = ofKind(hub, "KafkaUser").stream()
+                    .filter(u -> u.path("metadata").path("name").asText().equals(user))
                     .findFirst().orElseThrow();
-            assertThat(kafkaUser.at("/spec/authentication/type").asText()).as("%s signs in with a password that does not expire", user)
+            assertThat(kafkaUser.at("/spec/authentication/type").asText())
+                    .as("%s signs in with a password that does not expire", user)
                     .isEqualTo("scram-sha-512");
             assertThat(allows(hub, user, "topic", Topics.REQUESTS_PREFIX + arch, "Read")).isTrue();
             assertThat(allows(hub, user, "topic", Topics.RESULTS, "Write")).isTrue();
             assertThat(allows(hub, user, "topic", Topics.HEARTBEATS, "Write")).isTrue();
             assertThat(allows(hub, user, "group", Topics.WORKER_GROUP_PREFIX + arch, "Read")).isTrue();
             String other = arch.equals("amd64") ? "s390x" : "amd64";
-            assertThat(allows(hub, user, "topic", Topics.REQUESTS_PREFIX + other, "Read")).as("%s reads only its own requests", user).isFalse();
+            assertThat(allows(hub, user, "topic", Topics.REQUESTS_PREFIX + other, "Read"))
+                    .as("%s reads only its own requests", user).isFalse();
             assertThat(allows(hub, user, "topic", Topics.OUTCOMES, "Write")).isFalse();
         }
     }
@@ -218,10 +236,12 @@ class OpenShiftManifestsTest {
             assertThat(spec.getNodeSelector()).containsEntry("kubernetes.io/arch", arch);
             assertThat(configMap(objects, "archipelago-worker")).containsEntry("ARCHIPELAGO_WORKER_PLATFORM", "linux/" + arch);
             Map<String, String> env = new LinkedHashMap<>();
-            spec.getContainers().get(0).getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+            spec.getContainers().get(0).getEnv().stream().filter(e -> e.getValue() != null)
+                    .forEach(e -> env.put(e.getName(), e.getValue()));
             assertThat(env).containsEntry("ARCHIPELAGO_WORKER_EXECUTOR", "kubernetes");
-            assertThat(spec.getVolumes()).anySatisfy(v -> assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName())
-                    .isEqualTo("archipelago-kafka-user"));
+            assertThat(spec.getVolumes())
+                    .anySatisfy(v -> assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName())
+                            .isEqualTo("archipelago-kafka-user"));
             assertThat(Files.readString(ServiceConfig.repoRoot().resolve("k8s/worker-" + arch + "/kustomization.yaml")))
                     .as("k8s/worker-%s is what scripts/worker-overlay makes", arch).isEqualTo(workerOverlay("linux/" + arch));
         }
@@ -234,7 +254,8 @@ class OpenShiftManifestsTest {
         ObjectNode scc = ofKind(rendered.get("worker-ppc64le"), "SecurityContextConstraints").get(0);
         assertThat(scc.path("allowPrivilegedContainer").asBoolean(true)).isFalse();
         assertThat(scc.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
-        assertThat(scc.path("userNamespaceLevel").asText()).as("pods must have a user namespace of their own").isEqualTo("RequirePodLevel");
+        assertThat(scc.path("userNamespaceLevel").asText()).as("pods must have a user namespace of their own")
+                .isEqualTo("RequirePodLevel");
         Set<String> allowed = new HashSet<>();
         scc.path("allowedCapabilities").forEach(c -> allowed.add(c.asText()));
         assertThat(allowed).doesNotContain("SYS_ADMIN", "NET_ADMIN", "MKNOD", "CHOWN", "DAC_OVERRIDE", "SYS_CHROOT");
@@ -242,7 +263,8 @@ class OpenShiftManifestsTest {
                 .isEqualTo(executorCapabilities());
 
         Role role = JSON.treeToValue(ofKind(rendered.get("worker-ppc64le"), "Role").stream()
-                .filter(r -> r.path("metadata").path("name").asText().equals("archipelago-worker")).findFirst().orElseThrow(), Role.class);
+                .filter(r -> r.path("metadata").path("name").asText().equals("archipelago-worker")).findFirst().orElseThrow(),
+                Role.class);
         assertThat(role.getRules()).anySatisfy(rule -> {
             assertThat(rule.getResources()).containsExactly("pods");
             assertThat(rule.getVerbs()).contains("create", "get", "list", "delete");
@@ -254,7 +276,8 @@ class OpenShiftManifestsTest {
     @Test
     void eachWorkerScalesWithTheLagOfItsOwnRequestTopicCappedByItsPartitions() throws Exception {
         Map<String, Integer> partitions = new LinkedHashMap<>();
-        ofKind(rendered.get("hub"), "KafkaTopic").forEach(t -> partitions.put(t.at("/spec/topicName").asText(), t.at("/spec/partitions").asInt()));
+        ofKind(rendered.get("hub"), "KafkaTopic")
+                .forEach(t -> partitions.put(t.at("/spec/topicName").asText(), t.at("/spec/partitions").asInt()));
         for (String arch : WORKER_ARCHES) {
             List<ObjectNode> objects = rendered.get("worker-" + arch);
             ObjectNode scaled = ofKind(objects, "ScaledObject").get(0);
@@ -270,7 +293,8 @@ class OpenShiftManifestsTest {
                     .isEqualTo(configMap(objects, "archipelago-common").get("KAFKA_BOOTSTRAP_SERVERS"));
             String concurrency = worker.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                     .filter(e -> e.getName().equals("ARCHIPELAGO_WORKER_CONCURRENCY")).findFirst().orElseThrow().getValue();
-            assertThat(metadata.path("lagThreshold").asText()).as("one replica per the builds a replica runs at once").isEqualTo(concurrency);
+            assertThat(metadata.path("lagThreshold").asText()).as("one replica per the builds a replica runs at once")
+                    .isEqualTo(concurrency);
             assertThat(metadata.path("offsetResetPolicy").asText()).isEqualTo("earliest");
             assertThat(metadata.path("sasl").asText()).isEqualTo("scram_sha512");
             assertThat(metadata.path("tls").asText()).isEqualTo("enable");
@@ -290,17 +314,21 @@ class OpenShiftManifestsTest {
             assertThat(parameters).containsEntry("password", "password").containsEntry("ca", "ca.crt").containsKey("username");
         }
         for (String arch : WORKER_ARCHES) {
-            assertThat(partitions.get(Topics.REQUESTS_PREFIX + arch)).as("request topic of %s sized for its replicas", arch).isGreaterThanOrEqualTo(6);
+            assertThat(partitions.get(Topics.REQUESTS_PREFIX + arch)).as("request topic of %s sized for its replicas", arch)
+                    .isGreaterThanOrEqualTo(6);
         }
     }
 
     @Test
     void buildPodsReachOnlyDnsTheRegistryAndTheGitHostsAndNothingReachesThem() throws Exception {
-        NetworkPolicy policy = JSON.treeToValue(ofKind(rendered.get("worker-s390x"), "NetworkPolicy").get(0), NetworkPolicy.class);
+        NetworkPolicy policy = JSON.treeToValue(ofKind(rendered.get("worker-s390x"), "NetworkPolicy").get(0),
+                NetworkPolicy.class);
         assertThat(policy.getSpec().getPodSelector().getMatchLabels()).as("selects what the executor labels its pods")
-                .containsExactlyInAnyOrderEntriesOf(Map.of("app.kubernetes.io/part-of", "archipelago", "app.kubernetes.io/component", "build"));
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("app.kubernetes.io/part-of", "archipelago", "app.kubernetes.io/component", "build"));
         assertThat(Files.readString(ServiceConfig.repoRoot().resolve(EXECUTOR))).contains("LABEL_PART_OF, \"archipelago\"",
-                "LABEL_COMPONENT, \"build\"", "LABEL_PART_OF = \"app.kubernetes.io/part-of\"", "LABEL_COMPONENT = \"app.kubernetes.io/component\"");
+                "LABEL_COMPONENT, \"build\"", "LABEL_PART_OF = \"app.kubernetes.io/part-of\"",
+                "LABEL_COMPONENT = \"app.kubernetes.io/component\"");
         assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
         assertThat(policy.getSpec().getIngress()).as("no connection to a build pod").isEmpty();
 
@@ -328,17 +356,21 @@ class OpenShiftManifestsTest {
         for (ObjectNode object : ofKind(hub, "Deployment")) {
             Deployment deployment = JSON.treeToValue(object, Deployment.class);
             String name = deployment.getMetadata().getName();
-            Service service = JSON.treeToValue(ofKind(hub, "Service").stream().filter(o -> o.at("/metadata/name").asText().equals(name))
-                    .findFirst().orElseThrow(), Service.class);
+            Service service = JSON
+                    .treeToValue(ofKind(hub, "Service").stream().filter(o -> o.at("/metadata/name").asText().equals(name))
+                            .findFirst().orElseThrow(), Service.class);
             assertThat(service.getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", name);
             assertThat(monitored).as("the ServiceMonitor selects %s's Service", name).contains(name);
             assertThat(service.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("management"));
 
             var spread = deployment.getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
-            assertThat(spread).extracting(c -> c.getTopologyKey()).contains("kubernetes.io/hostname", "topology.kubernetes.io/zone");
-            assertThat(spread).allSatisfy(c -> assertThat(c.getLabelSelector().getMatchLabels()).containsEntry("app.kubernetes.io/name", name));
+            assertThat(spread).extracting(c -> c.getTopologyKey()).contains("kubernetes.io/hostname",
+                    "topology.kubernetes.io/zone");
+            assertThat(spread).allSatisfy(
+                    c -> assertThat(c.getLabelSelector().getMatchLabels()).containsEntry("app.kubernetes.io/name", name));
             PodDisruptionBudget budget = JSON.treeToValue(ofKind(hub, "PodDisruptionBudget").stream()
-                    .filter(o -> o.at("/metadata/name").asText().equals(name)).findFirst().orElseThrow(), PodDisruptionBudget.class);
+                    .filter(o -> o.at("/metadata/name").asText().equals(name)).findFirst().orElseThrow(),
+                    PodDisruptionBudget.class);
             assertThat(budget.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/name", name);
             assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
             assertThat(deployment.getSpec().getReplicas()).isGreaterThan(1);
@@ -346,23 +378,28 @@ class OpenShiftManifestsTest {
             int api = ServiceConfig.httpPort(name);
             int port = ServiceConfig.managementPort(name);
             Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
-            assertThat(ingressAllows(management, labels, "openshift-user-workload-monitoring", port)).as("Prometheus scrapes %s", name).isTrue();
-            assertThat(ingressAllows(management, labels, "some-other-project", port)).as("another project reaches %s's management port", name)
+            assertThat(ingressAllows(management, labels, "openshift-user-workload-monitoring", port))
+                    .as("Prometheus scrapes %s", name).isTrue();
+            assertThat(ingressAllows(management, labels, "some-other-project", port))
+                    .as("another project reaches %s's management port", name)
                     .isFalse();
             assertThat(ingressAllows(management, labels, "some-other-project", api)).as("%s's API", name).isTrue();
         }
-        Map<String, String> brokerLabels = Map.of("strimzi.io/cluster", "archipelago", "app.kubernetes.io/part-of", "archipelago",
+        Map<String, String> brokerLabels = Map.of("strimzi.io/cluster", "archipelago", "app.kubernetes.io/part-of",
+                "archipelago",
                 "app.kubernetes.io/name", "kafka");
-        assertThat(selects(management.getSpec().getPodSelector(), brokerLabels)).as("the policy leaves the broker pods alone").isFalse();
+        assertThat(selects(management.getSpec().getPodSelector(), brokerLabels)).as("the policy leaves the broker pods alone")
+                .isFalse();
     }
 
     /** Whether an egress rule of the policy lets a pod it selects connect to this address and port. */
     private static boolean egressAllows(NetworkPolicy policy, String ip, String namespace, int port, String protocol) {
         return policy.getSpec().getEgress().stream().anyMatch(rule -> portMatches(rule.getPorts(), port, protocol)
-                && (rule.getTo() == null || rule.getTo().isEmpty() || rule.getTo().stream().anyMatch(peer ->
-                (peer.getIpBlock() != null && inBlock(peer.getIpBlock(), ip))
-                        || (peer.getNamespaceSelector() != null && namespace != null && peer.getPodSelector() == null
-                        && selects(peer.getNamespaceSelector(), Map.of("kubernetes.io/metadata.name", namespace))))));
+                && (rule.getTo() == null || rule.getTo().isEmpty()
+                        || rule.getTo().stream().anyMatch(peer -> (peer.getIpBlock() != null && inBlock(peer.getIpBlock(), ip))
+                                || (peer.getNamespaceSelector() != null && namespace != null && peer.getPodSelector() == null
+                                        && selects(peer.getNamespaceSelector(),
+                                                Map.of("kubernetes.io/metadata.name", namespace))))));
     }
 
     /** Whether the policy lets a pod of another namespace connect to a pod with these labels on this port. */
@@ -371,8 +408,10 @@ class OpenShiftManifestsTest {
             return true;
         }
         return policy.getSpec().getIngress().stream().anyMatch(rule -> portMatches(rule.getPorts(), port, "TCP")
-                && (rule.getFrom() == null || rule.getFrom().isEmpty() || rule.getFrom().stream().anyMatch(peer ->
-                peer.getNamespaceSelector() != null && selects(peer.getNamespaceSelector(), Map.of("kubernetes.io/metadata.name", fromNamespace)))));
+                && (rule.getFrom() == null || rule.getFrom().isEmpty()
+                        || rule.getFrom().stream()
+                                .anyMatch(peer -> peer.getNamespaceSelector() != null && selects(peer.getNamespaceSelector(),
+                                        Map.of("kubernetes.io/metadata.name", fromNamespace)))));
     }
 
     private static boolean portMatches(List<NetworkPolicyPort> ports, int port, String protocol) {
@@ -421,7 +460,8 @@ class OpenShiftManifestsTest {
     }
 
     private static String workerOverlay(String platform) throws Exception {
-        Process process = new ProcessBuilder("bash", ServiceConfig.repoRoot().resolve("scripts/worker-overlay").toString(), "--print", platform)
+        Process process = new ProcessBuilder("bash", ServiceConfig.repoRoot().resolve("scripts/worker-overlay").toString(),
+                "--print", platform)
                 .redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -454,11 +494,13 @@ class OpenShiftManifestsTest {
 
     private static boolean allows(List<ObjectNode> hub, String user, String type, String name, String operation) {
         ObjectNode kafkaUser = hub.stream().filter(o -> o.path("kind").asText().equals("KafkaUser")
-                && o.path("metadata").path("name").asText().equals(user)).findFirst().orElseThrow(() -> new AssertionError("no KafkaUser " + user));
+                && o.path("metadata").path("name").asText().equals(user)).findFirst()
+                .orElseThrow(() -> new AssertionError("no KafkaUser " + user));
         for (JsonNode acl : kafkaUser.path("spec").path("authorization").path("acls")) {
             JsonNode resource = acl.path("resource");
             boolean prefix = resource.path("patternType").asText().equals("prefix");
-            boolean nameMatches = prefix ? name.startsWith(resource.path("name").asText()) : name.equals(resource.path("name").asText());
+            boolean nameMatches = prefix ? name.startsWith(resource.path("name").asText())
+                    : name.equals(resource.path("name").asText());
             List<String> operations = new ArrayList<>();
             acl.path("operations").forEach(o -> operations.add(o.asText()));
             if (resource.path("type").asText().equals(type) && nameMatches && operations.contains(operation)) {
@@ -468,9 +510,13 @@ class OpenShiftManifestsTest {
         return false;
     }
 
-    /** Walks a fabric8 model object and collects every field that landed in an additionalProperties map (a typo, or a wrong place). */
+    /**
+     * Walks a fabric8 model object and collects every field that landed in an additionalProperties map (a typo, or a wrong
+     * place).
+     */
     private static void unknownFields(Object value, String path, List<String> unknown) throws Exception {
-        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean || value.getClass().isEnum()) {
+        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean
+                || value.getClass().isEnum()) {
             return;
         }
         if (value instanceof Collection<?> items) {
@@ -490,7 +536,8 @@ class OpenShiftManifestsTest {
             return;
         }
         for (Method getter : value.getClass().getMethods()) {
-            if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get") || getter.getDeclaringClass() == Object.class) {
+            if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get")
+                    || getter.getDeclaringClass() == Object.class) {
                 continue;
             }
             Object child = getter.invoke(value);

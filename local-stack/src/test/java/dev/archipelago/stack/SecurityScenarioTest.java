@@ -1,22 +1,8 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.infra.FreePorts;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.infra.Tools;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -38,9 +24,24 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.infra.FreePorts;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.KafkaTestClient;
 
 /**
  * The whole system as processes, with a registry that wants credentials: poison on every topic a
@@ -67,9 +68,11 @@ class SecurityScenarioTest {
 
     @BeforeAll
     static void start() throws IOException {
-        stack = LocalStack.start(ServiceConfig.repoRoot(), Files.createTempDirectory("archipelago-security"), LocalStack.Ports.free(),
+        stack = LocalStack.start(ServiceConfig.repoRoot(), Files.createTempDirectory("archipelago-security"),
+                LocalStack.Ports.free(),
                 System.out::println, new LocalStack.Options(REGISTRY_USER, REGISTRY_PASSWORD,
-                        Map.of("build-dispatcher", Map.of("ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITLAB_TOKEN", WEBHOOK_TOKEN)), false));
+                        Map.of("build-dispatcher", Map.of("ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITLAB_TOKEN", WEBHOOK_TOKEN)),
+                        false));
         api = stack.api();
     }
 
@@ -101,7 +104,8 @@ class SecurityScenarioTest {
                 String schemaKey = "poison-schema-" + RUN + "-" + topic;
                 String typeKey = "poison-type-" + RUN + "-" + topic;
                 kafka.send(topic, bytesKey, random);
-                kafka.send(topic, schemaKey, "{\"schema\": 1, \"buildId\": \"" + UUID.randomUUID() + "\", \"unexpected\": true}");
+                kafka.send(topic, schemaKey,
+                        "{\"schema\": 1, \"buildId\": \"" + UUID.randomUUID() + "\", \"unexpected\": true}");
                 kafka.send(topic, typeKey, "[\"an array\", 1, null]");
                 expected.put(bytesKey, consumers);
                 expected.put(schemaKey, consumers);
@@ -122,7 +126,8 @@ class SecurityScenarioTest {
         }
         try (ScratchGitRepository app = app("")) {
             String id = submit(app, "after-poison", Map.of(), Map.of(), ".", "Dockerfile", app.url());
-            JsonNode end = api.follow(id, Duration.ofMinutes(3), line -> { });
+            JsonNode end = api.follow(id, Duration.ofMinutes(3), line -> {
+            });
             assertThat(end.path("state").asText()).as("a build after the poison: " + end).isEqualTo("SUCCEEDED");
         }
     }
@@ -145,7 +150,8 @@ class SecurityScenarioTest {
             Files.createSymbolicLink(link, app.directory());
             String id = submit(app, "metachars", Map.of("ARG1", hostile), Map.of("meta", hostile), contextDir, dockerfile,
                     "file://" + link);
-            JsonNode end = api.follow(id, Duration.ofMinutes(3), line -> { });
+            JsonNode end = api.follow(id, Duration.ofMinutes(3), line -> {
+            });
             assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("SUCCEEDED");
             assertThat(PWNED).as("a metacharacter was run by a shell").doesNotExist();
             for (JsonNode platform : end.path("platforms")) {
@@ -165,18 +171,24 @@ class SecurityScenarioTest {
                  "project": {"path_with_namespace": "org/none", "git_http_url": "https://example.com/org/none.git"}}"""
                 .formatted("a".repeat(40), "a".repeat(40));
         for (String token : List.of(WEBHOOK_TOKEN, "wrong-" + WEBHOOK_TOKEN)) {
-            record(http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/hooks/gitlab")).header("Content-Type", "application/json")
+            record(http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/hooks/gitlab"))
+                    .header("Content-Type", "application/json")
                     .header("X-Gitlab-Token", token).header("X-Gitlab-Event", "Push Hook")
                     .POST(HttpRequest.BodyPublishers.ofString(push)).build(), HttpResponse.BodyHandlers.ofString()));
         }
         HttpResponse<String> withPassword = http.send(api.authorized(stack.dispatcher().resolve("/api/builds"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
-                        {"source": {"git": "https://builder:%s@127.0.0.1:%d/org/app.git"}, "image": {"repository": "%s/x", "tag": "v1"},
-                         "platforms": ["linux/amd64"]}""".formatted(GIT_PASSWORD, FreePorts.next(), stack.registryHost()))).build(),
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        """
+                                {"source": {"git": "https://builder:%s@127.0.0.1:%d/org/app.git"}, "image": {"repository": "%s/x", "tag": "v1"},
+                                 "platforms": ["linux/amd64"]}"""
+                                .formatted(GIT_PASSWORD, FreePorts.next(), stack.registryHost())))
+                .build(),
                 HttpResponse.BodyHandlers.ofString());
         record(withPassword);
         assertThat(withPassword.statusCode()).as(withPassword.body()).isBetween(400, 499);
-        record(http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds")).header("Authorization", "Bearer " + WRONG_BEARER)
+        record(http.send(HttpRequest.newBuilder(stack.dispatcher().resolve("/api/builds"))
+                .header("Authorization", "Bearer " + WRONG_BEARER)
                 .build(), HttpResponse.BodyHandlers.ofString()));
 
         // every answer of the read API, and of every service's management port
@@ -185,20 +197,26 @@ class SecurityScenarioTest {
         }
         for (String service : stack.serviceNames()) {
             for (String path : List.of("/q/openapi", "/q/metrics", "/q/health")) {
-                record(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.managementPort(service) + path)).build(),
+                record(http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.managementPort(service) + path)).build(),
                         HttpResponse.BodyHandlers.ofString()));
             }
         }
-        for (JsonNode build : JSON.readTree(http.send(api.authorized(stack.dispatcher().resolve("/api/builds?limit=200")).build(),
-                HttpResponse.BodyHandlers.ofString()).body())) {
+        for (JsonNode build : JSON
+                .readTree(http.send(api.authorized(stack.dispatcher().resolve("/api/builds?limit=200")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body())) {
             String id = build.path("id").asText();
-            record(http.send(api.authorized(stack.dispatcher().resolve("/api/builds/" + id)).build(), HttpResponse.BodyHandlers.ofString()));
-            record(http.send(api.authorized(stack.dispatcher().resolve("/api/builds/" + id + "/events")).header("Accept", "text/event-stream")
+            record(http.send(api.authorized(stack.dispatcher().resolve("/api/builds/" + id)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            record(http.send(api.authorized(stack.dispatcher().resolve("/api/builds/" + id + "/events"))
+                    .header("Accept", "text/event-stream")
                     .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
         }
 
-        List<String> markers = new ArrayList<>(List.of(REGISTRY_PASSWORD, Base64.getEncoder().encodeToString((REGISTRY_USER + ":"
-                + REGISTRY_PASSWORD).getBytes(StandardCharsets.UTF_8)), WEBHOOK_TOKEN, GIT_PASSWORD, WRONG_BEARER, stack.apiToken()));
+        List<String> markers = new ArrayList<>(List.of(REGISTRY_PASSWORD,
+                Base64.getEncoder().encodeToString((REGISTRY_USER + ":"
+                        + REGISTRY_PASSWORD).getBytes(StandardCharsets.UTF_8)),
+                WEBHOOK_TOKEN, GIT_PASSWORD, WRONG_BEARER, stack.apiToken()));
         // the assembler's signing key, line by line as it sits in its PEM file (the builds above were signed with it)
         signingKeyLines().forEach(markers::add);
         List<String> hits = new ArrayList<>();
@@ -220,7 +238,8 @@ class SecurityScenarioTest {
                 for (KafkaTestClient.Received record : kafka.readUntilEnd(topic, r -> true)) {
                     records++;
                     String text = record.key() + " " + record.value() + " " + record.headers();
-                    markers.stream().filter(text::contains).forEach(m -> hits.add(topic + "@" + record.offset() + " contains " + m));
+                    markers.stream().filter(text::contains)
+                            .forEach(m -> hits.add(topic + "@" + record.offset() + " contains " + m));
                 }
             }
         }
@@ -229,7 +248,8 @@ class SecurityScenarioTest {
                     + response.substring(0, Math.min(200, response.length()))));
         }
         System.out.printf("secret hygiene: searched %d service logs, the registry's log (%d lines), %d records, %d API answers "
-                + "for %d markers%n", Files.list(stack.home().resolve("logs")).count(), registryLog.size(), records, responses.size(),
+                + "for %d markers%n", Files.list(stack.home().resolve("logs")).count(), registryLog.size(), records,
+                responses.size(),
                 markers.size());
         assertThat(records).as("records searched").isGreaterThan(20);
         assertThat(responses.size()).as("answers searched").isGreaterThan(10);
@@ -246,9 +266,11 @@ class SecurityScenarioTest {
 
         assertThatThrownBy(() -> stack.reconfigure("manifest-assembler", Map.of(SIGNING_KEY, bad.toString())))
                 .isInstanceOf(LocalStack.StackException.class).hasMessageContaining("manifest-assembler exited with");
-        String log = Files.readString(stack.home().resolve("logs").resolve("manifest-assembler.log"), StandardCharsets.ISO_8859_1);
+        String log = Files.readString(stack.home().resolve("logs").resolve("manifest-assembler.log"),
+                StandardCharsets.ISO_8859_1);
         String sinceRestart = log.substring(log.lastIndexOf("--- restarted ---"));
-        assertThat(sinceRestart).contains("the signing key " + bad + " is not an ECDSA P-256 private key").doesNotContain(marker);
+        assertThat(sinceRestart).contains("the signing key " + bad + " is not an ECDSA P-256 private key")
+                .doesNotContain(marker);
 
         stack.reconfigure("manifest-assembler", Map.of(SIGNING_KEY, good));
         assertThat(stack.health("manifest-assembler", "ready")).isEqualTo(200);
@@ -299,8 +321,9 @@ class SecurityScenarioTest {
         assertThat(process.waitFor()).as(output).isZero();
     }
 
-    private static String submit(ScratchGitRepository app, String name, Map<String, String> buildArgs, Map<String, String> labels, String contextDir,
-                                 String dockerfile, String gitUrl) {
+    private static String submit(ScratchGitRepository app, String name, Map<String, String> buildArgs,
+            Map<String, String> labels, String contextDir,
+            String dockerfile, String gitUrl) {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("source", Map.of("git", gitUrl, "ref", "main", "contextDir", contextDir, "dockerfile", dockerfile));
         request.put("image", Map.of("repository", stack.registryHost() + "/security/" + name, "tag", "v-" + RUN));

@@ -1,11 +1,11 @@
 package dev.archipelago.stack;
 
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.infra.Tools;
-
 import java.util.List;
 import java.util.UUID;
+
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.Platform;
 
 /**
  * A repository whose image needs no base from the registry (FROM scratch with each platform's
@@ -29,18 +29,22 @@ final class SleepyApp {
         for (Platform platform : PLATFORMS) {
             git.copy(Tools.busybox(platform), "busybox-" + platform.architecture());
         }
-        git.write("Dockerfile", """
-                FROM scratch
-                ARG TARGETARCH
-                COPY busybox-${TARGETARCH} /bin/busybox
-                RUN ["/bin/busybox", "sh", "-c", "if [ \\"$(/bin/busybox uname -m)\\" = ppc64le ]; then /bin/busybox sleep %d; else /bin/busybox sleep %d; fi; /bin/busybox uname -m > /built-on"]
-                CMD ["/bin/busybox", "cat", "/built-on"]
-                """.formatted(ppc64leSeconds, amd64Seconds)).commit("app " + UUID.randomUUID());
+        git.write("Dockerfile",
+                """
+                        FROM scratch
+                        ARG TARGETARCH
+                        COPY busybox-${TARGETARCH} /bin/busybox
+                        RUN ["/bin/busybox", "sh", "-c", "if [ \\"$(/bin/busybox uname -m)\\" = ppc64le ]; then /bin/busybox sleep %d; else /bin/busybox sleep %d; fi; /bin/busybox uname -m > /built-on"]
+                        CMD ["/bin/busybox", "cat", "/built-on"]
+                        """
+                        .formatted(ppc64leSeconds, amd64Seconds))
+                .commit("app " + UUID.randomUUID());
         return git;
     }
 
     /** Submits a linux/amd64 + linux/ppc64le build of the app to {@code <registry>/<area>/<name>:<name>-<random>}. */
-    static Build submit(LocalStack stack, StackClient api, ScratchGitRepository app, String area, String name, int timeoutSeconds) {
+    static Build submit(LocalStack stack, StackClient api, ScratchGitRepository app, String area, String name,
+            int timeoutSeconds) {
         String tag = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         String repository = stack.registryHost() + "/" + area + "/" + name;
         String id = api.submit("""

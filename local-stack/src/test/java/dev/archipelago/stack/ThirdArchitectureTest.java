@@ -1,19 +1,21 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.infra.Skopeo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.model.Platform;
 
 /**
  * A third architecture is configuration: the stack starts a third worker, for linux/s390x (big
@@ -58,7 +60,8 @@ class ThirdArchitectureTest {
             assertThat(build.path("state").asText()).as(build.toString()).isEqualTo("SUCCEEDED");
             List<String> workers = new ArrayList<>();
             build.path("platforms").forEach(p -> workers.add(p.path("platform").asText() + " " + p.path("worker").asText()));
-            assertThat(workers).containsExactly("linux/amd64 local-amd64", "linux/ppc64le local-ppc64le", "linux/s390x local-s390x");
+            assertThat(workers).containsExactly("linux/amd64 local-amd64", "linux/ppc64le local-ppc64le",
+                    "linux/s390x local-s390x");
 
             JsonNode index = Skopeo.inspect(repository + ":v1", "--raw");
             List<String> architectures = new ArrayList<>();

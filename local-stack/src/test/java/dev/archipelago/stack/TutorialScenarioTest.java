@@ -1,16 +1,6 @@
 package dev.archipelago.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.infra.ScratchGitRepository;
-import dev.archipelago.infra.Skopeo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.ScratchGitRepository;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.model.Platform;
 
 /**
  * The tutorial's scenario end to end: every service as its own process against the real broker,
@@ -78,7 +80,8 @@ class TutorialScenarioTest {
             assertThat(index.path("manifests").get(0).path("platform").path("architecture").asText()).isEqualTo("amd64");
             assertThat(index.path("manifests").get(1).path("digest").asText()).isEqualTo(ppc);
             assertThat(index.path("manifests").get(1).path("platform").path("architecture").asText()).isEqualTo("ppc64le");
-            assertThat(index.path("manifests").get(1).path("annotations").path("dev.archipelago.emulated").asText()).isEqualTo("true");
+            assertThat(index.path("manifests").get(1).path("annotations").path("dev.archipelago.emulated").asText())
+                    .isEqualTo("true");
             assertThat(index.path("annotations").path("org.opencontainers.image.revision").asText()).isEqualTo(app.head());
             assertThat(build.path("index").path("digest").asText())
                     .isEqualTo(Skopeo.inspect(repository + ":gitlab-pyflask-multiarch").path("Digest").asText());
@@ -86,7 +89,8 @@ class TutorialScenarioTest {
             try (Buildah buildah = Buildah.isolated()) {
                 for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
                     assertThat(buildah.runIn(repository + ":gitlab-pyflask-multiarch", platform, "/usr/local/bin/hello"))
-                            .startsWith("Hello from " + platform.unameMachine() + " (built on " + platform.unameMachine() + ")");
+                            .startsWith(
+                                    "Hello from " + platform.unameMachine() + " (built on " + platform.unameMachine() + ")");
                 }
             }
         }
@@ -113,7 +117,8 @@ class TutorialScenarioTest {
             assertThat(ppc.path("error").path("code").asText()).isEqualTo("BUILD_FAILED");
             assertThat(ppc.path("error").path("logTail").toString()).contains("this app does not support ppc64le yet");
             assertThat(failed.path("error").path("message").asText()).contains("linux/ppc64le");
-            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json").statusCode())
+            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json")
+                    .statusCode())
                     .as("no index tag").isEqualTo(404);
 
             app.write("Dockerfile", dockerfile("")).commit("support ppc64le");
@@ -121,7 +126,8 @@ class TutorialScenarioTest {
 
             assertThat(fixed.path("state").asText()).isEqualTo("SUCCEEDED");
             assertThat(fixed.path("commit").asText()).isEqualTo(app.head());
-            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json").statusCode())
+            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json")
+                    .statusCode())
                     .isEqualTo(200);
         }
     }
@@ -135,7 +141,8 @@ class TutorialScenarioTest {
             Path log = stack.home().resolve("logs").resolve(service + ".log");
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             assertThat(lines).as(service + "'s log").anySatisfy(line -> assertThat(line).contains(" INFO "));
-            lines.stream().filter(line -> error.matcher(line).find()).limit(5).forEach(line -> found.add(service + ": " + line));
+            lines.stream().filter(line -> error.matcher(line).find()).limit(5)
+                    .forEach(line -> found.add(service + ": " + line));
         }
         assertThat(found).as("ERROR lines and stack traces in the services' logs").isEmpty();
     }

@@ -1,6 +1,15 @@
 package dev.archipelago.assembler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
@@ -14,15 +23,6 @@ import dev.archipelago.model.events.PinnedSource;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.KafkaTestClient;
-import org.apache.kafka.common.header.internals.RecordHeader;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Plays the workers for the assembler tests, and reads the outcomes it publishes. */
 final class AssemblerFixture {
@@ -35,8 +35,9 @@ final class AssemblerFixture {
     }
 
     /** A request of a new build for both platforms, index tags unique to it. */
-    static ArchBuildRequest request(Platform platform, String buildId, int attempt, boolean allowPartial, List<String> indexTags,
-                                    int timeoutSeconds, Instant requestedAt) {
+    static ArchBuildRequest request(Platform platform, String buildId, int attempt, boolean allowPartial,
+            List<String> indexTags,
+            int timeoutSeconds, Instant requestedAt) {
         return new ArchBuildRequest(1, buildId, attempt, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
                 new ImageTarget(TestImages.repository(), "t", "t-" + platform.tagSafeName(), indexTags, null),
@@ -68,7 +69,8 @@ final class AssemblerFixture {
 
     static ArchBuildEvent failed(ArchBuildRequest request) {
         return ArchBuildEvent.failed(request, "worker-" + request.platform().tagSafeName(), false,
-                new ArchBuildEvent.Failure(BuildErrorCode.BUILD_FAILED, "RUN step exited 1", List.of("boom")), null, Instant.now());
+                new ArchBuildEvent.Failure(BuildErrorCode.BUILD_FAILED, "RUN step exited 1", List.of("boom")), null,
+                Instant.now());
     }
 
     static void publish(KafkaTestClient kafka, ArchBuildEvent event) {
@@ -77,12 +79,15 @@ final class AssemblerFixture {
 
     /** The dispatcher's cancel of a whole build, as it travels on the results topic. */
     static void publishCancel(KafkaTestClient kafka, String buildId) {
-        kafka.send(Topics.RESULTS, buildId, EventJson.encodeToString(new BuildCancel(1, buildId, 1, null, "cancelled on request",
-                Instant.now())), new RecordHeader(Topics.RECORD_TYPE_HEADER, Topics.TYPE_BUILD_CANCEL.getBytes(StandardCharsets.UTF_8)));
+        kafka.send(Topics.RESULTS, buildId,
+                EventJson.encodeToString(new BuildCancel(1, buildId, 1, null, "cancelled on request",
+                        Instant.now())),
+                new RecordHeader(Topics.RECORD_TYPE_HEADER, Topics.TYPE_BUILD_CANCEL.getBytes(StandardCharsets.UTF_8)));
     }
 
     static BuildOutcome outcome(KafkaTestClient kafka, String buildId, int count) {
-        List<KafkaTestClient.Received> records = kafka.read(Topics.OUTCOMES, r -> buildId.equals(r.key()), count, Duration.ofSeconds(60));
+        List<KafkaTestClient.Received> records = kafka.read(Topics.OUTCOMES, r -> buildId.equals(r.key()), count,
+                Duration.ofSeconds(60));
         assertThat(records).as("outcomes of build %s", buildId).hasSizeGreaterThanOrEqualTo(count);
         return EventJson.decode(records.get(count - 1).value(), BuildOutcome.class);
     }

@@ -1,42 +1,5 @@
 package dev.archipelago.assembler;
 
-import dev.archipelago.model.Platform;
-import org.hamcrest.Matchers;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.events.BuildOutcome;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.registry.RegistryClient;
-import dev.archipelago.testsupport.ContainerKafkaBroker;
-import dev.archipelago.infra.EmbeddedKafkaBroker;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.testsupport.LocalRegistryResource;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import dev.archipelago.infra.Skopeo;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.testcontainers.DockerClientFactory;
-
-import java.net.URL;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-
 import static dev.archipelago.assembler.AssemblerFixture.*;
 import static dev.archipelago.model.Platform.LINUX_AMD64;
 import static dev.archipelago.model.Platform.LINUX_PPC64LE;
@@ -44,6 +7,43 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasItem;
+
+import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.infra.EmbeddedKafkaBroker;
+import dev.archipelago.infra.Skopeo;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.testsupport.ContainerKafkaBroker;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.LocalRegistryResource;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The assembler against the real broker, the real PostgreSQL and a real registry holding images
@@ -53,8 +53,7 @@ import static org.hamcrest.Matchers.hasItem;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
-@WithTestResource(value = LocalRegistryResource.class,
-        initArgs = @ResourceArg(name = "property", value = "archipelago.assembler.insecure-registries"))
+@WithTestResource(value = LocalRegistryResource.class, initArgs = @ResourceArg(name = "property", value = "archipelago.assembler.insecure-registries"))
 class AssemblerTest {
 
     /** The management interface's root, {@code http://localhost:<port>/q/}. */
@@ -69,8 +68,6 @@ class AssemblerTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
-
-
 
     @Test
     void runsOnTheBrokerAskedFor() {
@@ -117,8 +114,10 @@ class AssemblerTest {
             assertThat(ppc64le.path("annotations").path("dev.archipelago.emulated").asText()).isEqualTo("true");
             assertThat(index.path("annotations").path("dev.archipelago.build-id").asText()).isEqualTo(id);
             assertThat(index.path("annotations").path("org.opencontainers.image.revision").asText()).isEqualTo(COMMIT);
-            assertThat(index.path("annotations").path("org.opencontainers.image.source").asText()).isEqualTo("https://gitlab.com/org/app.git");
-            assertThat(index.path("annotations").path("org.opencontainers.image.created").asText()).isEqualTo(REQUESTED.toString());
+            assertThat(index.path("annotations").path("org.opencontainers.image.source").asText())
+                    .isEqualTo("https://gitlab.com/org/app.git");
+            assertThat(index.path("annotations").path("org.opencontainers.image.created").asText())
+                    .isEqualTo(REQUESTED.toString());
         }
         assertThat(TestImages.registry().get("/v2/" + TestImages.REPOSITORY + "/manifests/" + tags.get(0), MediaTypes.OCI_INDEX)
                 .headers().firstValue("Docker-Content-Digest")).hasValue(outcome.index().digest());
@@ -173,8 +172,9 @@ class AssemblerTest {
 
         assertThat(kafka.readAll(Topics.OUTCOMES, id)).hasSize(1);
         assertThat(indexPuts(tag)).isEqualTo(1);
-        assertThat(first.index().digest()).isEqualTo(TestImages.registry().get("/v2/" + TestImages.REPOSITORY + "/manifests/" + tag,
-                MediaTypes.OCI_INDEX).headers().firstValue("Docker-Content-Digest").orElseThrow());
+        assertThat(first.index().digest())
+                .isEqualTo(TestImages.registry().get("/v2/" + TestImages.REPOSITORY + "/manifests/" + tag,
+                        MediaTypes.OCI_INDEX).headers().firstValue("Docker-Content-Digest").orElseThrow());
     }
 
     @Test
@@ -182,9 +182,11 @@ class AssemblerTest {
         String id = newBuildId();
         publish(kafka, succeeded(request(LINUX_AMD64, id, List.of(uniqueTag("durable"))), "oci"));
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> "COLLECTING".equals(QuarkusTransaction.requiringNew().call(() ->
-                entityManager.createNativeQuery("SELECT state FROM assemblies WHERE build_id = :id").setParameter("id", id)
-                        .getResultStream().findFirst().orElse(null))));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> "COLLECTING".equals(QuarkusTransaction.requiringNew()
+                        .call(() -> entityManager.createNativeQuery("SELECT state FROM assemblies WHERE build_id = :id")
+                                .setParameter("id", id)
+                                .getResultStream().findFirst().orElse(null))));
         Object platform = QuarkusTransaction.requiringNew().call(() -> entityManager.createNativeQuery(
                 "SELECT platform FROM assembly_results WHERE build_id = :id AND state = 'SUCCEEDED'").setParameter("id", id)
                 .getSingleResult());
@@ -196,7 +198,8 @@ class AssemblerTest {
         String id = newBuildId();
         String tag = uniqueTag("mislabelled");
         publish(kafka, succeeded(request(LINUX_AMD64, id, List.of(tag)), "oci"));
-        publish(kafka, succeeded(request(LINUX_PPC64LE, id, List.of(tag)), TestImages.digest(LINUX_AMD64, "oci"), MediaTypes.OCI_MANIFEST));
+        publish(kafka, succeeded(request(LINUX_PPC64LE, id, List.of(tag)), TestImages.digest(LINUX_AMD64, "oci"),
+                MediaTypes.OCI_MANIFEST));
 
         BuildOutcome outcome = outcome(kafka, id, 1);
 
@@ -339,9 +342,11 @@ class AssemblerTest {
 
         publishCancel(kafka, id);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> QuarkusTransaction.requiringNew().call(() ->
-                ((Number) entityManager.createNativeQuery("SELECT count(*) FROM cancels WHERE build_id = :id")
-                        .setParameter("id", id).getSingleResult()).longValue()) == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> QuarkusTransaction.requiringNew()
+                        .call(() -> ((Number) entityManager
+                                .createNativeQuery("SELECT count(*) FROM cancels WHERE build_id = :id")
+                                .setParameter("id", id).getSingleResult()).longValue()) == 1);
         assertThat(assemblyState(id)).isEqualTo("PUSHED");
         assertThat(tagExists(tag)).isTrue();
         assertThat(kafka.readAll(Topics.OUTCOMES, id)).hasSize(1);
@@ -351,7 +356,7 @@ class AssemblerTest {
     void unreadableResultsGoToTheDeadLetterQueueAndTheConsumerGoesOn() {
         String marker = newBuildId();
         kafka.send(Topics.RESULTS, marker, "{\"schema\": 1, \"buildId\": 42}");
-        kafka.send(Topics.RESULTS, marker, new byte[]{0x01, 0x02});
+        kafka.send(Topics.RESULTS, marker, new byte[] { 0x01, 0x02 });
         String id = newBuildId();
         publish(kafka, succeeded(request(LINUX_AMD64, id, List.of(uniqueTag("after"))), "oci"));
         publish(kafka, succeeded(request(LINUX_PPC64LE, id, List.of(uniqueTag("after"))), "oci"));
@@ -379,8 +384,10 @@ class AssemblerTest {
         assertThat(registryClient.blobExists(host, target, config)).isTrue();
         assertThat(TestImages.registry().logLines())
                 .filteredOn(l -> l.startsWith("127.0.0.1 - -") && l.contains("/v2/" + target + "/blobs/uploads/"))
-                .as("one mount request, no upload").singleElement().satisfies(l -> assertThat(l).contains("\"POST ").contains("mount="));
-        assertThat(registryClient.getBlob(host, target, config)).isEqualTo(registryClient.getBlob(host, TestImages.REPOSITORY, config));
+                .as("one mount request, no upload").singleElement()
+                .satisfies(l -> assertThat(l).contains("\"POST ").contains("mount="));
+        assertThat(registryClient.getBlob(host, target, config))
+                .isEqualTo(registryClient.getBlob(host, TestImages.REPOSITORY, config));
     }
 
     @Test

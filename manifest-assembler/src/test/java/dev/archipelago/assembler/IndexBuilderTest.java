@@ -1,17 +1,18 @@
 package dev.archipelago.assembler;
 
-import dev.archipelago.assembler.service.IndexBuilder;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.assembler.service.IndexBuilder;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
 
 class IndexBuilderTest {
 
@@ -52,7 +53,8 @@ class IndexBuilderTest {
     @Test
     void refusesMixedFormatsAndIndexesAsChildren() {
         assertThatThrownBy(() -> IndexBuilder.build(List.of(AMD64,
-                new IndexBuilder.Child(Platform.LINUX_PPC64LE, PPC64LE.digest(), MediaTypes.DOCKER_MANIFEST, 1, false)), Map.of()))
+                new IndexBuilder.Child(Platform.LINUX_PPC64LE, PPC64LE.digest(), MediaTypes.DOCKER_MANIFEST, 1, false)),
+                Map.of()))
                 .isInstanceOf(IndexBuilder.MixedFormatsException.class).hasMessageContaining("mix");
         assertThatThrownBy(() -> IndexBuilder.build(List.of(
                 new IndexBuilder.Child(Platform.LINUX_AMD64, AMD64.digest(), MediaTypes.OCI_INDEX, 1, false)), Map.of()))

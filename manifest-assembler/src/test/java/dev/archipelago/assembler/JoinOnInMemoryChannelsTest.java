@@ -1,5 +1,24 @@
 package dev.archipelago.assembler;
 
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static dev.archipelago.model.Platform.LINUX_PPC64LE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.enterprise.inject.Any;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.junit.jupiter.api.Test;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -15,23 +34,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
-import jakarta.enterprise.inject.Any;
-import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-
-import static dev.archipelago.model.Platform.LINUX_AMD64;
-import static dev.archipelago.model.Platform.LINUX_PPC64LE;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The fast tier: the join's consumer logic on SmallRye's in-memory connector, with the machine's
@@ -43,7 +45,7 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(PostgresDatabaseResource.class)
 @WithTestResource(value = InMemoryChannelsResource.class, initArgs = {
         @ResourceArg(name = "incoming", value = "results-in"),
-        @ResourceArg(name = "outgoing", value = "outcomes-out")})
+        @ResourceArg(name = "outgoing", value = "outcomes-out") })
 class JoinOnInMemoryChannelsTest {
 
     @Inject
@@ -73,7 +75,8 @@ class JoinOnInMemoryChannelsTest {
     void aResultForAPlatformTheBuildDidNotAskForFailsIt() {
         String id = UUID.randomUUID().toString();
         // a request that disagrees with the build's first result about the platforms: only s390x's worker saw it
-        ArchBuildRequest s390x = new ArchBuildRequest(Schema.CURRENT, id, 1, Platform.LINUX_S390X, List.of(LINUX_AMD64, Platform.LINUX_S390X),
+        ArchBuildRequest s390x = new ArchBuildRequest(Schema.CURRENT, id, 1, Platform.LINUX_S390X,
+                List.of(LINUX_AMD64, Platform.LINUX_S390X),
                 source(), target(Platform.LINUX_S390X), null, null, 1800, false, Instant.now());
         send(ArchBuildEvent.started(request(LINUX_AMD64, id), "worker-amd64", false, Instant.now()));
         send(failed(s390x));
@@ -135,7 +138,7 @@ class JoinOnInMemoryChannelsTest {
     }
 
     private List<BuildOutcome> outcomes(String buildId) {
-        return channels.<String>sink("outcomes-out").received().stream().map(Message::getPayload)
+        return channels.<String> sink("outcomes-out").received().stream().map(Message::getPayload)
                 .map(json -> EventJson.decode(json.getBytes(StandardCharsets.UTF_8), BuildOutcome.class))
                 .filter(outcome -> outcome.buildId().equals(buildId)).toList();
     }
@@ -150,7 +153,8 @@ class JoinOnInMemoryChannelsTest {
     }
 
     private static PinnedSource source() {
-        return PinnedSource.ofCommit("https://gitlab.example.com/org/app.git", "main", "3f1c2a9d8e7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d",
+        return PinnedSource.ofCommit("https://gitlab.example.com/org/app.git", "main",
+                "3f1c2a9d8e7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d",
                 ".", "Dockerfile");
     }
 
@@ -160,6 +164,7 @@ class JoinOnInMemoryChannelsTest {
 
     private static ArchBuildEvent failed(ArchBuildRequest request) {
         return ArchBuildEvent.failed(request, "worker-" + request.platform().tagSafeName(), false,
-                new ArchBuildEvent.Failure(BuildErrorCode.BUILD_FAILED, "RUN step exited 1", List.of("boom")), null, Instant.now());
+                new ArchBuildEvent.Failure(BuildErrorCode.BUILD_FAILED, "RUN step exited 1", List.of("boom")), null,
+                Instant.now());
     }
 }

@@ -1,25 +1,7 @@
 package dev.archipelago.assembler;
 
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.events.BuildOutcome;
-import dev.archipelago.model.events.ImageTarget;
-import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.infra.LocalRegistry;
-import dev.archipelago.testsupport.LogCapture;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.assembler.AssemblerFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,8 +13,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static dev.archipelago.assembler.AssemblerFixture.*;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.events.ImageTarget;
+import dev.archipelago.model.messaging.Topics;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.LogCapture;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * The assembler's registry calls with credentials from an auth.json: HTTP basic (htpasswd), a
@@ -99,7 +100,8 @@ class RegistryAuthTest {
         try (KafkaTestClient outcomes = KafkaTestClient.forSharedBroker()) {
             for (String secret : List.of(BASIC_PASSWORD, TOKEN_PASSWORD, WRONG_PASSWORD, RIGHT_PASSWORD_OF_THE_WRONG_ONE)) {
                 assertThat(logs.linesContaining(secret)).as("log lines with a password").isEmpty();
-                assertThat(outcomes.readUntilEnd(Topics.OUTCOMES, r -> r.value().contains(secret))).as("outcomes with a password").isEmpty();
+                assertThat(outcomes.readUntilEnd(Topics.OUTCOMES, r -> r.value().contains(secret)))
+                        .as("outcomes with a password").isEmpty();
             }
         }
         logs.close();
@@ -110,7 +112,8 @@ class RegistryAuthTest {
         BuildOutcome outcome = assemble(basic, BASIC_PASSWORD);
 
         assertThat(outcome.type()).as(String.valueOf(outcome.error())).isEqualTo(BuildOutcome.Type.INDEX_PUSHED);
-        assertThat(basic.get("/v2/team/app/manifests/" + outcome.index().tags().get(0), MediaTypes.OCI_INDEX).statusCode()).isEqualTo(200);
+        assertThat(basic.get("/v2/team/app/manifests/" + outcome.index().tags().get(0), MediaTypes.OCI_INDEX).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -121,7 +124,8 @@ class RegistryAuthTest {
 
         assertThat(outcome.type()).as(String.valueOf(outcome.error())).isEqualTo(BuildOutcome.Type.INDEX_PUSHED);
         assertThat(token.tokenIssuer().issued()).isGreaterThan(before);
-        assertThat(token.get("/v2/team/app/manifests/" + outcome.index().tags().get(0), MediaTypes.OCI_INDEX).statusCode()).isEqualTo(200);
+        assertThat(token.get("/v2/team/app/manifests/" + outcome.index().tags().get(0), MediaTypes.OCI_INDEX).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -135,7 +139,8 @@ class RegistryAuthTest {
 
     /** Pushes the test images to the registry with the right password, then lets the assembler join them. */
     private BuildOutcome assemble(LocalRegistry registry, String pushPassword) {
-        Path pushAuth = registry.writeAuthFile(authFile.getParent().resolve("push-" + UUID.randomUUID() + ".json"), "robot", pushPassword);
+        Path pushAuth = registry.writeAuthFile(authFile.getParent().resolve("push-" + UUID.randomUUID() + ".json"), "robot",
+                pushPassword);
         String repository = registry.hostPort() + "/team/app";
         Map<String, String> digests = TestImages.pushTo(repository, pushAuth);
         String id = newBuildId();
@@ -143,7 +148,8 @@ class RegistryAuthTest {
         for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
             ArchBuildRequest base = request(platform, id, List.of(tag));
             ArchBuildRequest request = new ArchBuildRequest(1, id, 1, platform, base.platforms(), base.source(),
-                    new ImageTarget(repository, "t", "t-" + platform.tagSafeName(), List.of(tag), null), null, null, 1800, false,
+                    new ImageTarget(repository, "t", "t-" + platform.tagSafeName(), List.of(tag), null), null, null, 1800,
+                    false,
                     REQUESTED);
             publish(kafka, succeeded(request, digests.get(platform.tagSafeName()), MediaTypes.OCI_MANIFEST));
         }

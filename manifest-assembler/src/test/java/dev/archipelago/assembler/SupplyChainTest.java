@@ -1,37 +1,12 @@
 package dev.archipelago.assembler;
 
-import java.security.GeneralSecurityException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.events.BuildOutcome;
-import dev.archipelago.model.events.ImageTarget;
-import dev.archipelago.model.events.PinnedSource;
-import dev.archipelago.model.events.Schema;
-import dev.archipelago.model.events.SupplyChain;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.testsupport.CosignSignatures;
-import dev.archipelago.testsupport.KafkaBrokerResource;
-import dev.archipelago.testsupport.InjectKafkaClient;
-import dev.archipelago.testsupport.KafkaTestClient;
-import dev.archipelago.infra.LocalRegistry;
-import dev.archipelago.testsupport.LocalRegistryResource;
-import dev.archipelago.testsupport.PostgresDatabaseResource;
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.Tools;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static dev.archipelago.assembler.AssemblerFixture.newBuildId;
+import static dev.archipelago.assembler.AssemblerFixture.outcome;
+import static dev.archipelago.assembler.AssemblerFixture.publish;
+import static dev.archipelago.assembler.AssemblerFixture.uniqueTag;
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static dev.archipelago.model.Platform.LINUX_PPC64LE;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
@@ -54,15 +30,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 
-import static dev.archipelago.assembler.AssemblerFixture.newBuildId;
-import static dev.archipelago.assembler.AssemblerFixture.outcome;
-import static dev.archipelago.assembler.AssemblerFixture.publish;
-import static dev.archipelago.assembler.AssemblerFixture.uniqueTag;
-import static dev.archipelago.model.Platform.LINUX_AMD64;
-import static dev.archipelago.model.Platform.LINUX_PPC64LE;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.events.ImageTarget;
+import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.events.Schema;
+import dev.archipelago.model.events.SupplyChain;
+import dev.archipelago.testsupport.CosignSignatures;
+import dev.archipelago.testsupport.InjectKafkaClient;
+import dev.archipelago.testsupport.KafkaBrokerResource;
+import dev.archipelago.testsupport.KafkaTestClient;
+import dev.archipelago.testsupport.LocalRegistryResource;
+import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * Provenance, SBOMs and signatures beside real buildah images of both platforms, in a real
@@ -74,8 +74,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(SupplyChainTest.WithSigningKey.class)
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(PostgresDatabaseResource.class)
-@WithTestResource(value = LocalRegistryResource.class,
-        initArgs = @ResourceArg(name = "property", value = "archipelago.assembler.insecure-registries"))
+@WithTestResource(value = LocalRegistryResource.class, initArgs = @ResourceArg(name = "property", value = "archipelago.assembler.insecure-registries"))
 class SupplyChainTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -98,7 +97,8 @@ class SupplyChainTest {
     public static class WithSigningKey implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("archipelago.assembler.signing-key-file", write("cosign.key", pem("PRIVATE KEY", KEY.getPrivate().getEncoded())).toString(),
+            return Map.of("archipelago.assembler.signing-key-file",
+                    write("cosign.key", pem("PRIVATE KEY", KEY.getPrivate().getEncoded())).toString(),
                     "archipelago.assembler.sbom-max-layer-bytes", String.valueOf(MAX_LAYER));
         }
     }
@@ -114,25 +114,32 @@ class SupplyChainTest {
             // a Debian-like base: busybox and the machine's real dpkg database, pushed, then built on
             Path base = context(platform, Map.of("var/lib/dpkg/status", Files.readString(status),
                     "etc/os-release", Files.readString(Path.of("/etc/os-release"))));
-            buildah.run("build", "--isolation", "chroot", "--platform", platform.ociName(), "-t", "localhost/sc-base:" + name, base.toString());
-            baseDigests.put(name, buildah.push("localhost/sc-base:" + name, repository("supplychain/base") + ":" + name, "oci"));
+            buildah.run("build", "--isolation", "chroot", "--platform", platform.ociName(), "-t", "localhost/sc-base:" + name,
+                    base.toString());
+            baseDigests.put(name,
+                    buildah.push("localhost/sc-base:" + name, repository("supplychain/base") + ":" + name, "oci"));
             Path app = Files.createTempDirectory("supplychain-app");
             Files.writeString(app.resolve("hello.txt"), "hello " + name + "\n");
-            Files.writeString(app.resolve("Dockerfile"), "FROM " + repository("supplychain/base") + ":" + name + "\nCOPY hello.txt /hello.txt\n");
+            Files.writeString(app.resolve("Dockerfile"),
+                    "FROM " + repository("supplychain/base") + ":" + name + "\nCOPY hello.txt /hello.txt\n");
             buildah.run("build", "--isolation", "chroot", "--tls-verify=false", "--platform", platform.ociName(), "-t",
                     "localhost/sc-app:" + name, app.toString());
             images.put("app-" + name, buildah.push("localhost/sc-app:" + name, repository(REPOSITORY) + ":app-" + name, "oci"));
             // a corrupt package database: one entry with a misspelt field, bytes that are no field, a paragraph cut short
             Path broken = context(platform, Map.of("var/lib/dpkg/status", corrupt));
-            buildah.run("build", "--isolation", "chroot", "--platform", platform.ociName(), "-t", "localhost/sc-broken:" + name, broken.toString());
-            images.put("broken-" + name, buildah.push("localhost/sc-broken:" + name, repository(REPOSITORY) + ":broken-" + name, "oci"));
+            buildah.run("build", "--isolation", "chroot", "--platform", platform.ociName(), "-t", "localhost/sc-broken:" + name,
+                    broken.toString());
+            images.put("broken-" + name,
+                    buildah.push("localhost/sc-broken:" + name, repository(REPOSITORY) + ":broken-" + name, "oci"));
             // a layer over the SBOM's limit (random bytes do not compress)
             byte[] noise = new byte[(int) MAX_LAYER + 512 * 1024];
             new SecureRandom().nextBytes(noise);
             Path big = context(platform, Map.of());
             Files.write(big.resolve("noise.bin"), noise);
-            Files.writeString(big.resolve("Dockerfile"), Files.readString(big.resolve("Dockerfile")) + "COPY noise.bin /noise.bin\n");
-            buildah.run("build", "--isolation", "chroot", "--platform", platform.ociName(), "-t", "localhost/sc-big:" + name, big.toString());
+            Files.writeString(big.resolve("Dockerfile"),
+                    Files.readString(big.resolve("Dockerfile")) + "COPY noise.bin /noise.bin\n");
+            buildah.run("build", "--isolation", "chroot", "--platform", platform.ociName(), "-t", "localhost/sc-big:" + name,
+                    big.toString());
             images.put("big-" + name, buildah.push("localhost/sc-big:" + name, repository(REPOSITORY) + ":big-" + name, "oci"));
         }
     }
@@ -150,22 +157,26 @@ class SupplyChainTest {
         assertThat(outcome.type()).as(String.valueOf(outcome.error())).isEqualTo(BuildOutcome.Type.INDEX_PUSHED);
         BuildOutcome.Index index = outcome.index();
         assertThat(index.warnings()).isEmpty();
-        assertThat(index.attestations()).extracting(a -> a.kind() + " " + (a.platform() == null ? "index" : a.platform().ociName()))
+        assertThat(index.attestations())
+                .extracting(a -> a.kind() + " " + (a.platform() == null ? "index" : a.platform().ociName()))
                 .containsExactlyInAnyOrder("PROVENANCE linux/amd64", "SBOM linux/amd64", "SIGNATURE linux/amd64",
-                        "PROVENANCE linux/ppc64le", "SBOM linux/ppc64le", "SIGNATURE linux/ppc64le", "PROVENANCE index", "SIGNATURE index");
+                        "PROVENANCE linux/ppc64le", "SBOM linux/ppc64le", "SIGNATURE linux/ppc64le", "PROVENANCE index",
+                        "SIGNATURE index");
 
         // the pulled index lists exactly the built platforms: nothing attached inside it
         JsonNode pulled = manifest(tag);
         assertThat(pulled.path("manifests")).hasSize(2);
         List<String> platforms = new ArrayList<>();
-        pulled.path("manifests").forEach(m -> platforms.add(m.path("platform").path("os").asText() + "/" + m.path("platform").path("architecture").asText()));
+        pulled.path("manifests").forEach(m -> platforms
+                .add(m.path("platform").path("os").asText() + "/" + m.path("platform").path("architecture").asText()));
         assertThat(platforms).containsExactly("linux/amd64", "linux/ppc64le").doesNotContain("unknown/unknown");
         pulled.path("manifests").forEach(m -> assertThat(m.has("artifactType")).isFalse());
 
         for (Platform platform : List.of(LINUX_AMD64, LINUX_PPC64LE)) {
             String child = images.get("app-" + platform.tagSafeName());
             // the registry has no referrers API: the artifacts are listed under the fallback tag
-            assertThat(registry().get("/v2/" + REPOSITORY + "/referrers/" + child, MediaTypes.OCI_INDEX).statusCode()).isEqualTo(404);
+            assertThat(registry().get("/v2/" + REPOSITORY + "/referrers/" + child, MediaTypes.OCI_INDEX).statusCode())
+                    .isEqualTo(404);
             JsonNode referrers = manifest(child.replace(':', '-'));
             assertThat(referrers.path("mediaType").asText()).isEqualTo(MediaTypes.OCI_INDEX);
             Map<String, String> byType = new HashMap<>();
@@ -180,7 +191,8 @@ class SupplyChainTest {
             assertThat(statement.path("predicateType").asText()).isEqualTo("https://slsa.dev/provenance/v1");
             assertThat(statement.path("subject").get(0).path("digest").path("sha256").asText()).isEqualTo(child.substring(7));
             JsonNode predicate = statement.path("predicate");
-            assertThat(predicate.path("buildDefinition").path("buildType").asText()).isEqualTo("urn:archipelago:build-type:multiarch-image:v1");
+            assertThat(predicate.path("buildDefinition").path("buildType").asText())
+                    .isEqualTo("urn:archipelago:build-type:multiarch-image:v1");
             assertThat(predicate.path("runDetails").path("builder").path("id").asText())
                     .isEqualTo("urn:archipelago:worker:worker-" + platform.tagSafeName() + ":" + platform.ociName());
             JsonNode internal = predicate.path("buildDefinition").path("internalParameters");
@@ -188,8 +200,9 @@ class SupplyChainTest {
             assertThat(internal.path("storageDriver").asText()).isEqualTo("overlay");
             assertThat(internal.path("emulated").asBoolean()).isEqualTo(platform.equals(LINUX_PPC64LE));
             List<String> dependencies = new ArrayList<>();
-            predicate.path("buildDefinition").path("resolvedDependencies").forEach(d -> dependencies.add(d.path("uri").asText() + " "
-                    + d.path("digest").toString()));
+            predicate.path("buildDefinition").path("resolvedDependencies")
+                    .forEach(d -> dependencies.add(d.path("uri").asText() + " "
+                            + d.path("digest").toString()));
             assertThat(dependencies).contains("git+https://***@gitlab.com/org/app.git@main {\"gitCommit\":\"" + COMMIT + "\"}",
                     "oci://" + repository("supplychain/base") + ":" + platform.tagSafeName() + " {\"sha256\":\""
                             + baseDigests.get(platform.tagSafeName()).substring(7) + "\"}");
@@ -203,7 +216,8 @@ class SupplyChainTest {
             Set<String> listed = new TreeSet<>();
             sbom.path("components").forEach(c -> listed.add(c.path("name").asText() + " " + c.path("version").asText()));
             assertThat(listed).isEqualTo(dpkgQuery(Path.of("/var/lib/dpkg")));
-            assertThat(sbom.path("components").get(0).path("purl").asText()).startsWith("pkg:deb/debian/").contains("distro=debian-12");
+            assertThat(sbom.path("components").get(0).path("purl").asText()).startsWith("pkg:deb/debian/")
+                    .contains("distro=debian-12");
         }
 
         // the same images built again: no second signature by the same key
@@ -223,17 +237,22 @@ class SupplyChainTest {
             assertThat(verdict.verified()).as("the signature of %s: %s", digest, verdict.reasons()).isTrue();
         }
         // ...and an image nobody signed, a signature by another key, a signature moved to another image do not
-        assertThat(CosignSignatures.verify(registry(), "supplychain/base", baseDigests.get(LINUX_AMD64.tagSafeName()), publicKey)
-                .reasons()).containsExactly("no signature tag (404)");
+        assertThat(
+                CosignSignatures.verify(registry(), "supplychain/base", baseDigests.get(LINUX_AMD64.tagSafeName()), publicKey)
+                        .reasons())
+                .containsExactly("no signature tag (404)");
         Path otherKey = write("other.pub", pem("PUBLIC KEY", OTHER_KEY.getPublic().getEncoded()));
         assertThat(CosignSignatures.verify(registry(), REPOSITORY, index.digest(), otherKey).reasons())
                 .singleElement().asString().contains("Verification failure");
         String child = images.get("app-" + LINUX_AMD64.tagSafeName());
         String other = images.get("broken-" + LINUX_AMD64.tagSafeName());
-        var moved = registry().get("/v2/" + REPOSITORY + "/manifests/" + child.replace(':', '-') + ".sig", MediaTypes.OCI_MANIFEST);
-        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(registry().baseUri().resolve("/v2/" + REPOSITORY
-                + "/manifests/" + other.replace(':', '-') + ".sig")).header("Content-Type", MediaTypes.OCI_MANIFEST)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(moved.body())).build(), HttpResponse.BodyHandlers.ofString());
+        var moved = registry().get("/v2/" + REPOSITORY + "/manifests/" + child.replace(':', '-') + ".sig",
+                MediaTypes.OCI_MANIFEST);
+        HttpResponse<String> put = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(registry().baseUri().resolve("/v2/" + REPOSITORY
+                        + "/manifests/" + other.replace(':', '-') + ".sig")).header("Content-Type", MediaTypes.OCI_MANIFEST)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(moved.body())).build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).isEqualTo(201);
         assertThat(CosignSignatures.verify(registry(), REPOSITORY, other, publicKey).reasons())
                 .singleElement().asString().contains("not " + repository(REPOSITORY) + "@" + other);
@@ -244,8 +263,9 @@ class SupplyChainTest {
         BuildOutcome outcome = build("broken", uniqueTag("broken"), null);
 
         assertThat(outcome.type()).as(String.valueOf(outcome.error())).isEqualTo(BuildOutcome.Type.INDEX_PUSHED);
-        assertThat(outcome.index().warnings()).anySatisfy(w -> assertThat(w).startsWith("linux/amd64 SBOM: /var/lib/dpkg/status:")
-                .contains("could not be read"));
+        assertThat(outcome.index().warnings())
+                .anySatisfy(w -> assertThat(w).startsWith("linux/amd64 SBOM: /var/lib/dpkg/status:")
+                        .contains("could not be read"));
         JsonNode sbom = sbomOf(images.get("broken-" + LINUX_AMD64.tagSafeName()));
         Set<String> listed = new TreeSet<>();
         sbom.path("components").forEach(c -> listed.add(c.path("name").asText()));
@@ -291,9 +311,12 @@ class SupplyChainTest {
     private BuildOutcome build(String image, String tag, SupplyChain supplyChain) {
         String id = newBuildId();
         for (Platform platform : List.of(LINUX_PPC64LE, LINUX_AMD64)) {
-            ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, id, 1, platform, List.of(LINUX_AMD64, LINUX_PPC64LE),
-                    PinnedSource.ofCommit("https://ci-bot:" + GIT_PASSWORD + "@gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
-                    new ImageTarget(repository(REPOSITORY), tag, image + "-" + platform.tagSafeName(), List.of(tag), supplyChain),
+            ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, id, 1, platform,
+                    List.of(LINUX_AMD64, LINUX_PPC64LE),
+                    PinnedSource.ofCommit("https://ci-bot:" + GIT_PASSWORD + "@gitlab.com/org/app.git", "main", COMMIT, ".",
+                            "Dockerfile"),
+                    new ImageTarget(repository(REPOSITORY), tag, image + "-" + platform.tagSafeName(), List.of(tag),
+                            supplyChain),
                     null, null, 1800, false, AssemblerFixture.REQUESTED);
             publish(kafka, ArchBuildEvent.started(request, "worker-" + platform.tagSafeName(), platform.equals(LINUX_PPC64LE),
                     Instant.now().minusSeconds(5)));
@@ -309,7 +332,8 @@ class SupplyChainTest {
         JsonNode referrers = manifest(child.replace(':', '-'));
         for (JsonNode entry : referrers.path("manifests")) {
             if (entry.path("artifactType").asText().equals("application/vnd.cyclonedx+json")) {
-                return JSON.readTree(blobText(manifest(entry.path("digest").asText()).path("layers").get(0).path("digest").asText()));
+                return JSON.readTree(
+                        blobText(manifest(entry.path("digest").asText()).path("layers").get(0).path("digest").asText()));
             }
         }
         throw new AssertionError("no SBOM among the referrers of " + child + ": " + referrers);
@@ -317,8 +341,10 @@ class SupplyChainTest {
 
     /** What dpkg-query lists as installed from a dpkg database: "name version". */
     private static Set<String> dpkgQuery(Path admindir) {
-        String out = Processes.run(Duration.ofSeconds(60), Tools.require("dpkg-query", "dpkg").toString(), "--admindir=" + admindir, "-W",
-                "-f", "${db:Status-Abbrev} ${Package} ${Version}\\n").orThrow().stdout();
+        String out = Processes
+                .run(Duration.ofSeconds(60), Tools.require("dpkg-query", "dpkg").toString(), "--admindir=" + admindir, "-W",
+                        "-f", "${db:Status-Abbrev} ${Package} ${Version}\\n")
+                .orThrow().stdout();
         Set<String> installed = new TreeSet<>();
         // the second letter of the abbreviated status is the state: i, installed (held or not)
         out.lines().filter(l -> l.length() > 3 && l.charAt(1) == 'i')
@@ -341,7 +367,8 @@ class SupplyChainTest {
     }
 
     private static JsonNode manifest(String reference) throws IOException {
-        var response = registry().get("/v2/" + REPOSITORY + "/manifests/" + reference, MediaTypes.OCI_INDEX + "," + MediaTypes.OCI_MANIFEST);
+        var response = registry().get("/v2/" + REPOSITORY + "/manifests/" + reference,
+                MediaTypes.OCI_INDEX + "," + MediaTypes.OCI_MANIFEST);
         assertThat(response.statusCode()).as("manifest %s", reference).isEqualTo(200);
         return JSON.readTree(response.body());
     }
@@ -371,7 +398,8 @@ class SupplyChainTest {
     }
 
     static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 

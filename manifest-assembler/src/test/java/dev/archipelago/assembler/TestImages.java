@@ -1,17 +1,17 @@
 package dev.archipelago.assembler;
 
-import dev.archipelago.model.Platform;
-import dev.archipelago.infra.Buildah;
-import dev.archipelago.infra.LocalRegistry;
-import dev.archipelago.testsupport.LocalRegistryResource;
-import dev.archipelago.infra.Tools;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+
+import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.model.Platform;
+import dev.archipelago.testsupport.LocalRegistryResource;
 
 /**
  * Real per-arch images for the assembler tests, built once per JVM with buildah (amd64 native,
@@ -47,7 +47,7 @@ final class TestImages {
     static synchronized Map<String, String> pushTo(String repository, Path authFile) {
         digest(Platform.LINUX_AMD64, "oci");
         Map<String, String> pushed = new HashMap<>();
-        for (Platform platform : new Platform[]{Platform.LINUX_AMD64, Platform.LINUX_PPC64LE}) {
+        for (Platform platform : new Platform[] { Platform.LINUX_AMD64, Platform.LINUX_PPC64LE }) {
             pushed.put(platform.tagSafeName(), buildah.push("localhost/assembler-test:" + platform.tagSafeName(),
                     repository + ":" + platform.tagSafeName(), "oci", authFile));
         }
@@ -59,14 +59,14 @@ final class TestImages {
         buildah = Buildah.isolated();
         Runtime.getRuntime().addShutdownHook(new Thread(buildah::close, "buildah-cleanup"));
         try {
-            for (Platform platform : new Platform[]{Platform.LINUX_AMD64, Platform.LINUX_PPC64LE}) {
+            for (Platform platform : new Platform[] { Platform.LINUX_AMD64, Platform.LINUX_PPC64LE }) {
                 Path context = Files.createTempDirectory("assembler-image");
                 Files.copy(Tools.busybox(platform), context.resolve("busybox"));
                 Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
                         + "CMD [\"/bin/busybox\", \"uname\", \"-m\"]\n");
                 String local = "localhost/assembler-test:" + platform.tagSafeName();
                 buildah.build(context, platform, local);
-                for (String format : new String[]{"oci", "docker"}) {
+                for (String format : new String[] { "oci", "docker" }) {
                     String tag = platform.tagSafeName() + "-" + format;
                     result.put(tag, buildah.push(local, repository() + ":" + tag, format));
                 }

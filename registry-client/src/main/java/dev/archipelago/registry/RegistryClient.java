@@ -1,10 +1,5 @@
 package dev.archipelago.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.failure.Backoff;
-import dev.archipelago.model.Digests;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,12 +26,19 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.failure.Backoff;
+import dev.archipelago.model.Digests;
+
 /**
  * The OCI distribution API calls Archipelago makes: manifests by tag or digest (exact bytes,
  * checked against the digest), blobs (into memory or streamed to a file, checked, with a size
  * limit), HEAD, pushes of blobs and manifests, and cross-repository blob mounts.
  *
- * <p>Authenticates the way registries ask: anonymous first, then HTTP basic or a bearer token
+ * <p>
+ * Authenticates the way registries ask: anonymous first, then HTTP basic or a bearer token
  * fetched from the challenge's realm (parameters in any order, quoted or not), with tokens cached
  * per registry, scope and login until they expire. Plain HTTP only for hosts configured as
  * insecure. Retries 5xx, 429 and connection failures a few times with the {@link Backoff#standard()
@@ -72,7 +74,7 @@ public class RegistryClient {
     }
 
     public RegistryClient(RegistryCredentials credentials, Set<String> insecureHosts, Duration connectTimeout,
-                          Duration requestTimeout, int attempts) {
+            Duration requestTimeout, int attempts) {
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
         this.credentials = credentials;
         this.insecureHosts = Set.copyOf(insecureHosts);
@@ -82,7 +84,8 @@ public class RegistryClient {
 
     /** GETs a manifest; by digest the bytes are checked against it. */
     public Fetched getManifest(String host, String repository, String reference, String accept) {
-        HttpResponse<byte[]> response = send(Access.pull(host, repository), "GET", manifestPath(repository, reference), accept, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "GET", manifestPath(repository, reference), accept,
+                Body.NONE);
         expect(response, 200, host, "manifest " + repository + "@" + reference);
         String digest = Digests.sha256(response.body());
         if (reference.startsWith("sha256:") && !reference.equals(digest)) {
@@ -95,7 +98,8 @@ public class RegistryClient {
 
     /** The digest a tag points at now, or empty when the tag does not exist. */
     public Optional<String> headManifest(String host, String repository, String tag, String accept) {
-        HttpResponse<byte[]> response = send(Access.pull(host, repository), "HEAD", manifestPath(repository, tag), accept, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "HEAD", manifestPath(repository, tag), accept,
+                Body.NONE);
         if (response.statusCode() == 404) {
             return Optional.empty();
         }
@@ -120,10 +124,12 @@ public class RegistryClient {
 
     /** GETs a blob and checks it against its digest. */
     public byte[] getBlob(String host, String repository, String digest) {
-        HttpResponse<byte[]> response = send(Access.pull(host, repository), "GET", blobPath(repository, digest), null, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "GET", blobPath(repository, digest), null,
+                Body.NONE);
         expect(response, 200, host, "blob " + repository + "@" + digest);
         if (!Digests.sha256(response.body()).equals(digest)) {
-            throw new RegistryException(RegistryException.Kind.INVALID, 200, host + " returned blob " + digest + " with other content");
+            throw new RegistryException(RegistryException.Kind.INVALID, 200,
+                    host + " returned blob " + digest + " with other content");
         }
         return response.body();
     }
@@ -134,7 +140,8 @@ public class RegistryClient {
      * as soon as it passes it, and the file is removed.
      */
     public void getBlobTo(String host, String repository, String digest, Path target, long maxBytes) {
-        HttpResponse<InputStream> response = send(Access.pull(host, repository), "GET", blobPath(repository, digest), null, Body.NONE,
+        HttpResponse<InputStream> response = send(Access.pull(host, repository), "GET", blobPath(repository, digest), null,
+                Body.NONE,
                 HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             try (InputStream in = response.body()) {
@@ -153,7 +160,7 @@ public class RegistryClient {
         long total = 0;
         try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(target)) {
             byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) > 0; ) {
+            for (int n; (n = in.read(buffer)) > 0;) {
                 total += n;
                 if (total > maxBytes) {
                     throw tooLarge(host, repository, digest, total, maxBytes);
@@ -178,7 +185,8 @@ public class RegistryClient {
     }
 
     public boolean blobExists(String host, String repository, String digest) {
-        HttpResponse<byte[]> response = send(Access.pull(host, repository), "HEAD", blobPath(repository, digest), null, Body.NONE);
+        HttpResponse<byte[]> response = send(Access.pull(host, repository), "HEAD", blobPath(repository, digest), null,
+                Body.NONE);
         if (response.statusCode() == 404) {
             return false;
         }
@@ -208,7 +216,8 @@ public class RegistryClient {
         if (blobExists(host, repository, digest)) {
             return;
         }
-        HttpResponse<byte[]> started = send(Access.push(host, repository), "POST", "/v2/" + repository + "/blobs/uploads/", null,
+        HttpResponse<byte[]> started = send(Access.push(host, repository), "POST", "/v2/" + repository + "/blobs/uploads/",
+                null,
                 Body.of(null, new byte[0]));
         expect(started, 202, host, "an upload to " + repository);
         String location = started.headers().firstValue("Location").orElseThrow(() -> new RegistryException(
@@ -232,8 +241,8 @@ public class RegistryClient {
             return true;
         }
         if (response.statusCode() == 202) {
-            response.headers().firstValue("Location").ifPresent(location ->
-                    send(Access.push(host, repository), "DELETE", location, null, Body.NONE));
+            response.headers().firstValue("Location")
+                    .ifPresent(location -> send(Access.push(host, repository), "DELETE", location, null, Body.NONE));
             return false;
         }
         expect(response, 201, host, "mount of " + digest + " from " + fromRepository + " into " + repository);
@@ -282,13 +291,13 @@ public class RegistryClient {
     }
 
     private <T> HttpResponse<T> send(Access access, String method, String path, String accept, Body body,
-                                     HttpResponse.BodyHandler<T> handler) {
+            HttpResponse.BodyHandler<T> handler) {
         String host = access.host();
         URI uri = path.startsWith("http") ? URI.create(path) : URI.create(scheme(host) + "://" + host + path);
         String scope = access.tokenScope();
         String tokenKey = host + "|" + scope;
         Backoff backoff = Backoff.standard();
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1;; attempt++) {
             try {
                 String authorization = cachedAuthorization(tokenKey);
                 HttpResponse<T> response = http.send(request(uri, method, accept, body, authorization), handler);
@@ -301,7 +310,8 @@ public class RegistryClient {
                     }
                 }
                 if ((response.statusCode() >= 500 || response.statusCode() == 429) && attempt < attempts) {
-                    LOG.log(System.Logger.Level.DEBUG, "{0} {1} on {2} answered {3}; retrying", method, path, host, response.statusCode());
+                    LOG.log(System.Logger.Level.DEBUG, "{0} {1} on {2} answered {3}; retrying", method, path, host,
+                            response.statusCode());
                     discard(response);
                     sleep(backoff.next());
                     continue;
@@ -310,7 +320,8 @@ public class RegistryClient {
             } catch (ConnectException | HttpTimeoutException e) {
                 if (attempt >= attempts) {
                     throw new RegistryException(RegistryException.Kind.UNAVAILABLE, 0, "registry " + host + " did not answer "
-                            + method + " " + uri.getPath() + " after " + attempts + " attempts: " + e.getClass().getSimpleName());
+                            + method + " " + uri.getPath() + " after " + attempts + " attempts: "
+                            + e.getClass().getSimpleName());
                 }
                 sleep(backoff.next());
             } catch (IOException e) {
@@ -327,7 +338,8 @@ public class RegistryClient {
     }
 
     private HttpRequest request(URI uri, String method, String accept, Body body, String authorization) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(requestTimeout).method(method, body.publisher().get());
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(requestTimeout).method(method,
+                body.publisher().get());
         if (accept != null) {
             builder.header("Accept", accept);
         }
@@ -349,7 +361,8 @@ public class RegistryClient {
     }
 
     /** Answers a 401 challenge: basic with the login, or a bearer token from the realm. */
-    private String answer(String host, String challenge, String scope, String tokenKey) throws IOException, InterruptedException {
+    private String answer(String host, String challenge, String scope, String tokenKey)
+            throws IOException, InterruptedException {
         Optional<RegistryCredentials.Login> login = credentials.forHost(host);
         String lower = challenge.toLowerCase(Locale.ROOT);
         if (lower.startsWith("basic")) {
@@ -390,7 +403,8 @@ public class RegistryClient {
         JsonNode json = JSON.readTree(response.body());
         String token = json.hasNonNull("token") ? json.get("token").asText() : json.path("access_token").asText(null);
         if (token == null) {
-            throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, 200, "the token service of " + host + " returned no token");
+            throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, 200,
+                    "the token service of " + host + " returned no token");
         }
         long lifetime = Math.max(60, json.path("expires_in").asLong(60));
         String header = "Bearer " + token;
@@ -418,8 +432,9 @@ public class RegistryClient {
             default -> RegistryException.Kind.UNAVAILABLE;
         };
         throw new RegistryException(kind, status, "registry " + host + " answered " + status + " to " + what
-                + (kind == RegistryException.Kind.UNAUTHORIZED ? " (the credentials for " + host + " were refused or are missing)"
-                : ": " + summary.strip()));
+                + (kind == RegistryException.Kind.UNAUTHORIZED
+                        ? " (the credentials for " + host + " were refused or are missing)"
+                        : ": " + summary.strip()));
     }
 
     private static RegistryException tooLarge(String host, String repository, String digest, long size, long maxBytes) {

@@ -1,18 +1,18 @@
 package dev.archipelago.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Registry credentials from a containers {@code auth.json} (what {@code podman login} writes; a
@@ -52,7 +52,8 @@ public final class RegistryCredentials {
     public static RegistryCredentials forUser(Map<String, String> environment, Path home) {
         List<Path> files = new ArrayList<>();
         Optional.ofNullable(environment.get("REGISTRY_AUTH_FILE")).map(Path::of).ifPresent(files::add);
-        Optional.ofNullable(environment.get("XDG_RUNTIME_DIR")).map(d -> Path.of(d, "containers", "auth.json")).ifPresent(files::add);
+        Optional.ofNullable(environment.get("XDG_RUNTIME_DIR")).map(d -> Path.of(d, "containers", "auth.json"))
+                .ifPresent(files::add);
         files.add(home.resolve(".config/containers/auth.json"));
         files.add(Optional.ofNullable(environment.get("DOCKER_CONFIG")).map(d -> Path.of(d, "config.json"))
                 .orElse(home.resolve(".docker/config.json")));

@@ -9,7 +9,13 @@ import dev.archipelago.failure.ClassifiedFailure;
 public class RegistryException extends RuntimeException implements ClassifiedFailure {
 
     /** What went wrong; only UNAVAILABLE (no answer, 5xx, 429) is worth trying again later. */
-    public enum Kind { NOT_FOUND, UNAUTHORIZED, INVALID, TOO_LARGE, UNAVAILABLE }
+    public enum Kind {
+        NOT_FOUND,
+        UNAUTHORIZED,
+        INVALID,
+        TOO_LARGE,
+        UNAVAILABLE
+    }
 
     private final Kind kind;
     private final int status;

@@ -1,12 +1,7 @@
 package dev.archipelago.registry;
 
-import dev.archipelago.model.Digests;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.infra.LocalRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +12,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.model.Digests;
+import dev.archipelago.model.MediaTypes;
 
 /** The registry client against the real distribution registry: pushes, streamed pulls with limits, credentials. */
 class RegistryClientTest {
@@ -34,7 +35,8 @@ class RegistryClientTest {
     static void start() {
         registry = LocalRegistry.anonymous();
         locked = LocalRegistry.withBasicAuth("robot", "s3cret-" + System.nanoTime());
-        client = new RegistryClient(RegistryCredentials.none(), Set.of(registry.hostPort(), locked.hostPort()), Duration.ofSeconds(5),
+        client = new RegistryClient(RegistryCredentials.none(), Set.of(registry.hostPort(), locked.hostPort()),
+                Duration.ofSeconds(5),
                 Duration.ofSeconds(30), 2);
     }
 
@@ -54,7 +56,8 @@ class RegistryClientTest {
         client.pushBlob(registry.hostPort(), "client/blobs", digest, file);
         client.pushBlob(registry.hostPort(), "client/blobs", digest, file);
 
-        assertThat(registry.logLines()).filteredOn(l -> l.contains("\"PUT /v2/client/blobs/blobs/uploads/")).as("one upload").hasSize(1);
+        assertThat(registry.logLines()).filteredOn(l -> l.contains("\"PUT /v2/client/blobs/blobs/uploads/")).as("one upload")
+                .hasSize(1);
         Path back = work.resolve("back");
         client.getBlobTo(registry.hostPort(), "client/blobs", digest, back, bytes.length);
         assertThat(Files.readAllBytes(back)).isEqualTo(bytes);
@@ -78,16 +81,19 @@ class RegistryClientTest {
     void aManifestPushedByDigestIsReadBackByDigest() {
         String config = client.pushBlob(registry.hostPort(), "client/artifact", "{}".getBytes(StandardCharsets.UTF_8));
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + config + "\",\"size\":2},\"layers\":[]}").getBytes(StandardCharsets.UTF_8);
-        String digest = client.putManifest(registry.hostPort(), "client/artifact", Digests.sha256(manifest), MediaTypes.OCI_MANIFEST, manifest);
+                + "\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + config + "\",\"size\":2},\"layers\":[]}")
+                .getBytes(StandardCharsets.UTF_8);
+        String digest = client.putManifest(registry.hostPort(), "client/artifact", Digests.sha256(manifest),
+                MediaTypes.OCI_MANIFEST, manifest);
 
-        assertThat(client.getManifest(registry.hostPort(), "client/artifact", digest, MediaTypes.OCI_MANIFEST).body()).isEqualTo(manifest);
+        assertThat(client.getManifest(registry.hostPort(), "client/artifact", digest, MediaTypes.OCI_MANIFEST).body())
+                .isEqualTo(manifest);
     }
 
     @Test
     void aPushWithoutCredentialsIsRefusedAsUnauthorizedWithoutTheirValue() {
         RegistryException e = catchThrowableOfType(RegistryException.class,
-                () -> client.pushBlob(locked.hostPort(), "client/locked", new byte[]{1, 2, 3}));
+                () -> client.pushBlob(locked.hostPort(), "client/locked", new byte[] { 1, 2, 3 }));
         assertThat(e.kind()).isEqualTo(RegistryException.Kind.UNAUTHORIZED);
         assertThat(e.isTransient()).isFalse();
         assertThat(e.getMessage()).contains(locked.hostPort()).contains("refused or are missing");
@@ -96,17 +102,20 @@ class RegistryClientTest {
     @Test
     void aUsersCredentialsComeFromContainersAuthJsonThenDockersConfigJson(@TempDir Path home) throws Exception {
         Path containers = Files.createDirectories(home.resolve(".config/containers")).resolve("auth.json");
-        Files.writeString(containers, "{\"auths\": {\"a.example\": {\"auth\": \"" + basic("from-containers", "pw-containers") + "\"}}}");
+        Files.writeString(containers,
+                "{\"auths\": {\"a.example\": {\"auth\": \"" + basic("from-containers", "pw-containers") + "\"}}}");
         Path docker = Files.createDirectories(home.resolve(".docker")).resolve("config.json");
         Files.writeString(docker, "{\"auths\": {\"a.example\": {\"auth\": \"" + basic("from-docker", "pw-docker") + "\"}, "
                 + "\"https://b.example/v1/\": {\"auth\": \"" + basic("docker-only", "pw-docker-only") + "\"}}}");
 
         RegistryCredentials credentials = RegistryCredentials.forUser(Map.of(), home);
 
-        assertThat(credentials.forHost("a.example")).hasValueSatisfying(l -> assertThat(l.username()).isEqualTo("from-containers"));
+        assertThat(credentials.forHost("a.example"))
+                .hasValueSatisfying(l -> assertThat(l.username()).isEqualTo("from-containers"));
         assertThat(credentials.forHost("b.example")).hasValueSatisfying(l -> assertThat(l.username()).isEqualTo("docker-only"));
         assertThat(credentials.toString()).doesNotContain("pw-");
-        Path override = Files.writeString(home.resolve("other.json"), "{\"auths\": {\"a.example\": {\"auth\": \"" + basic("override", "w") + "\"}}}");
+        Path override = Files.writeString(home.resolve("other.json"),
+                "{\"auths\": {\"a.example\": {\"auth\": \"" + basic("override", "w") + "\"}}}");
         assertThat(RegistryCredentials.forUser(Map.of("REGISTRY_AUTH_FILE", override.toString()), home).forHost("a.example"))
                 .hasValueSatisfying(l -> assertThat(l.username()).isEqualTo("override"));
     }

@@ -28,8 +28,9 @@ public final class BuildContexts {
     public static ImageReference parseReference(String text) {
         ImageReference reference = ImageReference.parse(text);
         if (reference.digest() == null || reference.tag() != null || !Digests.isSha256(reference.digest())) {
-            throw new IllegalArgumentException("'" + text + "' is not a bundle reference: give registry/repository@sha256:<64 hex>, "
-                    + "as the CLI prints it");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a bundle reference: give registry/repository@sha256:<64 hex>, "
+                            + "as the CLI prints it");
         }
         return reference;
     }

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * A container image reference in the Docker reference grammar:
  * {@code [registry[:port]/]path[:tag][@digest]}.
  *
- * <p>A first component with a dot, a port, or equal to {@code localhost} is the registry;
+ * <p>
+ * A first component with a dot, a port, or equal to {@code localhost} is the registry;
  * otherwise the registry is {@code docker.io}, and a single-component Docker Hub name gets
  * the {@code library/} prefix, as the Docker CLI does. {@link #toString()} gives the
  * canonical form with the registry always spelled out.

@@ -1,8 +1,5 @@
 package dev.archipelago.model;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,10 +8,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * A container platform under its OCI name ({@code linux/amd64}, {@code linux/arm/v7}).
  *
- * <p>Parses OCI names and the aliases people type ({@code x86}, {@code x86_64},
+ * <p>
+ * Parses OCI names and the aliases people type ({@code x86}, {@code x86_64},
  * {@code aarch64}, {@code ppc64el}); renders the OCI form for APIs and a tag-safe form
  * ({@code ppc64le}, {@code arm-v7}) for image tags and topic names. Also knows the facts
  * that tie a platform to real hardware: the ELF machine number of its executables, the
@@ -33,7 +34,7 @@ public record Platform(String os, String architecture, String variant) implement
 
     /** What each supported platform is on real hardware. */
     private record Hardware(Platform platform, int elfMachine, boolean elf64, boolean littleEndian,
-                            String unameMachine, String qemuName) {
+            String unameMachine, String qemuName) {
     }
 
     private static final List<Hardware> SUPPORTED = List.of(

@@ -41,8 +41,9 @@ public final class SafeText {
             char c = shown.charAt(i);
             boolean control = (c < 0x20 && c != '\t') || (c >= 0x7F && c < 0xA0);
             boolean loneSurrogate = Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < shown.length()
-                    && Character.isLowSurrogate(shown.charAt(i + 1))) && !(Character.isLowSurrogate(c) && i > 0
-                    && Character.isHighSurrogate(shown.charAt(i - 1)));
+                    && Character.isLowSurrogate(shown.charAt(i + 1)))
+                    && !(Character.isLowSurrogate(c) && i > 0
+                            && Character.isHighSurrogate(shown.charAt(i - 1)));
             safe.append(control || loneSurrogate ? REPLACEMENT : c);
         }
         if (shown.length() > safe.length()) {

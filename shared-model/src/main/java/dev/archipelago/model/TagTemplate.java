@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * Works out the per-platform tags and the index tags of a build from its tag, a per-arch
  * template and explicit overrides.
  *
- * <p>The template knows {@code {tag}} and {@code {arch}} (the platform's tag-safe name, such as
+ * <p>
+ * The template knows {@code {tag}} and {@code {arch}} (the platform's tag-safe name, such as
  * {@code ppc64le} or {@code arm-v7}); the default is {@code {tag}-{arch}}. An explicit tag for a
  * platform wins over the template, which is how the tutorial's {@code gitlab-pyflask-x86} is
  * expressed. The index tags default to the build's tag alone.
@@ -43,15 +44,15 @@ public final class TagTemplate {
     /**
      * Plans the tags and checks that every one is valid and that no two of them collide.
      *
-     * @param tag          the build's tag
+     * @param tag the build's tag
      * @param archTemplate per-arch template, or null for {@link #DEFAULT_ARCH_TEMPLATE}
-     * @param explicit     explicit per-platform tags keyed by any platform spelling, or null
-     * @param indexTags    the index tags, or null/empty for {@code [tag]}
-     * @param platforms    the platforms of the build
+     * @param explicit explicit per-platform tags keyed by any platform spelling, or null
+     * @param indexTags the index tags, or null/empty for {@code [tag]}
+     * @param platforms the platforms of the build
      * @throws IllegalArgumentException saying what to fix
      */
     public static Plan plan(String tag, String archTemplate, Map<String, String> explicit,
-                            List<String> indexTags, Collection<Platform> platforms) {
+            List<String> indexTags, Collection<Platform> platforms) {
         ImageReference.validateTag(tag);
         String template = archTemplate == null || archTemplate.isBlank() ? DEFAULT_ARCH_TEMPLATE : archTemplate;
         checkTemplate(template);

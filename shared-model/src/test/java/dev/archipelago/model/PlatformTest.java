@@ -1,13 +1,13 @@
 package dev.archipelago.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PlatformTest {
 
@@ -52,8 +52,8 @@ class PlatformTest {
     }
 
     @ParameterizedTest(name = "os.arch {0} -> {1}")
-    @CsvSource({"amd64,linux/amd64", "x86_64,linux/amd64", "aarch64,linux/arm64", "ppc64le,linux/ppc64le",
-            "s390x,linux/s390x", "arm,linux/arm/v7"})
+    @CsvSource({ "amd64,linux/amd64", "x86_64,linux/amd64", "aarch64,linux/arm64", "ppc64le,linux/ppc64le",
+            "s390x,linux/s390x", "arm,linux/arm/v7" })
     void mapsTheJvmArchitecture(String osArch, String expected) {
         assertThat(Platform.fromJvmArch(osArch).ociName()).isEqualTo(expected);
     }

@@ -1,14 +1,15 @@
 package dev.archipelago.model;
 
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.BuildErrorCode;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.BuildErrorCode;
 
 class SafeTextTest {
 
@@ -27,7 +28,8 @@ class SafeTextTest {
 
     @Test
     void invalidUtf8DecodedWithReplacementStaysReadable() {
-        String decoded = new String(new byte[]{'o', 'k', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, '!'}, StandardCharsets.UTF_8);
+        String decoded = new String(new byte[] { 'o', 'k', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, '!' },
+                StandardCharsets.UTF_8);
         assertThat(SafeText.line(decoded)).startsWith("ok").endsWith("!").doesNotContain("\u0000");
     }
 

@@ -1,15 +1,15 @@
 package dev.archipelago.model;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static dev.archipelago.model.Platform.LINUX_AMD64;
 import static dev.archipelago.model.Platform.LINUX_ARM_V7;
 import static dev.archipelago.model.Platform.LINUX_PPC64LE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
 
 class TagTemplateTest {
 
@@ -50,8 +50,10 @@ class TagTemplateTest {
                 .hasMessageContaining("index tag 'v1-amd64' is also the tag of platform linux/amd64");
         assertThatThrownBy(() -> TagTemplate.plan("v1", null, Map.of("s390x", "z"), null, two))
                 .hasMessageContaining("not one of the requested platforms");
-        assertThatThrownBy(() -> TagTemplate.plan("v1", null, null, List.of("a", "a"), two)).hasMessageContaining("listed twice");
-        assertThatThrownBy(() -> TagTemplate.plan("v1", null, null, List.of("bad tag"), two)).hasMessageContaining("is invalid");
+        assertThatThrownBy(() -> TagTemplate.plan("v1", null, null, List.of("a", "a"), two))
+                .hasMessageContaining("listed twice");
+        assertThatThrownBy(() -> TagTemplate.plan("v1", null, null, List.of("bad tag"), two))
+                .hasMessageContaining("is invalid");
         assertThatThrownBy(() -> TagTemplate.plan("t".repeat(125), null, null, null, List.of(LINUX_PPC64LE)))
                 .hasMessageContaining("the limit is 128");
     }

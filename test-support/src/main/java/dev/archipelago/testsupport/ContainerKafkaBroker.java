@@ -1,13 +1,15 @@
 package dev.archipelago.testsupport;
 
-import dev.archipelago.infra.KafkaBroker;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
+import java.time.Duration;
+
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
-import java.time.Duration;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+
+import dev.archipelago.infra.KafkaBroker;
 
 /**
  * The broker on Testcontainers' {@code KafkaContainer}: the apache/kafka image of the Kafka version

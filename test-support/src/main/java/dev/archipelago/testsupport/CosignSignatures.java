@@ -1,11 +1,5 @@
 package dev.archipelago.testsupport;
 
-import dev.archipelago.infra.LocalRegistry;
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.Tools;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -15,6 +9,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.infra.LocalRegistry;
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
 
 /**
  * Checks an image's cosign signatures the way a sigstoreSigned policy does, with OpenSSL doing the
@@ -65,8 +66,10 @@ public final class CosignSignatures {
                 Path payloadFile = Files.write(folder.resolve("payload-" + n), payload);
                 Path signatureFile = Files.write(folder.resolve("signature-" + n),
                         Base64.getDecoder().decode(layer.path("annotations").path(SIGNATURE_ANNOTATION).asText()));
-                Processes.Result openssl = Processes.run(Duration.ofSeconds(30), Tools.require("openssl", "openssl").toString(), "dgst",
-                        "-sha256", "-verify", publicKey.toString(), "-signature", signatureFile.toString(), payloadFile.toString());
+                Processes.Result openssl = Processes.run(Duration.ofSeconds(30), Tools.require("openssl", "openssl").toString(),
+                        "dgst",
+                        "-sha256", "-verify", publicKey.toString(), "-signature", signatureFile.toString(),
+                        payloadFile.toString());
                 if (openssl.ok() && openssl.stdout().contains("Verified OK")) {
                     return new Verdict(true, List.of());
                 }

@@ -1,11 +1,11 @@
 package dev.archipelago.testsupport;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.smallrye.reactive.messaging.memory.InMemoryConnector;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 
 /**
  * The fast tier's stand-in for Kafka: switches the channels named in the {@code incoming} and
@@ -13,13 +13,9 @@ import java.util.Map;
  * a service's consumer logic and reads what it emits without a broker. Nothing else changes: the
  * database, the failure policy and the service's beans are the real ones.
  *
- * <pre>{@code
- * @WithTestResource(value = InMemoryChannelsResource.class, initArgs = {
- *         @ResourceArg(name = "incoming", value = "results-in"),
- *         @ResourceArg(name = "outgoing", value = "outcomes-out")})
- * }</pre>
- *
- * The test reaches the channels with {@code @Inject @Connector("smallrye-in-memory") InMemoryConnector}.
+ * Declared with {@code WithTestResource}, its {@code initArgs} naming the channels, for example
+ * {@code incoming=results-in} and {@code outgoing=outcomes-out}. The test reaches the channels
+ * through the injected {@code InMemoryConnector}.
  */
 public class InMemoryChannelsResource implements QuarkusTestResourceLifecycleManager {
 

@@ -1,21 +1,22 @@
 package dev.archipelago.testsupport;
 
 import java.nio.file.Files;
-
-import dev.archipelago.infra.KafkaBroker;
-import dev.archipelago.infra.EmbeddedKafkaBroker;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import org.testcontainers.DockerClientFactory;
-
 import java.nio.file.Path;
 import java.util.Map;
+
+import org.testcontainers.DockerClientFactory;
+
+import dev.archipelago.infra.EmbeddedKafkaBroker;
+import dev.archipelago.infra.KafkaBroker;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * A Quarkus test resource that gives the application a real Kafka broker, one per test JVM,
  * started on first use and stopped when the JVM exits, so that several test classes share it.
  * Tests keep apart by using their own build ids or topics.
  *
- * <p>Where the broker runs is {@code archipelago.test.kafka} (or ARCHIPELAGO_TEST_KAFKA):
+ * <p>
+ * Where the broker runs is {@code archipelago.test.kafka} (or ARCHIPELAGO_TEST_KAFKA):
  * {@code container} on Testcontainers' KafkaContainer, {@code embedded} in this JVM, {@code auto}
  * (the default) in a container when a Docker-compatible engine answers (Docker, or podman's API
  * named by DOCKER_HOST), else in this JVM. With {@code archipelago.test.podman-api=true} and
@@ -23,7 +24,8 @@ import java.util.Map;
  * an apache/kafka image made from Debian packages and Kafka's jars: how CI runs it on a machine
  * without Docker and without a reachable registry.
  *
- * <p>Use with {@code @WithTestResource(KafkaBrokerResource.class)}; it sets
+ * <p>
+ * Use with {@code @WithTestResource(KafkaBrokerResource.class)}; it sets
  * {@code kafka.bootstrap.servers} and fills the test's {@link InjectKafkaClient} fields with a
  * client of the broker.
  */
@@ -45,7 +47,8 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     }
 
     private static KafkaBroker choose() {
-        String mode = System.getProperty("archipelago.test.kafka", System.getenv().getOrDefault("ARCHIPELAGO_TEST_KAFKA", "auto"));
+        String mode = System.getProperty("archipelago.test.kafka",
+                System.getenv().getOrDefault("ARCHIPELAGO_TEST_KAFKA", "auto"));
         return switch (mode) {
             case "embedded" -> new EmbeddedKafkaBroker(3).start();
             case "container" -> {
@@ -53,13 +56,15 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
                     servePodmanApi();
                 }
                 if (!engineAnswers()) {
-                    throw new IllegalStateException("archipelago.test.kafka=container, but no Docker-compatible engine answers: "
-                            + "start Docker, or podman's API (podman system service) with DOCKER_HOST naming its socket");
+                    throw new IllegalStateException(
+                            "archipelago.test.kafka=container, but no Docker-compatible engine answers: "
+                                    + "start Docker, or podman's API (podman system service) with DOCKER_HOST naming its socket");
                 }
                 yield new ContainerKafkaBroker(3).start();
             }
             case "auto" -> engineAnswers() ? new ContainerKafkaBroker(3).start() : new EmbeddedKafkaBroker(3).start();
-            default -> throw new IllegalArgumentException("archipelago.test.kafka is '" + mode + "': auto, container or embedded");
+            default ->
+                throw new IllegalArgumentException("archipelago.test.kafka is '" + mode + "': auto, container or embedded");
         };
     }
 
@@ -67,7 +72,7 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         boolean somewhereToLook = System.getenv("DOCKER_HOST") != null || Files.exists(Path.of("/var/run/docker.sock"))
                 || Files.exists(Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
         if (!somewhereToLook) {
-            return false;   // no engine to ask: spares every test JVM Testcontainers' search and its error log
+            return false; // no engine to ask: spares every test JVM Testcontainers' search and its error log
         }
         try {
             return DockerClientFactory.instance().isDockerAvailable();
@@ -80,11 +85,12 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     private static void servePodmanApi() {
         String dockerHost = System.getenv("DOCKER_HOST");
         if (dockerHost == null || !dockerHost.startsWith("unix://")) {
-            throw new IllegalStateException("archipelago.test.podman-api=true needs DOCKER_HOST=unix://<socket path>, not " + dockerHost);
+            throw new IllegalStateException(
+                    "archipelago.test.podman-api=true needs DOCKER_HOST=unix://<socket path>, not " + dockerHost);
         }
         Path socket = Path.of(dockerHost.substring("unix://".length()));
         if (Podman.pings(socket)) {
-            return;   // served already, for an earlier application of this JVM
+            return; // served already, for an earlier application of this JVM
         }
         Podman podman = Podman.isolated();
         // whether a broker ever starts on it or not, the engine and what it runs go when the JVM does
@@ -105,7 +111,8 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         if (client == null) {
             client = KafkaTestClient.forSharedBroker();
         }
-        testInjector.injectIntoFields(client, new TestInjector.AnnotatedAndMatchesType(InjectKafkaClient.class, KafkaTestClient.class));
+        testInjector.injectIntoFields(client,
+                new TestInjector.AnnotatedAndMatchesType(InjectKafkaClient.class, KafkaTestClient.class));
     }
 
     @Override

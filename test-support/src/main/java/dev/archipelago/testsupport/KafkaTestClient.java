@@ -1,9 +1,18 @@
 package dev.archipelago.testsupport;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -15,22 +24,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /** Produces and reads records on the test broker, the way an outside client would. */
 public final class KafkaTestClient implements AutoCloseable {
@@ -114,8 +113,9 @@ public final class KafkaTestClient implements AutoCloseable {
             Instant deadline = Instant.now().plusSeconds(60);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("reading " + topic + " to its end offsets " + ends + " took more than 60 s; "
-                            + "read up to " + partitions.stream().map(p -> p + "@" + consumer.position(p)).toList());
+                    throw new IllegalStateException(
+                            "reading " + topic + " to its end offsets " + ends + " took more than 60 s; "
+                                    + "read up to " + partitions.stream().map(p -> p + "@" + consumer.position(p)).toList());
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                     Received received = toReceived(record);

@@ -1,9 +1,9 @@
 package dev.archipelago.testsupport;
 
+import java.util.Map;
+
 import dev.archipelago.infra.LocalRegistry;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
-import java.util.Map;
 
 /**
  * A Quarkus test resource that gives the application one anonymous distribution registry per test

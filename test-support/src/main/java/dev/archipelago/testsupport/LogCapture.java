@@ -1,10 +1,9 @@
 package dev.archipelago.testsupport;
 
-import java.util.logging.Level;
-
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 

@@ -1,24 +1,24 @@
 package dev.archipelago.testsupport;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.concurrent.TimeUnit;
-
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.Tools;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
 
 /**
  * podman (and podman-compose) for tests, with a storage of its own and the two settings this
@@ -121,7 +121,8 @@ public final class Podman implements AutoCloseable {
     public void serveDockerApi(Path socket) {
         try {
             Files.deleteIfExists(socket);
-            ProcessBuilder builder = new ProcessBuilder(inNamespace("podman", "system", "service", "--time=0", "unix://" + socket))
+            ProcessBuilder builder = new ProcessBuilder(
+                    inNamespace("podman", "system", "service", "--time=0", "unix://" + socket))
                     .redirectErrorStream(true).redirectOutput(root.resolve("api-service.log").toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().putAll(environment);
@@ -142,10 +143,12 @@ public final class Podman implements AutoCloseable {
     /** Whether a Docker-compatible API answers {@code GET /_ping} on this unix socket. */
     public static boolean pings(Path socket) {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            channel.write(ByteBuffer.wrap("GET /_ping HTTP/1.1\r\nHost: podman\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            channel.write(ByteBuffer.wrap(
+                    "GET /_ping HTTP/1.1\r\nHost: podman\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
             ByteBuffer answer = ByteBuffer.allocate(256);
             channel.read(answer);
-            return new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII).matches("(?s)HTTP/1\\.[01] 200 .*");
+            return new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII)
+                    .matches("(?s)HTTP/1\\.[01] 200 .*");
         } catch (IOException notYet) {
             return false;
         }

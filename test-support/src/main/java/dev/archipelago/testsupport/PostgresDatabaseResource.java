@@ -1,9 +1,9 @@
 package dev.archipelago.testsupport;
 
+import java.util.Map;
+
 import dev.archipelago.infra.ScratchDatabase;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
-import java.util.Map;
 
 /**
  * A Quarkus test resource that points the datasource at a fresh database on the machine's

@@ -1,8 +1,5 @@
 package dev.archipelago.testsupport;
 
-import java.util.Map;
-
-import dev.archipelago.infra.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,11 +10,14 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.regex.Pattern;
+
+import dev.archipelago.infra.Processes;
 
 /**
  * Kafka, PostgreSQL and the distribution registry as container images made from Debian packages
@@ -34,14 +34,17 @@ public final class StandInImages {
     private static final String BASE = "localhost/archipelago-stand-in/debian:bookworm";
     private static final List<String> PACKAGES = List.of("openjdk-17-jre-headless", "postgresql-15", "docker-registry", "wget",
             "ca-certificates");
-    /** The Maven groups of Kafka's broker, its tools and their dependencies, and the log manager the in-JVM broker logs with. */
+    /**
+     * The Maven groups of Kafka's broker, its tools and their dependencies, and the log manager the in-JVM broker logs with.
+     */
     private static final Pattern KAFKA_JARS = Pattern.compile("/(org/apache/kafka|org/scala-lang"
             + "|com/fasterxml/jackson|com/typesafe/scala-logging|org/slf4j/slf4j-api|com/github/luben|org/lz4|at/yawk/lz4|org/xerial/snappy"
             + "|net/sf/jopt-simple|net/sourceforge/argparse4j|com/yammer/metrics|org/bitbucket/b_c|org/pcollections|com/github/ben-manes"
             + "|io/opentelemetry/proto|com/google/protobuf|org/jboss/logmanager|org/jboss/slf4j|io/smallrye/common"
             + "|org/apache/logging/log4j/log4j-api|commons-validator|commons-beanutils|commons-digester|commons-collections"
             + "|org/hdrhistogram|com/dynatrace/hash4j|com/google/re2j|io/github/classgraph)/");
-    private static final String[] FILES = {"kafka-run", "kafka-broker-api-versions.sh", "postgres-entrypoint", "registry-config.yml"};
+    private static final String[] FILES = { "kafka-run", "kafka-broker-api-versions.sh", "postgres-entrypoint",
+            "registry-config.yml" };
 
     private final Podman podman;
     private final Path work;
@@ -70,7 +73,8 @@ public final class StandInImages {
         String kafka = buildah("from", BASE).strip();
         buildah("copy", kafka, libs.toString(), "/opt/kafka/libs/");
         buildah("copy", "--chmod", "755", kafka, file("kafka-run").toString(), "/etc/kafka/docker/run");
-        buildah("copy", "--chmod", "755", kafka, file("kafka-broker-api-versions.sh").toString(), "/opt/kafka/bin/kafka-broker-api-versions.sh");
+        buildah("copy", "--chmod", "755", kafka, file("kafka-broker-api-versions.sh").toString(),
+                "/opt/kafka/bin/kafka-broker-api-versions.sh");
         // a command, not an entrypoint, as in apache/kafka: Testcontainers replaces the command
         buildah("config", "--cmd", "/etc/kafka/docker/run", "--port", "9092", kafka);
         buildah("commit", "--rm", kafka, KAFKA);
@@ -98,7 +102,8 @@ public final class StandInImages {
         if (podman.podman(Duration.ofSeconds(60), "image", "exists", BASE).ok()) {
             return;
         }
-        Path script = Path.of(System.getProperty("archipelago.repo.root", "..")).resolve("scripts/debian-base.sh").toAbsolutePath().normalize();
+        Path script = Path.of(System.getProperty("archipelago.repo.root", "..")).resolve("scripts/debian-base.sh")
+                .toAbsolutePath().normalize();
         List<String> command = new ArrayList<>(List.of("bash", script.toString(), "linux/amd64"));
         command.addAll(PACKAGES);
         Path rootfs = Path.of(Processes.run(Duration.ofMinutes(30), null, Map.of(), command).orThrow().stdout().strip());
@@ -152,7 +157,8 @@ public final class StandInImages {
                 }
             }
         }
-        return jars.stream().filter(Files::isRegularFile).filter(p -> KAFKA_JARS.matcher(p.toString().replace('\\', '/')).find()).toList();
+        return jars.stream().filter(Files::isRegularFile)
+                .filter(p -> KAFKA_JARS.matcher(p.toString().replace('\\', '/')).find()).toList();
     }
 
 }

@@ -1,25 +1,23 @@
 package dev.archipelago.worker.buildah;
 
-import java.util.Locale;
-
-import dev.archipelago.worker.job.BuildExecutor;
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.job.BuildFailure;
-import dev.archipelago.worker.source.SourceFetcher;
-
-import dev.archipelago.model.ImageReference;
-import dev.archipelago.model.Redaction;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Redaction;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.job.BuildExecutor;
+import dev.archipelago.worker.job.BuildFailure;
+import dev.archipelago.worker.job.JobProcess;
+import dev.archipelago.worker.source.SourceFetcher;
 
 /**
  * One platform's build from request to result: fetch the pinned commit into a private folder,
@@ -42,7 +40,7 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
     private volatile boolean pushed;
 
     BuildahBuild(ArchBuildRequest request, String workerId, boolean emulated, BuildahCommands buildah, SourceFetcher fetcher,
-             Path workRoot, int tailLines) throws IOException {
+            Path workRoot, int tailLines) throws IOException {
         this.request = request;
         this.workerId = workerId;
         this.emulated = emulated;
@@ -53,7 +51,8 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
         this.folder = Files.createTempDirectory(workRoot, request.buildId() + "-" + request.platform().tagSafeName() + "-");
         Instant deadline = request.requestedAt().plusSeconds(request.timeoutSeconds());
         this.process = new JobProcess(folder.resolve("build.log"), deadline);
-        this.localTag = "localhost/archipelago-build/" + request.buildId() + "-" + request.platform().tagSafeName() + ":" + request.attempt();
+        this.localTag = "localhost/archipelago-build/" + request.buildId() + "-" + request.platform().tagSafeName() + ":"
+                + request.attempt();
     }
 
     @Override
@@ -79,7 +78,8 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
             int files = buildah.verify(localTag, request.platform(), process);
             verifyMs = millisSince(t);
             t = System.nanoTime();
-            ImageReference target = ImageReference.parseRepository(request.image().repository()).withTag(request.image().archTag());
+            ImageReference target = ImageReference.parseRepository(request.image().repository())
+                    .withTag(request.image().archTag());
             BuildahCommands.Pushed result = buildah.push(localTag, target, folder.resolve("digest"), process);
             pushMs = millisSince(t);
             pushed = true;
@@ -91,7 +91,8 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
             return failed(failure.code, failure.getMessage(), fetchMs, buildMs, verifyMs, pushMs);
         } catch (JobProcess.Stopped stopped) {
             return stopped.timedOut
-                    ? failed(BuildErrorCode.TIMEOUT, "the build did not finish within " + request.timeoutSeconds() + " s", fetchMs, buildMs, verifyMs, pushMs)
+                    ? failed(BuildErrorCode.TIMEOUT, "the build did not finish within " + request.timeoutSeconds() + " s",
+                            fetchMs, buildMs, verifyMs, pushMs)
                     : failed(BuildErrorCode.CANCELLED, "the build was cancelled", fetchMs, buildMs, verifyMs, pushMs);
         } catch (IOException | RuntimeException e) {
             return failed(BuildErrorCode.INTERNAL, "the worker failed: " + e.getMessage(), fetchMs, buildMs, verifyMs, pushMs);

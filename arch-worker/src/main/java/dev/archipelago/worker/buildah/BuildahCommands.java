@@ -1,27 +1,8 @@
 package dev.archipelago.worker.buildah;
 
-import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
-
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.job.BuildFailure;
-import dev.archipelago.worker.source.SourceFetcher;
-import dev.archipelago.worker.identity.ElfHeader;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.failure.Backoff;
-import dev.archipelago.model.ImageReference;
-import io.quarkus.logging.Log;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.worker.config.WorkerConfig;
-
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +15,23 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.failure.Backoff;
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.config.WorkerConfig;
+import dev.archipelago.worker.identity.ElfHeader;
+import dev.archipelago.worker.job.BuildFailure;
+import dev.archipelago.worker.job.JobProcess;
+import dev.archipelago.worker.source.SourceFetcher;
+import io.quarkus.logging.Log;
 
 /**
  * Builds, verifies and pushes one platform's image with buildah as a child process, always with
@@ -67,7 +65,8 @@ public final class BuildahCommands {
 
     /** The settings of this buildah that shape what it builds, as the build's provenance records them. */
     ArchBuildEvent.Builder settings() {
-        return new ArchBuildEvent.Builder("buildah", driver, config.isolation(), config.layerCache(), config.format().formatName());
+        return new ArchBuildEvent.Builder("buildah", driver, config.isolation(), config.layerCache(),
+                config.format().formatName());
     }
 
     /**
@@ -178,14 +177,15 @@ public final class BuildahCommands {
     }
 
     private int checkExecutables(Path root, Platform platform) throws BuildFailure, IOException {
-        int[] checked = {0};
+        int[] checked = { 0 };
         List<String> foreign = new ArrayList<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                 String relative = "/" + root.relativize(dir);
                 return relative.startsWith("/proc") || relative.startsWith("/sys") || relative.startsWith("/dev")
-                        ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                        ? FileVisitResult.SKIP_SUBTREE
+                        : FileVisitResult.CONTINUE;
             }
 
             @Override
@@ -231,7 +231,7 @@ public final class BuildahCommands {
         Instant giveUp = Instant.now().plus(config.pushRetryWindow());
         // a try is a whole buildah push: waits of 1, 2, 4, 8 then 10 s
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1;; attempt++) {
             long before = logSize(process);
             if (process.run(command, null, environment) == 0) {
                 String digest = Files.readString(digestFile).strip();
@@ -241,14 +241,17 @@ public final class BuildahCommands {
             String output = process.logSince(before).toLowerCase(Locale.ROOT);
             if (refusedCredentials(output)) {
                 throw new BuildFailure(BuildErrorCode.PUSH_UNAUTHORIZED, "registry " + target.registry()
-                        + " refused the worker's credentials for " + target.name() + " (check the auth.json for that registry)");
+                        + " refused the worker's credentials for " + target.name()
+                        + " (check the auth.json for that registry)");
             }
             Duration pause = backoff.next();
             if (Instant.now().plus(pause).isAfter(giveUp)) {
                 throw new BuildFailure(BuildErrorCode.PUSH_FAILED, "pushing to " + target.registry() + " failed " + attempt
-                        + " times in " + config.pushRetryWindow().toSeconds() + " s (push-retry-window); the log tail shows the last error");
+                        + " times in " + config.pushRetryWindow().toSeconds()
+                        + " s (push-retry-window); the log tail shows the last error");
             }
-            Log.warnf("push of %s to %s failed (attempt %d); trying again in %d s", localTag, target, attempt, pause.toSeconds());
+            Log.warnf("push of %s to %s failed (attempt %d); trying again in %d s", localTag, target, attempt,
+                    pause.toSeconds());
             sleep(pause.toMillis(), process);
         }
     }

@@ -1,25 +1,23 @@
 package dev.archipelago.worker.buildah;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-
-import dev.archipelago.worker.job.BuildExecutor;
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.source.SourceFetcher;
-import dev.archipelago.worker.source.BundleFetcher;
-import dev.archipelago.worker.source.WorkerRegistryClient;
 
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.worker.config.WorkerConfig;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import dev.archipelago.worker.job.BuildExecutor;
+import dev.archipelago.worker.job.JobProcess;
+import dev.archipelago.worker.source.BundleFetcher;
+import dev.archipelago.worker.source.SourceFetcher;
+import dev.archipelago.worker.source.WorkerRegistryClient;
 
 /** Builds with buildah as a child process of the worker, with a layer cache kept between builds. */
 public final class BuildahExecutor implements BuildExecutor {
@@ -36,13 +34,15 @@ public final class BuildahExecutor implements BuildExecutor {
     public BuildahExecutor(WorkerConfig config) {
         this.config = config;
         this.buildah = new BuildahCommands(config);
-        this.fetcher = new SourceFetcher(config.git(), new BundleFetcher(WorkerRegistryClient.of(config), config.contextMaxBytes(),
-                config.contextMaxEntries()));
+        this.fetcher = new SourceFetcher(config.git(),
+                new BundleFetcher(WorkerRegistryClient.of(config), config.contextMaxBytes(),
+                        config.contextMaxEntries()));
     }
 
     @Override
     public PlatformBuild prepare(ArchBuildRequest request, String workerId, boolean emulated) throws IOException {
-        BuildahBuild job = new BuildahBuild(request, workerId, emulated, buildah, fetcher, Path.of(config.workDir()), config.logTailLines());
+        BuildahBuild job = new BuildahBuild(request, workerId, emulated, buildah, fetcher, Path.of(config.workDir()),
+                config.logTailLines());
         return new PlatformBuild() {
             @Override
             public ArchBuildEvent run() {

@@ -1,13 +1,13 @@
 package dev.archipelago.worker.config;
 
-import dev.archipelago.model.ImageFormat;
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
-
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+
+import dev.archipelago.model.ImageFormat;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 @ConfigMapping(prefix = "archipelago.worker")
 public interface WorkerConfig {
@@ -162,7 +162,9 @@ public interface WorkerConfig {
         @WithDefault("docker.io/alpine/git:v2.47.2")
         String fetchImage();
 
-        /** A {@code kubernetes.io/dockerconfigjson} Secret mounted read-only into the build container for pulls and the push. */
+        /**
+         * A {@code kubernetes.io/dockerconfigjson} Secret mounted read-only into the build container for pulls and the push.
+         */
         Optional<String> registrySecret();
 
         /** The build pods' service account: it needs no API access, only the SecurityContextConstraints for buildah. */

@@ -1,6 +1,9 @@
 package dev.archipelago.worker.config;
 
-import dev.archipelago.worker.identity.PlatformIdentity;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.microprofile.config.spi.ConfigSource;
 
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.messaging.Topics;
@@ -8,10 +11,6 @@ import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
 import io.smallrye.config.common.MapBackedConfigSource;
-import org.eclipse.microprofile.config.spi.ConfigSource;
-
-import java.util.List;
-import java.util.Map;
 
 /**
  * Derives the worker's request topic and consumer group from its platform, so that

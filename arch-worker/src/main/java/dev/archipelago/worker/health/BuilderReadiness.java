@@ -1,12 +1,14 @@
 package dev.archipelago.worker.health;
 
-import dev.archipelago.worker.config.WorkerConfig;
-import dev.archipelago.worker.job.BuildExecutor;
-import dev.archipelago.worker.identity.PlatformIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+
+import dev.archipelago.worker.config.WorkerConfig;
+import dev.archipelago.worker.identity.PlatformIdentity;
+import dev.archipelago.worker.job.BuildExecutor;
 
 /** Ready only when the executor can build: buildah answers, or the Kubernetes API lets the worker list its pods. */
 @Readiness
@@ -25,7 +27,8 @@ public class BuilderReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        var response = HealthCheckResponse.named(config.executor().configName()).withData("platform", identity.platform().ociName())
+        var response = HealthCheckResponse.named(config.executor().configName())
+                .withData("platform", identity.platform().ociName())
                 .withData("emulated", identity.emulated());
         return executor.notReady().map(reason -> response.down().withData("reason", reason).build())
                 .orElseGet(() -> response.up().build());

@@ -1,17 +1,18 @@
 package dev.archipelago.worker.identity;
 
-import dev.archipelago.model.Platform;
-import dev.archipelago.worker.config.WorkerConfig;
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.worker.config.WorkerConfig;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 
 /**
  * Which platform this worker builds, and proof that it can: the platform comes from
@@ -85,10 +86,11 @@ public class PlatformIdentity {
             if (elf == null) {
                 throw new IllegalStateException(executable + " is not an ELF executable");
             }
-            return Platform.supported().stream().filter(elf::matches).findFirst().orElseThrow(() ->
-                    new IllegalStateException("the host's ELF machine " + elf.machine() + " is not a platform Archipelago builds"));
+            return Platform.supported().stream().filter(elf::matches).findFirst().orElseThrow(() -> new IllegalStateException(
+                    "the host's ELF machine " + elf.machine() + " is not a platform Archipelago builds"));
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + executable + " to learn the host's platform: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read " + executable + " to learn the host's platform: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -1,12 +1,12 @@
 package dev.archipelago.worker.identity;
 
 import java.io.IOException;
-
-import dev.archipelago.worker.config.WorkerConfig;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.net.InetAddress;
 import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.archipelago.worker.config.WorkerConfig;
 
 /** The worker's id: configured, or the host name, the platform and a random suffix. */
 @ApplicationScoped

@@ -1,13 +1,12 @@
 package dev.archipelago.worker.job;
 
-import dev.archipelago.worker.buildah.BuildahExecutor;
-import dev.archipelago.worker.kubernetes.KubernetesExecutor;
+import java.io.IOException;
+import java.util.Optional;
 
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
-
-import java.io.IOException;
-import java.util.Optional;
+import dev.archipelago.worker.buildah.BuildahExecutor;
+import dev.archipelago.worker.kubernetes.KubernetesExecutor;
 
 /**
  * Where a platform's build runs: buildah as a child process here ({@link BuildahExecutor}),
@@ -18,7 +17,9 @@ public interface BuildExecutor {
 
     /** One build, ready to run once. */
     interface PlatformBuild {
-        /** Runs the build to its end and says how it went (SUCCEEDED or FAILED with a code); never throws for a failed build. */
+        /**
+         * Runs the build to its end and says how it went (SUCCEEDED or FAILED with a code); never throws for a failed build.
+         */
         ArchBuildEvent run();
 
         /** Stops the build; {@link #run()} then returns FAILED with CANCELLED. Safe to call at any time, more than once. */

@@ -1,14 +1,14 @@
 package dev.archipelago.worker.job;
 
-import dev.archipelago.worker.buildah.BuildahExecutor;
-import dev.archipelago.worker.kubernetes.KubernetesExecutor;
-import dev.archipelago.worker.identity.PlatformIdentity;
-
-import dev.archipelago.worker.config.WorkerConfig;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+
+import dev.archipelago.worker.buildah.BuildahExecutor;
+import dev.archipelago.worker.config.WorkerConfig;
+import dev.archipelago.worker.identity.PlatformIdentity;
+import dev.archipelago.worker.kubernetes.KubernetesExecutor;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** Makes the executor that {@code archipelago.worker.executor} names; the Kubernetes client is only created when it is used. */
 @ApplicationScoped

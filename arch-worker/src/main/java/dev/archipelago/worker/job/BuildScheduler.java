@@ -1,23 +1,5 @@
 package dev.archipelago.worker.job;
 
-import dev.archipelago.worker.identity.PlatformIdentity;
-import dev.archipelago.worker.identity.WorkerIdentity;
-
-import dev.archipelago.failure.DependencyWaits;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildCancel;
-import dev.archipelago.worker.config.WorkerConfig;
-import dev.archipelago.worker.messaging.ResultsPublisher;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +11,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.archipelago.failure.DependencyWaits;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildCancel;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.config.WorkerConfig;
+import dev.archipelago.worker.identity.PlatformIdentity;
+import dev.archipelago.worker.identity.WorkerIdentity;
+import dev.archipelago.worker.messaging.ResultsPublisher;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * Runs at most {@code archipelago.worker.concurrency} builds at once on threads of its own, so the
@@ -57,7 +57,7 @@ public class BuildScheduler {
     }
 
     public BuildScheduler(WorkerConfig config, PlatformIdentity identity, ResultsPublisher results, CompletedBuilds completed,
-                          MeterRegistry metrics, WorkerIdentity worker, BuildExecutor executor) {
+            MeterRegistry metrics, WorkerIdentity worker, BuildExecutor executor) {
         this.config = config;
         this.identity = identity;
         this.results = results;
@@ -100,7 +100,8 @@ public class BuildScheduler {
         Running fresh = new Running();
         Running existing = jobs.putIfAbsent(key, fresh);
         if (existing != null) {
-            Log.infof("build %s: %s attempt %d is already running here", request.buildId(), request.platform(), request.attempt());
+            Log.infof("build %s: %s attempt %d is already running here", request.buildId(), request.platform(),
+                    request.attempt());
             return existing.done;
         }
         pool.submit(() -> execute(key, request, fresh));
@@ -146,7 +147,8 @@ public class BuildScheduler {
             } catch (IOException | RuntimeException e) {
                 Log.errorf(e, "build %s: %s could not be run", request.buildId(), request.platform());
                 result = ArchBuildEvent.failed(request, workerId, identity.emulated(), new ArchBuildEvent.Failure(
-                        BuildErrorCode.INTERNAL, "the worker could not run the build: " + e.getMessage(), List.of()), null, Instant.now());
+                        BuildErrorCode.INTERNAL, "the worker could not run the build: " + e.getMessage(), List.of()), null,
+                        Instant.now());
             }
             completed.remember(key, result);
             try {
@@ -161,7 +163,8 @@ public class BuildScheduler {
             Timer.builder("archipelago.worker.build.duration").tag("outcome", result.type().name()).register(metrics)
                     .record(Duration.between(start, Instant.now()));
             Log.infof("build %s: %s attempt %d %s%s", request.buildId(), request.platform(), request.attempt(), result.type(),
-                    result.error() == null ? " " + result.artifact().digest() : " " + result.error().code() + ": " + result.error().message());
+                    result.error() == null ? " " + result.artifact().digest()
+                            : " " + result.error().code() + ": " + result.error().message());
             run.done.complete(null);
         } catch (DependencyWaits.Interrupted e) {
             // the worker is stopping while the broker is away: the request is delivered again later

@@ -1,16 +1,17 @@
 package dev.archipelago.worker.job;
 
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.worker.config.WorkerConfig;
-import io.quarkus.logging.Log;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.worker.config.WorkerConfig;
+import io.quarkus.logging.Log;
 
 /**
  * The final result of every build this worker finished, one small file per (build, platform,
@@ -47,7 +48,8 @@ public class CompletedBuilds {
             Files.write(temp, EventJson.encode(event));
             Files.move(temp, dir.resolve(fileName(key)), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            Log.warnf("build %s: cannot record the result locally (a redelivery would rebuild): %s", event.buildId(), e.getMessage());
+            Log.warnf("build %s: cannot record the result locally (a redelivery would rebuild): %s", event.buildId(),
+                    e.getMessage());
         }
     }
 

@@ -44,7 +44,8 @@ public final class JobProcess {
 
     /** Writes a line of the worker's own about the build into its log (what a step without a process did). */
     public void note(String line) throws IOException {
-        Files.writeString(log, "# " + line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(log, "# " + line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 
     /** Runs a step; returns its exit code, its output having gone to the log. */
@@ -103,7 +104,8 @@ public final class JobProcess {
                 }
             }
             if (process.exitValue() != 0) {
-                throw new IOException(command.get(0) + " " + command.get(command.size() > 1 ? 1 : 0) + " exited " + process.exitValue());
+                throw new IOException(
+                        command.get(0) + " " + command.get(command.size() > 1 ? 1 : 0) + " exited " + process.exitValue());
             }
             return Files.readString(out, StandardCharsets.UTF_8);
         } catch (InterruptedException e) {

@@ -1,18 +1,19 @@
 package dev.archipelago.worker.kafka;
 
-import org.apache.kafka.common.security.auth.AuthenticateCallbackHandler;
-
-import javax.security.auth.callback.Callback;
-import javax.security.auth.callback.NameCallback;
-import javax.security.auth.callback.PasswordCallback;
-import javax.security.auth.callback.UnsupportedCallbackException;
-import javax.security.auth.login.AppConfigurationEntry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
+import javax.security.auth.callback.Callback;
+import javax.security.auth.callback.NameCallback;
+import javax.security.auth.callback.PasswordCallback;
+import javax.security.auth.callback.UnsupportedCallbackException;
+import javax.security.auth.login.AppConfigurationEntry;
+
+import org.apache.kafka.common.security.auth.AuthenticateCallbackHandler;
 
 /**
  * Gives the Kafka client its SASL (SCRAM) user name and password, the password read from a file
@@ -21,7 +22,8 @@ import java.util.Map;
  * (the hub's KafkaUser, then the copy on the worker cluster), the kubelet rewrites the file and the
  * running worker's next authentication uses the new one, with no restart.
  *
- * <p>Configured through the JAAS options of {@code sasl.jaas.config}: {@code username} and
+ * <p>
+ * Configured through the JAAS options of {@code sasl.jaas.config}: {@code username} and
  * {@code password_file}.
  */
 public class PasswordFileCallbackHandler implements AuthenticateCallbackHandler {
@@ -32,7 +34,8 @@ public class PasswordFileCallbackHandler implements AuthenticateCallbackHandler 
     @Override
     public void configure(Map<String, ?> configs, String saslMechanism, List<AppConfigurationEntry> jaasConfigEntries) {
         if (jaasConfigEntries.size() != 1) {
-            throw new IllegalArgumentException("sasl.jaas.config must hold exactly one login module, not " + jaasConfigEntries.size());
+            throw new IllegalArgumentException(
+                    "sasl.jaas.config must hold exactly one login module, not " + jaasConfigEntries.size());
         }
         Map<String, ?> options = jaasConfigEntries.get(0).getOptions();
         Object user = options.get("username");

@@ -1,50 +1,30 @@
 package dev.archipelago.worker.kubernetes;
 
-import java.util.Comparator;
-
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
-
-import dev.archipelago.worker.job.BuildExecutor;
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.buildah.BuildahCommands;
-
-import dev.archipelago.model.ImageReference;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.Redaction;
-import dev.archipelago.model.SafeText;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.worker.config.WorkerConfig;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.quarkus.logging.Log;
-
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
+
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Redaction;
+import dev.archipelago.model.events.ArchBuildEvent;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.buildah.BuildahCommands;
+import dev.archipelago.worker.config.WorkerConfig;
 import dev.archipelago.worker.job.BuildExecutor.PlatformBuild;
+import dev.archipelago.worker.job.JobProcess;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.logging.Log;
 
 /** One build as one pod: create it, follow it until it ends, read the digest, delete it in every path. */
 final class BuildPod implements PlatformBuild {
@@ -93,7 +73,8 @@ final class BuildPod implements PlatformBuild {
         List<String> log = new ArrayList<>();
         if (request.source().fromBundle()) {
             return failed(BuildErrorCode.INVALID_REQUEST, "this worker builds in pods (executor kubernetes), whose fetch step "
-                    + "takes git sources only; a directory from the CLI (" + request.source().bundle() + ") needs a worker with "
+                    + "takes git sources only; a directory from the CLI (" + request.source().bundle()
+                    + ") needs a worker with "
                     + "the buildah executor for " + request.platform() + ", or push the directory to git", log, started);
         }
         try {
@@ -103,16 +84,20 @@ final class BuildPod implements PlatformBuild {
             Pod ended = awaitEnd();
             log.addAll(podLog(ended));
             if (ended == null) {
-                return failed(BuildErrorCode.INTERNAL, "the build pod " + name + " was deleted before it finished", log, started);
+                return failed(BuildErrorCode.INTERNAL, "the build pod " + name + " was deleted before it finished", log,
+                        started);
             }
             if ("DeadlineExceeded".equals(ended.getStatus().getReason())) {
-                return failed(BuildErrorCode.TIMEOUT, "the build did not finish within " + request.timeoutSeconds() + " s", log, started);
+                return failed(BuildErrorCode.TIMEOUT, "the build did not finish within " + request.timeoutSeconds() + " s", log,
+                        started);
             }
-            Optional<ContainerStateTerminated> fetch = terminated(ended.getStatus().getInitContainerStatuses(), BuildPodSpec.FETCH_CONTAINER);
+            Optional<ContainerStateTerminated> fetch = terminated(ended.getStatus().getInitContainerStatuses(),
+                    BuildPodSpec.FETCH_CONTAINER);
             if (fetch.isPresent() && fetch.get().getExitCode() != 0) {
                 return failedWith(fetch.get(), "fetching " + request.source().commit(), log, started);
             }
-            Optional<ContainerStateTerminated> build = terminated(ended.getStatus().getContainerStatuses(), BuildPodSpec.BUILD_CONTAINER);
+            Optional<ContainerStateTerminated> build = terminated(ended.getStatus().getContainerStatuses(),
+                    BuildPodSpec.BUILD_CONTAINER);
             if (build.isEmpty()) {
                 return failed(BuildErrorCode.INTERNAL, "the build pod " + name + " ended (" + ended.getStatus().getPhase()
                         + ") without running its build container", log, started);
@@ -125,10 +110,12 @@ final class BuildPod implements PlatformBuild {
             int executablesChecked = message.stream().filter(line -> line.startsWith("executables-checked="))
                     .mapToInt(line -> Integer.parseInt(line.substring(line.indexOf('=') + 1).strip())).findFirst().orElse(0);
             if (!digest.matches("sha256:[0-9a-f]{64}")) {
-                return failed(BuildErrorCode.INTERNAL, "the build pod " + name + " succeeded without a digest in its termination message",
+                return failed(BuildErrorCode.INTERNAL,
+                        "the build pod " + name + " succeeded without a digest in its termination message",
                         log, started);
             }
-            ImageReference target = ImageReference.parseRepository(request.image().repository()).withTag(request.image().archTag());
+            ImageReference target = ImageReference.parseRepository(request.image().repository())
+                    .withTag(request.image().archTag());
             long size = buildah.manifestSize(target, digest, readBack);
             long total = Duration.between(started, Instant.now()).toMillis();
             // what the build pod's build.sh runs: vfs storage, chroot isolation, a fresh pod without a layer cache
@@ -139,9 +126,11 @@ final class BuildPod implements PlatformBuild {
         } catch (Cancelled e) {
             return failed(BuildErrorCode.CANCELLED, "the build was cancelled", log, started);
         } catch (TimedOut e) {
-            return failed(BuildErrorCode.TIMEOUT, "the build did not finish within " + request.timeoutSeconds() + " s", log, started);
+            return failed(BuildErrorCode.TIMEOUT, "the build did not finish within " + request.timeoutSeconds() + " s", log,
+                    started);
         } catch (JobProcess.Stopped e) {
-            return failed(e.timedOut ? BuildErrorCode.TIMEOUT : BuildErrorCode.CANCELLED, "the build was stopped", log, started);
+            return failed(e.timedOut ? BuildErrorCode.TIMEOUT : BuildErrorCode.CANCELLED, "the build was stopped", log,
+                    started);
         } catch (KubernetesClientException e) {
             return failed(BuildErrorCode.INTERNAL, "the Kubernetes API refused or failed: " + e.getMessage(), log, started);
         } catch (IOException | RuntimeException e) {
@@ -172,7 +161,8 @@ final class BuildPod implements PlatformBuild {
             if (stream == null && buildContainerRunning(pod)) {
                 stream = new PodLogStream(request.buildId(), BuildPodSpec.BUILD_CONTAINER);
                 try {
-                    stream.watch = client.pods().inNamespace(namespace).withName(name).inContainer(BuildPodSpec.BUILD_CONTAINER).watchLog(stream);
+                    stream.watch = client.pods().inNamespace(namespace).withName(name).inContainer(BuildPodSpec.BUILD_CONTAINER)
+                            .watchLog(stream);
                 } catch (KubernetesClientException e) {
                     Log.debugf("build %s: cannot follow the log of %s: %s", request.buildId(), name, e.getMessage());
                 }
@@ -214,7 +204,8 @@ final class BuildPod implements PlatformBuild {
                 List<ContainerStatus> statuses = new ArrayList<>();
                 Optional.ofNullable(ended.getStatus().getInitContainerStatuses()).ifPresent(statuses::addAll);
                 Optional.ofNullable(ended.getStatus().getContainerStatuses()).ifPresent(statuses::addAll);
-                text = terminated(statuses, container).filter(t -> t.getExitCode() != 0).map(ContainerStateTerminated::getMessage)
+                text = terminated(statuses, container).filter(t -> t.getExitCode() != 0)
+                        .map(ContainerStateTerminated::getMessage)
                         .orElse(null);
             }
             if (text == null || text.isBlank()) {
@@ -235,15 +226,18 @@ final class BuildPod implements PlatformBuild {
             return failed(code, lines.get(lines.size() - 1), log, started);
         }
         String reason = state.getReason() == null ? "" : " (" + state.getReason() + ")";
-        return failed(code, what + " failed with exit code " + state.getExitCode() + reason + "; the log tail shows why", log, started);
+        return failed(code, what + " failed with exit code " + state.getExitCode() + reason + "; the log tail shows why", log,
+                started);
     }
 
     private ArchBuildEvent failed(BuildErrorCode code, String message, List<String> log, Instant started) {
         int lines = config.logTailLines();
         List<String> tail = log.size() <= lines ? log : log.subList(log.size() - lines, log.size());
         long total = Duration.between(started, Instant.now()).toMillis();
-        return ArchBuildEvent.failed(request, workerId, false, new ArchBuildEvent.Failure(code, Redaction.maskUrlCredentials(message),
-                List.copyOf(tail)), new ArchBuildEvent.Durations(0, total, 0, 0), Instant.now());
+        return ArchBuildEvent.failed(request, workerId, false,
+                new ArchBuildEvent.Failure(code, Redaction.maskUrlCredentials(message),
+                        List.copyOf(tail)),
+                new ArchBuildEvent.Durations(0, total, 0, 0), Instant.now());
     }
 
     private void delete() {

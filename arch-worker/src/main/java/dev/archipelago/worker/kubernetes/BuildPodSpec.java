@@ -1,50 +1,33 @@
 package dev.archipelago.worker.kubernetes;
 
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
-import java.util.Objects;
-
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
-
-import dev.archipelago.worker.job.BuildExecutor;
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.buildah.BuildahCommands;
-
-import dev.archipelago.model.ImageReference;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.Redaction;
-import dev.archipelago.model.SafeText;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.worker.config.WorkerConfig;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.quarkus.logging.Log;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import dev.archipelago.model.ImageReference;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.Redaction;
+import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.config.WorkerConfig;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 
 /**
  * The pod of one build, as the API server is sent it: an init container fetches the pinned
@@ -53,7 +36,8 @@ import java.util.Map;
  * platform ({@code kubernetes.io/arch}) and bounded by the request's timeout
  * ({@code activeDeadlineSeconds}).
  *
- * <p>Both scripts are fixed files of this module; every value from the request reaches them as an
+ * <p>
+ * Both scripts are fixed files of this module; every value from the request reaches them as an
  * environment variable and is only ever used as a quoted argument.
  */
 public final class BuildPodSpec {
@@ -115,7 +99,8 @@ public final class BuildPodSpec {
                 "ARCHIPELAGO_TARGET", target.toString(),
                 "ARCHIPELAGO_TLS_VERIFY", String.valueOf(!insecure),
                 "ARCHIPELAGO_PUSH_RETRY_SECONDS", String.valueOf(config.pushRetryWindow().toSeconds()),
-                "ARCHIPELAGO_ELF", (platform.elf64() ? 2 : 1) + " " + (platform.littleEndian() ? 1 : 2) + " " + platform.elfMachine(),
+                "ARCHIPELAGO_ELF",
+                (platform.elf64() ? 2 : 1) + " " + (platform.littleEndian() ? 1 : 2) + " " + platform.elfMachine(),
                 "ARCHIPELAGO_VERIFY_MAX_FILES", String.valueOf(config.verifyMaxFiles()),
                 "ARCHIPELAGO_BUILD_ARGS", lines(request.buildArgs()),
                 "ARCHIPELAGO_LABELS", lines(labels(request)),
@@ -127,12 +112,14 @@ public final class BuildPodSpec {
         List<VolumeMount> buildMounts = new ArrayList<>(List.of(
                 new VolumeMountBuilder().withName("workspace").withMountPath("/workspace").build(),
                 new VolumeMountBuilder().withName("storage").withMountPath("/var/lib/containers").build()));
-        settings.registrySecret().ifPresent(secret ->
-                buildMounts.add(new VolumeMountBuilder().withName("registry-auth").withMountPath(AUTH_DIR).withReadOnly(true).build()));
+        settings.registrySecret().ifPresent(secret -> buildMounts
+                .add(new VolumeMountBuilder().withName("registry-auth").withMountPath(AUTH_DIR).withReadOnly(true).build()));
 
         var fetchResources = new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity(settings.cpuRequest())).addToRequests("memory", new Quantity(settings.memoryRequest()))
-                .addToLimits("cpu", new Quantity(settings.cpuLimit())).addToLimits("memory", new Quantity(settings.memoryLimit()))
+                .addToRequests("cpu", new Quantity(settings.cpuRequest()))
+                .addToRequests("memory", new Quantity(settings.memoryRequest()))
+                .addToLimits("cpu", new Quantity(settings.cpuLimit()))
+                .addToLimits("memory", new Quantity(settings.memoryLimit()))
                 .build();
         // vfs copies every layer: the storage emptyDir is bounded, and the pod is evicted past its limit
         var buildResources = new ResourceRequirementsBuilder(fetchResources)
@@ -155,7 +142,8 @@ public final class BuildPodSpec {
                 .withHostUsers(false)
                 .addToNodeSelector("kubernetes.io/arch", platform.architecture())
                 .addToNodeSelector("kubernetes.io/os", platform.os())
-                .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+                .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
                 .addNewInitContainer()
                 .withName(FETCH_CONTAINER).withImage(settings.fetchImage())
                 .withCommand("/bin/sh", "-c", FETCH_SCRIPT, "archipelago-fetch")
@@ -239,7 +227,8 @@ public final class BuildPodSpec {
         if (entries == null || entries.isEmpty()) {
             return "";
         }
-        return new TreeMap<>(entries).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n"));
+        return new TreeMap<>(entries).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n"));
     }
 
     private static List<EnvVar> env(Map<String, String> values) {

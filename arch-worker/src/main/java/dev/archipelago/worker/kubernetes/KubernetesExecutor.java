@@ -1,48 +1,19 @@
 package dev.archipelago.worker.kubernetes;
 
+import java.io.IOException;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 
-import dev.archipelago.worker.job.BuildExecutor;
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.buildah.BuildahCommands;
-
-import dev.archipelago.model.ImageReference;
-import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.Platform;
-import dev.archipelago.model.Redaction;
-import dev.archipelago.model.SafeText;
-import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.buildah.BuildahCommands;
 import dev.archipelago.worker.config.WorkerConfig;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.EnvVar;
+import dev.archipelago.worker.job.BuildExecutor;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.logging.Log;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;/**
+/**
  * Builds each platform in a pod of its own ({@link BuildPodSpec}, {@link BuildPod}), made through
  * the Kubernetes API in the worker's namespace. The pod is deleted in every path. The worker copies
  * the pod's log into its own log and into a FAILED event's log tail ({@link PodLogStream}), and
@@ -62,7 +33,8 @@ public final class KubernetesExecutor implements BuildExecutor {
         this.config = config;
         this.client = client;
         this.platform = platform;
-        this.namespace = config.kubernetes().namespace().orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
+        this.namespace = config.kubernetes().namespace()
+                .orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
         this.spec = new BuildPodSpec(config, platform, namespace);
         this.buildah = new BuildahCommands(config);
     }

@@ -1,53 +1,16 @@
 package dev.archipelago.worker.kubernetes;
 
-import io.fabric8.kubernetes.client.dsl.LogWatch;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
-
-import dev.archipelago.worker.job.BuildExecutor;
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.buildah.BuildahCommands;
-
-import dev.archipelago.model.ImageReference;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
 import dev.archipelago.model.Redaction;
 import dev.archipelago.model.SafeText;
-import dev.archipelago.model.events.ArchBuildEvent;
-import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.worker.config.WorkerConfig;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.quarkus.logging.Log;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * A container's log as it arrives (followed while it runs, or read whole at the end): each line

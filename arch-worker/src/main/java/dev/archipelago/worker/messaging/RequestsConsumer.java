@@ -1,5 +1,13 @@
 package dev.archipelago.worker.messaging;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.failure.ConsumerPolicy;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildCancel;
@@ -7,15 +15,9 @@ import dev.archipelago.model.json.EventDecodingException;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Channels;
 import dev.archipelago.model.messaging.Topics;
-import dev.archipelago.worker.job.BuildScheduler;
 import dev.archipelago.worker.identity.PlatformIdentity;
+import dev.archipelago.worker.job.BuildScheduler;
 import io.quarkus.logging.Log;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Takes this worker's platform's requests and cancels. Returns at once (the build runs on the
@@ -59,7 +61,8 @@ public class RequestsConsumer {
                 } else {
                     // only a worker that stops leaves a result unpublished: the record stays unacknowledged
                     // and is delivered again, to this worker after its restart or to another replica
-                    Log.infof("build %s: %s left for redelivery: %s", request.buildId(), request.platform(), failure.getMessage());
+                    Log.infof("build %s: %s left for redelivery: %s", request.buildId(), request.platform(),
+                            failure.getMessage());
                 }
             });
             return CompletableFuture.completedFuture(null);

@@ -1,5 +1,12 @@
 package dev.archipelago.worker.messaging;
 
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.failure.DependencyUnavailable;
 import dev.archipelago.failure.DependencyWaits;
 import dev.archipelago.model.events.ArchBuildEvent;
@@ -7,11 +14,6 @@ import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Channels;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.time.Duration;
 
 /**
  * Publishes build results keyed by build id and waits for the broker's acknowledgement. A
@@ -39,7 +41,7 @@ public class ResultsPublisher {
      */
     public void publish(ArchBuildEvent event) {
         Message<String> message = Message.of(EventJson.encodeToString(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.buildId()).build());
+                .addMetadata(OutgoingKafkaRecordMetadata.<String> builder().withKey(event.buildId()).build());
         waits.untilDone("build " + event.buildId() + ": " + event.type() + " result of " + event.platform(), () -> {
             try {
                 emitter.sendMessage(message).await().atMost(ACK_TIMEOUT);

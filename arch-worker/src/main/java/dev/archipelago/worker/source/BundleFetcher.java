@@ -1,20 +1,20 @@
 package dev.archipelago.worker.source;
 
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.job.BuildFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.archipelago.model.BuildContexts;
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.registry.RegistryException;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.archipelago.worker.job.BuildFailure;
+import dev.archipelago.worker.job.JobProcess;
 
 /**
  * Fetches a build context that the CLI pushed to a registry: the artifact's manifest by digest
@@ -37,19 +37,22 @@ public final class BundleFetcher {
     }
 
     /** Fetches and unpacks the bundle into {@code into}; returns what was unpacked. */
-    ContextArchive.Unpacked fetch(String bundle, Path into, JobProcess process) throws BuildFailure, IOException, JobProcess.Stopped {
+    ContextArchive.Unpacked fetch(String bundle, Path into, JobProcess process)
+            throws BuildFailure, IOException, JobProcess.Stopped {
         ImageReference reference = BuildContexts.parseReference(bundle);
         String host = reference.apiHost();
         String repository = reference.repository();
         process.note("fetching the build context " + bundle);
         try {
-            RegistryClient.Fetched manifest = registry.getManifest(host, repository, reference.digest(), MediaTypes.OCI_MANIFEST);
+            RegistryClient.Fetched manifest = registry.getManifest(host, repository, reference.digest(),
+                    MediaTypes.OCI_MANIFEST);
             JsonNode json = JSON.readTree(manifest.body());
             JsonNode layers = json.path("layers");
             if (!BuildContexts.ARTIFACT_TYPE.equals(json.path("artifactType").asText()) || layers.size() != 1
                     || !BuildContexts.LAYER_MEDIA_TYPE.equals(layers.get(0).path("mediaType").asText())) {
                 throw new BuildFailure(BuildErrorCode.CONTEXT_REFUSED, "the build context was refused: " + bundle
-                        + " is not a build context pushed by the CLI (artifact type " + BuildContexts.ARTIFACT_TYPE + ", one layer)");
+                        + " is not a build context pushed by the CLI (artifact type " + BuildContexts.ARTIFACT_TYPE
+                        + ", one layer)");
             }
             JsonNode layer = layers.get(0);
             if (layer.path("size").asLong() > maxBytes) {
@@ -69,9 +72,13 @@ public final class BundleFetcher {
                 case TOO_LARGE -> BuildErrorCode.CONTEXT_REFUSED;
                 default -> BuildErrorCode.SOURCE_FETCH_FAILED;
             };
-            throw new BuildFailure(code, (code == BuildErrorCode.CONTEXT_REFUSED ? "the build context was refused: " : "cannot fetch the "
-                    + "build context " + bundle + ": ") + e.getMessage() + (e.kind() == RegistryException.Kind.UNAUTHORIZED
-                    ? "; the worker's registry credentials (auth-file) must allow pulling it" : ""));
+            throw new BuildFailure(code,
+                    (code == BuildErrorCode.CONTEXT_REFUSED ? "the build context was refused: "
+                            : "cannot fetch the "
+                                    + "build context " + bundle + ": ")
+                            + e.getMessage() + (e.kind() == RegistryException.Kind.UNAUTHORIZED
+                                    ? "; the worker's registry credentials (auth-file) must allow pulling it"
+                                    : ""));
         }
     }
 }

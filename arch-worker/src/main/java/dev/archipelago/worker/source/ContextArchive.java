@@ -1,13 +1,5 @@
 package dev.archipelago.worker.source;
 
-import dev.archipelago.worker.job.BuildFailure;
-
-import dev.archipelago.model.SafeText;
-import dev.archipelago.model.events.BuildErrorCode;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,6 +15,14 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+import dev.archipelago.model.SafeText;
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.job.BuildFailure;
 
 /**
  * Unpacks a build context (the gzip tar the CLI makes) into an empty folder, trusting nothing in
@@ -48,8 +48,9 @@ public final class ContextArchive {
         Set<String> seen = new HashSet<>();
         int entries = 0;
         long bytes = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(archive), 64 * 1024))) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(
+                new GZIPInputStream(Files.newInputStream(archive), 64 * 1024))) {
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null;) {
                 if (++entries > maxEntries) {
                     throw refused("it holds more than " + maxEntries + " entries (the limit)");
                 }
@@ -61,7 +62,8 @@ public final class ContextArchive {
                 requireInside(root, target, name);
                 Path parent = target.getParent();
                 if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
-                    throw refused("'" + show(name) + "' is " + kind(entry) + "; a build context holds only folders, files and links");
+                    throw refused(
+                            "'" + show(name) + "' is " + kind(entry) + "; a build context holds only folders, files and links");
                 }
                 if (entry.isDirectory()) {
                     createFolders(root, target, name);
@@ -83,7 +85,8 @@ public final class ContextArchive {
                     Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
                             (entry.getMode() & 0111) != 0 ? "rwxr-xr-x" : "rw-r--r--"));
                 } else {
-                    throw refused("'" + show(name) + "' is " + kind(entry) + "; a build context holds only folders, files and links");
+                    throw refused(
+                            "'" + show(name) + "' is " + kind(entry) + "; a build context holds only folders, files and links");
                 }
             }
         } catch (ZipException | IllegalArgumentException e) {
@@ -122,7 +125,8 @@ public final class ContextArchive {
     /** A symbolic link's target, which must be relative and lead, from the link's folder, to a place inside. */
     private static String linkTarget(Path root, Path link, String target, String name) throws BuildFailure {
         if (target.isEmpty() || target.startsWith("/")) {
-            throw refused("link '" + show(name) + "' points at '" + show(target) + "', an absolute path; links must stay inside the context");
+            throw refused("link '" + show(name) + "' points at '" + show(target)
+                    + "', an absolute path; links must stay inside the context");
         }
         Path resolved = link.getParent().resolve(target).normalize();
         if (!resolved.startsWith(root)) {
@@ -146,7 +150,8 @@ public final class ContextArchive {
         for (Path part : root.relativize(folder)) {
             current = current.resolve(part);
             if (Files.isSymbolicLink(current)) {
-                throw refused("'" + show(name) + "' would be written through the link '" + show(root.relativize(current).toString()) + "'");
+                throw refused("'" + show(name) + "' would be written through the link '"
+                        + show(root.relativize(current).toString()) + "'");
             }
             if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(current);
@@ -161,7 +166,7 @@ public final class ContextArchive {
         byte[] buffer = new byte[64 * 1024];
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
+            for (int n; (n = in.read(buffer)) > 0;) {
                 bytes += n;
                 if (bytes > maxBytes) {
                     throw refused("it unpacks to more than " + maxBytes + " bytes (the limit)");
@@ -174,7 +179,7 @@ public final class ContextArchive {
 
     /** After unpacking: every link that resolves at all resolves inside (a chain of links cannot climb out). */
     private static void checkLinksStayInside(Path root) throws BuildFailure, IOException {
-        BuildFailure[] escaped = {null};
+        BuildFailure[] escaped = { null };
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {

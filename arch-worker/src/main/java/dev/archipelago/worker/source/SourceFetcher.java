@@ -1,18 +1,16 @@
 package dev.archipelago.worker.source;
 
-import java.nio.file.LinkOption;
-
-import dev.archipelago.worker.job.JobProcess;
-import dev.archipelago.worker.job.BuildFailure;
-
-import dev.archipelago.model.events.BuildErrorCode;
-import dev.archipelago.model.events.PinnedSource;
-
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.worker.job.BuildFailure;
+import dev.archipelago.worker.job.JobProcess;
 
 /**
  * Fetches the pinned source into the build's work folder: a git commit, shallow ({@code git fetch
@@ -37,7 +35,8 @@ public final class SourceFetcher {
         this.bundles = bundles;
     }
 
-    public Checkout fetch(PinnedSource source, Path into, JobProcess process) throws BuildFailure, JobProcess.Stopped, IOException {
+    public Checkout fetch(PinnedSource source, Path into, JobProcess process)
+            throws BuildFailure, JobProcess.Stopped, IOException {
         Files.createDirectories(into);
         if (source.fromBundle()) {
             bundles.fetch(source.bundle(), into, process);
@@ -49,13 +48,16 @@ public final class SourceFetcher {
         boolean shallow = process.run(List.of(git, "-c", "protocol.file.allow=" + allowFile, "fetch", "-q", "--depth", "1",
                 "origin", source.commit()), into, GIT_ENV) == 0;
         if (!shallow) {
-            if (process.run(List.of(git, "-c", "protocol.file.allow=" + allowFile, "fetch", "-q", "origin"), into, GIT_ENV) != 0) {
+            if (process.run(List.of(git, "-c", "protocol.file.allow=" + allowFile, "fetch", "-q", "origin"), into,
+                    GIT_ENV) != 0) {
                 throw new BuildFailure(BuildErrorCode.SOURCE_FETCH_FAILED, "cannot fetch " + source.git()
                         + ": git fetch failed (see the log); check the URL and the worker's git credentials");
             }
         }
-        if (process.run(List.of(git, "-c", "advice.detachedHead=false", "checkout", "-q", source.commit()), into, GIT_ENV) != 0) {
-            throw new BuildFailure(BuildErrorCode.SOURCE_FETCH_FAILED, "commit " + source.commit() + " is not in " + source.git());
+        if (process.run(List.of(git, "-c", "advice.detachedHead=false", "checkout", "-q", source.commit()), into,
+                GIT_ENV) != 0) {
+            throw new BuildFailure(BuildErrorCode.SOURCE_FETCH_FAILED,
+                    "commit " + source.commit() + " is not in " + source.git());
         }
         return resolve(into, source.contextDir(), source.dockerfile());
     }
@@ -65,7 +67,8 @@ public final class SourceFetcher {
         Path root = checkout.toRealPath();
         Path context = inside(root, root.resolve(contextDir).normalize(), "contextDir '" + contextDir + "'");
         if (!Files.isDirectory(context)) {
-            throw new BuildFailure(BuildErrorCode.DOCKERFILE_NOT_FOUND, "contextDir '" + contextDir + "' is not a folder of the repository");
+            throw new BuildFailure(BuildErrorCode.DOCKERFILE_NOT_FOUND,
+                    "contextDir '" + contextDir + "' is not a folder of the repository");
         }
         Path file = context.resolve(dockerfile).normalize();
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(root.resolve(dockerfile).normalize())) {
@@ -96,7 +99,8 @@ public final class SourceFetcher {
         return real;
     }
 
-    private static void run(JobProcess process, Path dir, List<String> command) throws BuildFailure, JobProcess.Stopped, IOException {
+    private static void run(JobProcess process, Path dir, List<String> command)
+            throws BuildFailure, JobProcess.Stopped, IOException {
         if (process.run(command, dir, GIT_ENV) != 0) {
             throw new BuildFailure(BuildErrorCode.SOURCE_FETCH_FAILED, "git " + command.get(1) + " failed (see the log)");
         }

@@ -1,12 +1,12 @@
 package dev.archipelago.worker.source;
 
-import dev.archipelago.registry.RegistryClient;
-import dev.archipelago.registry.RegistryCredentials;
-import dev.archipelago.worker.config.WorkerConfig;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
+import dev.archipelago.worker.config.WorkerConfig;
 
 /** The worker's registry client: its auth file, its plain-HTTP registries. */
 public final class WorkerRegistryClient {

@@ -1,8 +1,8 @@
 package dev.archipelago.worker.buildah;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 /** Telling a registry that refuses the credentials from one that is down, in buildah's own words. */
 class PushOutputTest {
@@ -18,11 +18,11 @@ class PushOutputTest {
 
     @Test
     void refusedCredentialsAreRecognised() {
-        for (String refused : new String[]{
+        for (String refused : new String[] {
                 "error: pushing image: writing blob: initiating layer upload to /v2/x/blobs/uploads/ in 127.0.0.1:5000: unauthorized: authentication required",
                 "error: requested access to the resource is denied",
                 "error: unexpected status code 403 (forbidden)",
-                "invalid status code from registry 401 (unauthorized)"}) {
+                "invalid status code from registry 401 (unauthorized)" }) {
             assertThat(BuildahCommands.refusedCredentials(refused)).as(refused).isTrue();
         }
     }

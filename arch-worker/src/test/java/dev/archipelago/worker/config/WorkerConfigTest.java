@@ -1,26 +1,27 @@
 package dev.archipelago.worker.config;
 
-import dev.archipelago.model.ImageFormat;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.archipelago.model.ImageFormat;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
 /** The worker's fixed value sets are enums: a value outside them stops the worker at start, naming the key. */
 class WorkerConfigTest {
 
     @ParameterizedTest
-    @CsvSource({"executor, docker", "storage-driver, btrfs", "format, oci-v2"})
+    @CsvSource({ "executor, docker", "storage-driver, btrfs", "format, oci-v2" })
     void aValueOutsideTheSetIsRefusedAtStartNamingTheKey(String key, String value) {
         Map<String, String> properties = required();
         properties.put("archipelago.worker." + key, value);
@@ -55,7 +56,8 @@ class WorkerConfigTest {
     }
 
     private static WorkerConfig config(Map<String, String> properties) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter()).withMapping(WorkerConfig.class)
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter())
+                .withMapping(WorkerConfig.class)
                 .withSources(new PropertiesConfigSource(properties, "test", 500)).build();
         return config.getConfigMapping(WorkerConfig.class);
     }

@@ -1,15 +1,15 @@
 package dev.archipelago.worker.identity;
 
-
-import dev.archipelago.model.Platform;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.archipelago.model.Platform;
 
 class PlatformIdentityTest {
 
@@ -41,7 +41,8 @@ class PlatformIdentityTest {
         assertThatThrownBy(() -> new PlatformIdentity("s390x", true, SELF, binfmt))
                 .hasMessageContaining("qemu-s390x").hasMessageContaining("qemu-user-static");
         Files.writeString(binfmt.resolve("qemu-s390x"), "disabled\n");
-        assertThatThrownBy(() -> new PlatformIdentity("s390x", true, SELF, binfmt)).hasMessageContaining("not registered and enabled");
+        assertThatThrownBy(() -> new PlatformIdentity("s390x", true, SELF, binfmt))
+                .hasMessageContaining("not registered and enabled");
     }
 
     @Test

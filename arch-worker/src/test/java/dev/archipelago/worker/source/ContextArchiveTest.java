@@ -1,23 +1,23 @@
 package dev.archipelago.worker.source;
 
-import dev.archipelago.worker.job.BuildFailure;
-
-import dev.archipelago.model.events.BuildErrorCode;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
-
 import static dev.archipelago.worker.source.HostileContexts.archive;
 import static dev.archipelago.worker.source.HostileContexts.file;
 import static dev.archipelago.worker.source.HostileContexts.special;
 import static dev.archipelago.worker.source.HostileContexts.zeros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.worker.job.BuildFailure;
 
 /** Hostile build contexts: each is refused with CONTEXT_REFUSED naming the entry, and nothing lands outside the folder. */
 class ContextArchiveTest {
@@ -55,8 +55,10 @@ class ContextArchiveTest {
 
     @Test
     void aLinkThatLeavesTheContextIsRefused() throws Exception {
-        assertRefused(tar -> special(tar, "etc", TarConstants.LF_SYMLINK, "/etc"), "link 'etc' points at '/etc', an absolute path");
-        assertRefused(tar -> special(tar, "up", TarConstants.LF_SYMLINK, "../.."), "link 'up' points at '../..', outside the context");
+        assertRefused(tar -> special(tar, "etc", TarConstants.LF_SYMLINK, "/etc"),
+                "link 'etc' points at '/etc', an absolute path");
+        assertRefused(tar -> special(tar, "up", TarConstants.LF_SYMLINK, "../.."),
+                "link 'up' points at '../..', outside the context");
     }
 
     @Test
@@ -107,7 +109,8 @@ class ContextArchiveTest {
     void somethingThatIsNotAGzipTarIsRefused() throws Exception {
         Path junk = work.resolve("junk.tar.gz");
         Files.writeString(junk, "not an archive at all", StandardCharsets.UTF_8);
-        BuildFailure failure = catchThrowableOfType(BuildFailure.class, () -> ContextArchive.unpack(junk, work.resolve("ctx"), LIMIT, 100));
+        BuildFailure failure = catchThrowableOfType(BuildFailure.class,
+                () -> ContextArchive.unpack(junk, work.resolve("ctx"), LIMIT, 100));
         assertThat(failure.code).isEqualTo(BuildErrorCode.CONTEXT_REFUSED);
         assertThat(failure.getMessage()).contains("not a gzip-compressed tar");
     }

@@ -1,15 +1,15 @@
 package dev.archipelago.worker.source;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /** Build contexts made by hand, the way an attacker would: gzip tars with entries no CLI writes. */
 public final class HostileContexts {
@@ -23,8 +23,9 @@ public final class HostileContexts {
     }
 
     public static Path archive(Path file, Entries entries) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file); GZIPOutputStream gzip = new GZIPOutputStream(out);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip)) {
+        try (OutputStream out = Files.newOutputStream(file);
+                GZIPOutputStream gzip = new GZIPOutputStream(out);
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             entries.write(tar);

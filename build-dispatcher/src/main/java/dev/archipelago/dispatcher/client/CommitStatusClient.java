@@ -1,19 +1,20 @@
 package dev.archipelago.dispatcher.client;
 
-import dev.archipelago.dispatcher.config.DispatcherConfig;
-import dev.archipelago.failure.Backoff;
-import dev.archipelago.dispatcher.service.CommitState;
-import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Response;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.service.CommitState;
+import dev.archipelago.failure.Backoff;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 
 /**
  * Writes one commit status to GitLab or GitHub through the Quarkus REST client, retrying what may
@@ -74,7 +75,8 @@ public class CommitStatusClient {
         String context = config.commitStatus().context();
         try (Response response = switch (target.provider()) {
             case GITLAB -> client(targetName, target, GitLabStatusApi.class).create(update.project(), update.commit(),
-                    target.token(), new GitLabStatusApi.Status(update.state().gitlab(), context, update.targetUrl(), description));
+                    target.token(),
+                    new GitLabStatusApi.Status(update.state().gitlab(), context, update.targetUrl(), description));
             case GITHUB -> {
                 int slash = update.project().indexOf('/');
                 yield client(targetName, target, GitHubStatusApi.class).create(update.project().substring(0, slash),

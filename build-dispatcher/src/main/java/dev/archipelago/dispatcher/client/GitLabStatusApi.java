@@ -1,6 +1,5 @@
 package dev.archipelago.dispatcher.client;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -8,6 +7,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * GitLab's commit status API: {@code POST /projects/:id/statuses/:sha}. The project is its numeric
@@ -19,7 +20,7 @@ public interface GitLabStatusApi {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     Response create(@PathParam("project") String project, @PathParam("sha") String sha,
-                    @HeaderParam("PRIVATE-TOKEN") String token, Status status);
+            @HeaderParam("PRIVATE-TOKEN") String token, Status status);
 
     /** {@code state}: pending, running, success, failed or canceled. */
     record Status(String state, String name, @JsonProperty("target_url") String targetUrl, String description) {

@@ -1,21 +1,21 @@
 package dev.archipelago.dispatcher.client;
 
 import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import dev.archipelago.dispatcher.config.DispatcherConfig;
-import dev.archipelago.dispatcher.service.ApiProblem;
-import dev.archipelago.dispatcher.service.Secrets;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.service.ApiProblem;
+import dev.archipelago.dispatcher.service.Secrets;
 
 /**
  * Pins a ref to a commit the way {@code git ls-remote} sees it, by running the git CLI with an

@@ -1,15 +1,14 @@
 package dev.archipelago.dispatcher.config;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
-import java.time.Duration;
-import java.util.Locale;
-import java.util.Optional;
-import java.util.Set;
 
 @ConfigMapping(prefix = "archipelago.dispatcher")
 public interface DispatcherConfig {
@@ -69,13 +68,18 @@ public interface DispatcherConfig {
     }
 
     interface ApiToken {
-        /** The SHA-256 of the token, 64 hex digits ({@code printf %s "$TOKEN" | sha256sum}); the token itself is never stored. */
+        /**
+         * The SHA-256 of the token, 64 hex digits ({@code printf %s "$TOKEN" | sha256sum}); the token itself is never stored.
+         */
         String sha256();
 
         /** {@code viewer}, {@code submitter} or {@code admin}; SmallRye Config refuses any other value at start. */
         Role role();
 
-        /** Repository patterns the token may build for ({@code quay.io/team-a/*}; {@code **} for all); admin tokens may build for all. */
+        /**
+         * Repository patterns the token may build for ({@code quay.io/team-a/*}; {@code **} for all); admin tokens may build
+         * for all.
+         */
         Optional<List<String>> repositories();
 
         /** Teams whose repositories the token may also build for. */
@@ -128,7 +132,10 @@ public interface DispatcherConfig {
         /** The API's base URL: {@code https://gitlab.example.com/api/v4} or {@code https://api.github.com}. */
         String apiUrl();
 
-        /** The token (GitLab: a token with the api scope; GitHub: a token allowed to write commit statuses). Set it from a Secret. */
+        /**
+         * The token (GitLab: a token with the api scope; GitHub: a token allowed to write commit statuses). Set it from a
+         * Secret.
+         */
         String token();
     }
 

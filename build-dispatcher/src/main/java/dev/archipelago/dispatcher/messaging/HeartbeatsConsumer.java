@@ -1,15 +1,17 @@
 package dev.archipelago.dispatcher.messaging;
 
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.dispatcher.service.WorkerRegistry;
 import dev.archipelago.failure.ConsumerPolicy;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.messaging.Channels;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.util.concurrent.CompletionStage;
 
 /** Keeps the worker list from the workers' heartbeats. */
 @ApplicationScoped

@@ -1,5 +1,24 @@
 package dev.archipelago.dispatcher.messaging;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.repository.OutboxRecord;
 import dev.archipelago.dispatcher.repository.OutboxRepository;
@@ -16,23 +35,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.event.TransactionPhase;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Publishes the outbox: right after each commit that wrote to it, and on a timer for whatever an
@@ -55,7 +57,7 @@ public class OutboxRelay {
     private final AtomicBoolean pending = new AtomicBoolean();
 
     public OutboxRelay(OutboxRepository outbox, @Channel(Channels.OUTBOX_OUT) MutinyEmitter<String> emitter,
-                       DispatcherConfig config, DependencyWaits waits) {
+            DispatcherConfig config, DependencyWaits waits) {
         this.outbox = outbox;
         this.emitter = emitter;
         this.config = config;
@@ -75,8 +77,7 @@ public class OutboxRelay {
         nudge();
     }
 
-    @Scheduled(every = "${archipelago.dispatcher.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    @Scheduled(every = "${archipelago.dispatcher.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void poll() {
         nudge();
     }
@@ -150,7 +151,7 @@ public class OutboxRelay {
         }
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.RECORD_TYPE_HEADER, record.recordType.getBytes(StandardCharsets.UTF_8));
-        Message<String> message = Message.of(record.payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+        Message<String> message = Message.of(record.payload).addMetadata(OutgoingKafkaRecordMetadata.<String> builder()
                 .withTopic(record.topic).withKey(record.recordKey).withHeaders(headers).build());
         return emitter.sendMessage(message)
                 .ifNoItem().after(config.outbox().sendTimeout()).fail()

@@ -1,17 +1,19 @@
 package dev.archipelago.dispatcher.messaging;
 
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.dispatcher.service.BuildProgress;
 import dev.archipelago.dispatcher.service.BuildUpdates;
 import dev.archipelago.failure.ConsumerPolicy;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.messaging.Channels;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 
 /** Applies the assembler's outcomes to the read model. */
 @ApplicationScoped

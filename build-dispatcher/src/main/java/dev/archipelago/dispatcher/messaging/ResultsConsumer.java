@@ -1,5 +1,13 @@
 package dev.archipelago.dispatcher.messaging;
 
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.dispatcher.service.BuildProgress;
 import dev.archipelago.dispatcher.service.BuildUpdates;
 import dev.archipelago.failure.ConsumerPolicy;
@@ -7,12 +15,6 @@ import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.messaging.Channels;
 import dev.archipelago.model.messaging.Topics;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 
 /** Applies the workers' results to the read model (and passes over the cancels that travel with them, for the assembler). */
 @ApplicationScoped

@@ -1,16 +1,18 @@
 package dev.archipelago.dispatcher.messaging;
 
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.dispatcher.service.BuildService;
 import dev.archipelago.failure.ConsumerPolicy;
 import dev.archipelago.model.events.BuildRequest;
 import dev.archipelago.model.messaging.Channels;
 import io.quarkus.logging.Log;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.util.concurrent.CompletionStage;
 
 /**
  * Takes {@code BuildRequest} records from Kafka producers that never call HTTP. The record's

@@ -1,14 +1,15 @@
 package dev.archipelago.dispatcher.repository;
 
-import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Sort;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Sort;
 
 @ApplicationScoped
 public class BuildRepository implements PanacheRepositoryBase<Build, UUID> {
@@ -49,12 +50,12 @@ public class BuildRepository implements PanacheRepositoryBase<Build, UUID> {
     @SuppressWarnings("unchecked")
     public List<UUID> statusesBehind(Instant since, int limit) {
         return getEntityManager().createNativeQuery("""
-                        SELECT id FROM builds
-                        WHERE status_target IS NOT NULL AND updated_at > :since
-                          AND status_reported IS DISTINCT FROM CASE state
-                              WHEN 'QUEUED' THEN 'pending' WHEN 'BUILDING' THEN 'running' WHEN 'ASSEMBLING' THEN 'running'
-                              WHEN 'SUCCEEDED' THEN 'success' WHEN 'FAILED' THEN 'failed' ELSE 'canceled' END
-                        ORDER BY updated_at LIMIT :limit""", UUID.class)
+                SELECT id FROM builds
+                WHERE status_target IS NOT NULL AND updated_at > :since
+                  AND status_reported IS DISTINCT FROM CASE state
+                      WHEN 'QUEUED' THEN 'pending' WHEN 'BUILDING' THEN 'running' WHEN 'ASSEMBLING' THEN 'running'
+                      WHEN 'SUCCEEDED' THEN 'success' WHEN 'FAILED' THEN 'failed' ELSE 'canceled' END
+                ORDER BY updated_at LIMIT :limit""", UUID.class)
                 .setParameter("since", since).setParameter("limit", limit).getResultList();
     }
 }

@@ -1,11 +1,12 @@
 package dev.archipelago.dispatcher.repository;
 
-import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 
 @ApplicationScoped
 public class OutboxRepository implements PanacheRepositoryBase<OutboxRecord, Long> {
@@ -18,11 +19,11 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxRecord, Lon
     @SuppressWarnings("unchecked")
     public List<OutboxRecord> claimUnsent(int limit, Duration lease) {
         return getEntityManager().createNativeQuery("""
-                        UPDATE outbox SET claimed_until = now() + make_interval(secs => :lease)
-                        WHERE id IN (SELECT id FROM outbox
-                                     WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-                                     ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
-                        RETURNING *""", OutboxRecord.class)
+                UPDATE outbox SET claimed_until = now() + make_interval(secs => :lease)
+                WHERE id IN (SELECT id FROM outbox
+                             WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                             ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
+                RETURNING *""", OutboxRecord.class)
                 .setParameter("lease", (double) lease.toSeconds())
                 .setParameter("limit", limit)
                 .getResultList();

@@ -1,12 +1,13 @@
 package dev.archipelago.dispatcher.repository;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import java.time.Instant;
+
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-import java.time.Instant;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 
 /** A worker as its last heartbeat described it. */
 @Entity

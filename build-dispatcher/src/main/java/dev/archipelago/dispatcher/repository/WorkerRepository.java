@@ -1,10 +1,11 @@
 package dev.archipelago.dispatcher.repository;
 
-import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
-import io.quarkus.panache.common.Sort;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.List;
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Sort;
 
 @ApplicationScoped
 public class WorkerRepository implements PanacheRepositoryBase<Worker, String> {

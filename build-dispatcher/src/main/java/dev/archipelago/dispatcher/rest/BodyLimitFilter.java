@@ -1,11 +1,13 @@
 package dev.archipelago.dispatcher.rest;
 
-import dev.archipelago.dispatcher.service.ApiProblem;
+import java.util.Optional;
+
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
+
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
-import java.util.Optional;
+import dev.archipelago.dispatcher.service.ApiProblem;
 
 /**
  * Refuses bodies over the limit with a problem answer before they are read, when Content-Length

@@ -1,19 +1,12 @@
 package dev.archipelago.dispatcher.rest;
 
-import dev.archipelago.dispatcher.repository.BuildState;
-import dev.archipelago.dispatcher.security.RepositoryAccess;
-import dev.archipelago.dispatcher.security.Roles;
-import dev.archipelago.dispatcher.service.BuildEvents;
-import dev.archipelago.dispatcher.service.BuildService;
-import dev.archipelago.dispatcher.service.BuildView;
-import dev.archipelago.dispatcher.service.ApiProblem;
-import dev.archipelago.model.events.BuildRequest;
-import dev.archipelago.model.json.EventDecodingException;
-import dev.archipelago.model.json.EventJson;
-import io.quarkus.security.identity.SecurityIdentity;
-import io.smallrye.common.annotation.Blocking;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
 import jakarta.annotation.security.RolesAllowed;
-import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -23,17 +16,26 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
-import java.net.URI;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-import java.util.UUID;
+import dev.archipelago.dispatcher.repository.BuildState;
+import dev.archipelago.dispatcher.security.RepositoryAccess;
+import dev.archipelago.dispatcher.security.Roles;
+import dev.archipelago.dispatcher.service.ApiProblem;
+import dev.archipelago.dispatcher.service.BuildEvents;
+import dev.archipelago.dispatcher.service.BuildService;
+import dev.archipelago.dispatcher.service.BuildView;
+import dev.archipelago.model.events.BuildRequest;
+import dev.archipelago.model.json.EventDecodingException;
+import dev.archipelago.model.json.EventJson;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 
 /** The build API (build-dispatcher/README.md). Thin: parse, call the service, map. */
 @Path("/api/builds")

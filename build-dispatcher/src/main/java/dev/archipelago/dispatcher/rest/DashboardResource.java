@@ -1,5 +1,10 @@
 package dev.archipelago.dispatcher.rest;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.regex.Pattern;
+
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -7,12 +12,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * The web dashboard: one page (plain JavaScript in {@code /dashboard/app.js}, no front-end build)
@@ -38,7 +39,8 @@ public class DashboardResource {
     @Path("builds/{id}")
     @Operation(hidden = true)
     public Response build(@PathParam("id") String id) {
-        return BUILD_ID.matcher(id).matches() ? page() : Response.status(404).type(MediaType.TEXT_PLAIN).entity("no such page").build();
+        return BUILD_ID.matcher(id).matches() ? page()
+                : Response.status(404).type(MediaType.TEXT_PLAIN).entity("no such page").build();
     }
 
     @GET
@@ -57,7 +59,8 @@ public class DashboardResource {
 
     private static Response page() {
         return Response.ok(PAGE).header("Cache-Control", "no-cache")
-                .header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+                .header("Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
                 .header("X-Content-Type-Options", "nosniff").build();
     }
 

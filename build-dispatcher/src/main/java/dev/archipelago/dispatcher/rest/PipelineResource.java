@@ -1,12 +1,8 @@
 package dev.archipelago.dispatcher.rest;
 
-import dev.archipelago.dispatcher.service.ApiProblem;
-import dev.archipelago.dispatcher.service.PipelineDefinition;
-import dev.archipelago.dispatcher.service.PipelineService;
-import dev.archipelago.model.json.EventDecodingException;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.dispatcher.security.Roles;
-import io.smallrye.common.annotation.Blocking;
+import java.net.URI;
+import java.util.List;
+
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -18,13 +14,19 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 
-import java.net.URI;
-import java.util.List;
+import dev.archipelago.dispatcher.security.Roles;
+import dev.archipelago.dispatcher.service.ApiProblem;
+import dev.archipelago.dispatcher.service.PipelineDefinition;
+import dev.archipelago.dispatcher.service.PipelineService;
+import dev.archipelago.model.json.EventDecodingException;
+import dev.archipelago.model.json.EventJson;
+import io.smallrye.common.annotation.Blocking;
 
 /** Which repositories' pushes build which images: the configuration the webhooks use. */
 @Path("/api/pipelines")

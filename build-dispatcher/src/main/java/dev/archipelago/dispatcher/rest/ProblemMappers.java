@@ -1,5 +1,13 @@
 package dev.archipelago.dispatcher.rest;
 
+import java.util.UUID;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
 import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.Secrets;
 import dev.archipelago.failure.Transience;
@@ -7,12 +15,6 @@ import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
-import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-
-import java.util.UUID;
 
 /** Turns every error of the API into an {@code application/problem+json} answer. */
 public class ProblemMappers {
@@ -63,7 +65,8 @@ public class ProblemMappers {
         if (Transience.isTransient(e)) {
             Log.warnf("%s answered 503, a dependency is unavailable: %s", uri.getPath(), Secrets.mask(rootMessage(e)));
             return Response.fromResponse(problem(503, "Service unavailable", "a dependency of the dispatcher (its database or "
-                    + "the broker) does not answer; nothing was changed; try again shortly", uri)).header("Retry-After", "5").build();
+                    + "the broker) does not answer; nothing was changed; try again shortly", uri)).header("Retry-After", "5")
+                    .build();
         }
         String incident = UUID.randomUUID().toString();
         Log.errorf(e, "incident %s on %s", incident, uri.getPath());

@@ -1,12 +1,13 @@
 package dev.archipelago.dispatcher.rest;
 
+import java.util.Locale;
+import java.util.Optional;
+
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
-import java.util.Locale;
-import java.util.Optional;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * Refuses requests whose shape the API would otherwise guess at: a body without

@@ -1,13 +1,16 @@
 package dev.archipelago.dispatcher.rest;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.dispatcher.config.DispatcherConfig;
-import dev.archipelago.dispatcher.service.BuildView;
-import dev.archipelago.dispatcher.service.ApiProblem;
-import dev.archipelago.dispatcher.service.PipelineService;
-import dev.archipelago.model.json.EventJson;
-import io.quarkus.logging.Log;
-import io.smallrye.common.annotation.Blocking;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -16,18 +19,18 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
 
-import java.util.Optional;
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.service.ApiProblem;
+import dev.archipelago.dispatcher.service.BuildView;
+import dev.archipelago.dispatcher.service.PipelineService;
+import dev.archipelago.model.json.EventJson;
+import io.quarkus.logging.Log;
+import io.smallrye.common.annotation.Blocking;
 
 /**
  * GitLab and GitHub push webhooks. The token or signature is checked in constant time before the
@@ -59,9 +62,11 @@ public class WebhookResource {
     @POST
     @Path("/gitlab")
     @Operation(summary = "GitLab push hook (X-Gitlab-Token)")
-    public Response gitlab(@HeaderParam("X-Gitlab-Token") String token, @HeaderParam("X-Gitlab-Event") String event, byte[] body) {
+    public Response gitlab(@HeaderParam("X-Gitlab-Token") String token, @HeaderParam("X-Gitlab-Event") String event,
+            byte[] body) {
         String expected = configured(config.webhooks().gitlabToken(), "GitLab", "ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITLAB_TOKEN");
-        if (token == null || !constantTimeEquals(token.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+        if (token == null
+                || !constantTimeEquals(token.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
             Log.warn("GitLab webhook refused: X-Gitlab-Token missing or wrong");
             throw new ApiProblem(401, "Unauthorized", "X-Gitlab-Token is missing or does not match");
         }
@@ -81,10 +86,11 @@ public class WebhookResource {
     @Path("/github")
     @Operation(summary = "GitHub push webhook (X-Hub-Signature-256)")
     public Response github(@HeaderParam("X-Hub-Signature-256") String signature, @HeaderParam("X-GitHub-Event") String event,
-                           @HeaderParam("X-GitHub-Delivery") String delivery, byte[] body) {
+            @HeaderParam("X-GitHub-Delivery") String delivery, byte[] body) {
         String secret = configured(config.webhooks().githubSecret(), "GitHub", "ARCHIPELAGO_DISPATCHER_WEBHOOKS_GITHUB_SECRET");
         String expected = "sha256=" + hmacSha256(secret, body == null ? new byte[0] : body);
-        if (signature == null || !constantTimeEquals(signature.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+        if (signature == null
+                || !constantTimeEquals(signature.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
             Log.warn("GitHub webhook refused: X-Hub-Signature-256 missing or wrong");
             throw new ApiProblem(401, "Unauthorized", "X-Hub-Signature-256 is missing or does not match the body");
         }

@@ -1,16 +1,18 @@
 package dev.archipelago.dispatcher.rest;
 
-import dev.archipelago.dispatcher.security.Roles;
-import dev.archipelago.dispatcher.service.WorkerRegistry;
-import io.smallrye.common.annotation.Blocking;
+import java.util.List;
+
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import java.util.List;
+import dev.archipelago.dispatcher.security.Roles;
+import dev.archipelago.dispatcher.service.WorkerRegistry;
+import io.smallrye.common.annotation.Blocking;
 
 @Path("/api/workers")
 @Produces(MediaType.APPLICATION_JSON)

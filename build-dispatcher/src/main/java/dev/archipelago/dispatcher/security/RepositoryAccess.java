@@ -1,12 +1,13 @@
 package dev.archipelago.dispatcher.security;
 
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.archipelago.dispatcher.service.ApiProblem;
 import dev.archipelago.dispatcher.service.PushPermission;
 import io.quarkus.logging.Log;
 import io.quarkus.security.identity.SecurityIdentity;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.util.List;
 
 /** The push permission of an API caller: admins anywhere, others where their repository patterns allow. */
 @ApplicationScoped
@@ -23,7 +24,7 @@ public class RepositoryAccess {
                 Log.infof("%s refused: may not build for %s", who, repository);
                 throw new ApiProblem(403, "Forbidden", who + " may not build images for " + repository
                         + (allowed.isEmpty() ? "; it may build for no repository (ask an admin to add a pattern)"
-                        : "; its repository patterns are " + allowed));
+                                : "; its repository patterns are " + allowed));
             }
         };
     }

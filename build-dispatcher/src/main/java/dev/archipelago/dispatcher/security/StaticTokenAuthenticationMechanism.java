@@ -1,5 +1,11 @@
 package dev.archipelago.dispatcher.security;
 
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -9,10 +15,6 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import java.util.Set;
 
 /**
  * Reads {@code Authorization: Bearer <token>} and checks it against the static tokens. An unknown
@@ -25,14 +27,16 @@ public class StaticTokenAuthenticationMechanism implements HttpAuthenticationMec
 
     private final boolean oidcEnabled;
 
-    public StaticTokenAuthenticationMechanism(@ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "true") boolean oidcEnabled) {
+    public StaticTokenAuthenticationMechanism(
+            @ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "true") boolean oidcEnabled) {
         this.oidcEnabled = oidcEnabled;
     }
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
         String header = context.request().getHeader("Authorization");
-        if (header == null || header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        if (header == null || header.length() <= BEARER.length()
+                || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Uni.createFrom().nullItem();
         }
         String token = header.substring(BEARER.length()).strip();

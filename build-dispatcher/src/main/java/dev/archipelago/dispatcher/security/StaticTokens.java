@@ -1,21 +1,21 @@
 package dev.archipelago.dispatcher.security;
 
-import java.util.HashMap;
-
-import dev.archipelago.dispatcher.config.DispatcherConfig;
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 
 /**
  * The static API tokens of the configuration, by the SHA-256 of the token: the tokens themselves
@@ -80,7 +80,8 @@ public class StaticTokens {
         List<String> teamNames = token.teams().orElse(List.of());
         for (String team : teamNames) {
             if (!teams.containsKey(team)) {
-                throw new IllegalStateException(where + ".teams names team '" + team + "', which archipelago.dispatcher.auth.teams does not configure");
+                throw new IllegalStateException(
+                        where + ".teams names team '" + team + "', which archipelago.dispatcher.auth.teams does not configure");
             }
         }
         return new Entry(name, HexFormat.of().parseHex(hex), role,

@@ -1,15 +1,16 @@
 package dev.archipelago.dispatcher.service;
 
-import io.quarkus.runtime.ShutdownEvent;
-import io.smallrye.mutiny.Multi;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Multi;
 
 /**
  * The live view of one build: the current state first, then every change, ending after the
@@ -43,8 +44,8 @@ public class BuildEvents {
         BuildView first = builds.get(id);
         return Multi.createFrom().emitter(emitter -> {
             Object lock = new Object();
-            long[] lastVersion = {first.version()};
-            boolean[] done = {false};
+            long[] lastVersion = { first.version() };
+            boolean[] done = { false };
             emitter.emit(first);
             if (first.state().isFinal()) {
                 emitter.complete();

@@ -1,5 +1,12 @@
 package dev.archipelago.dispatcher.service;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
 import dev.archipelago.dispatcher.repository.Build;
 import dev.archipelago.dispatcher.repository.BuildPlatform;
 import dev.archipelago.dispatcher.repository.BuildRepository;
@@ -7,25 +14,21 @@ import dev.archipelago.dispatcher.repository.BuildState;
 import dev.archipelago.dispatcher.repository.PlatformState;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
-import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.json.EventJson;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.UUID;
 
 /**
  * Keeps the read model in step with the workers' results and the assembler's outcomes.
  *
- * <p>Idempotent and safe out of order: within an attempt a platform's state only moves forward
+ * <p>
+ * Idempotent and safe out of order: within an attempt a platform's state only moves forward
  * (QUEUED, BUILDING, then SUCCEEDED or FAILED), events of an older attempt are ignored, and once
  * a build is SUCCEEDED or CANCELLED nothing changes it; a FAILED build keeps recording its
- * platforms' results, because its outcome can overtake them and retry rebuilds only what failed. Each event locks its build row, so events of one build
+ * platforms' results, because its outcome can overtake them and retry rebuilds only what failed. Each event locks its build
+ * row, so events of one build
  * apply one after the other even across dispatcher replicas.
  */
 @ApplicationScoped
@@ -78,7 +81,8 @@ public class BuildProgress {
         boolean closed = build.state == BuildState.SUCCEEDED || build.state == BuildState.CANCELLED;
         if (closed || event.attempt() < row.attempt
                 || (event.attempt() == row.attempt && row.state.rank() >= next.rank())) {
-            Log.debugf("build %s: %s %s of attempt %d changes nothing", build.id, event.platform(), event.type(), event.attempt());
+            Log.debugf("build %s: %s %s of attempt %d changes nothing", build.id, event.platform(), event.type(),
+                    event.attempt());
             return false;
         }
         row.state = next;
@@ -111,7 +115,8 @@ public class BuildProgress {
             build.state = stateFromPlatforms(build);
         }
         touch(build, event.occurredAt());
-        Log.infof("build %s: %s %s (attempt %d) -> build %s", build.id, event.platform(), event.type(), event.attempt(), build.state);
+        Log.infof("build %s: %s %s (attempt %d) -> build %s", build.id, event.platform(), event.type(), event.attempt(),
+                build.state);
         return true;
     }
 
@@ -123,7 +128,8 @@ public class BuildProgress {
             Log.debugf("build %s: outcome for an unknown build ignored", outcome.buildId());
             return false;
         }
-        if (build.state == BuildState.CANCELLED && outcome.type() == BuildOutcome.Type.INDEX_PUSHED && build.indexDigest == null) {
+        if (build.state == BuildState.CANCELLED && outcome.type() == BuildOutcome.Type.INDEX_PUSHED
+                && build.indexDigest == null) {
             // the cancel reached the assembler after it had begun the push: the build stays CANCELLED, and says
             // that its index exists all the same (decision 10)
             build.indexDigest = outcome.index().digest();

@@ -1,7 +1,18 @@
 package dev.archipelago.dispatcher.service;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.model.BuildContexts;
@@ -9,17 +20,6 @@ import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.TagTemplate;
 import dev.archipelago.model.events.BuildRequest;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Checks a {@link BuildRequest} from the API or the submit topic and normalises it. Every refusal
@@ -40,7 +40,8 @@ public class BuildRequestValidator {
     private static final Pattern SCP_LIKE = Pattern.compile("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\\\\].*");
     private static final Pattern REF = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*");
     private static final Pattern GITHUB_REPOSITORY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*/(?!\\.{1,2}$)[A-Za-z0-9_.-]+");
-    private static final Pattern GITLAB_PROJECT = Pattern.compile("[0-9]+|[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+");
+    private static final Pattern GITLAB_PROJECT = Pattern
+            .compile("[0-9]+|[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+");
     private static final Set<String> SCHEMES = Set.of("https", "ssh", "git");
 
     private final DispatcherConfig config;
@@ -49,7 +50,9 @@ public class BuildRequestValidator {
         this.config = config;
     }
 
-    /** Whether a project is a GitLab path ({@code group/project} or a numeric id) or a GitHub full name ({@code owner/repo}). */
+    /**
+     * Whether a project is a GitLab path ({@code group/project} or a numeric id) or a GitHub full name ({@code owner/repo}).
+     */
     public static boolean isProject(String provider, String project) {
         return project != null && ("github".equals(provider) ? GITHUB_REPOSITORY : GITLAB_PROJECT).matcher(project).matches();
     }
@@ -109,11 +112,13 @@ public class BuildRequestValidator {
         Map<String, String> labels = entries("labels", request.labels(), LABEL_KEY,
                 "must be letters, digits, '.', '_', '/' or '-'", problems);
         labels.keySet().stream().filter(k -> k.startsWith("dev.archipelago.")).findFirst()
-                .ifPresent(k -> problems.add("labels: '" + k + "' is reserved; Archipelago sets dev.archipelago.* labels itself"));
+                .ifPresent(
+                        k -> problems.add("labels: '" + k + "' is reserved; Archipelago sets dev.archipelago.* labels itself"));
 
         int timeout = request.effectiveTimeoutSeconds();
         if (timeout < MIN_TIMEOUT_SECONDS || timeout > MAX_TIMEOUT_SECONDS) {
-            problems.add("timeoutSeconds " + timeout + " is out of range; use " + MIN_TIMEOUT_SECONDS + " to " + MAX_TIMEOUT_SECONDS);
+            problems.add("timeoutSeconds " + timeout + " is out of range; use " + MIN_TIMEOUT_SECONDS + " to "
+                    + MAX_TIMEOUT_SECONDS);
         }
 
         checkCommitStatus(request.commitStatus(), problems);
@@ -134,7 +139,7 @@ public class BuildRequestValidator {
         if (target == null) {
             problems.add("commitStatus.target '" + abbreviate(status.target()) + "' is not configured on this dispatcher; "
                     + (config.commitStatus().targets().isEmpty() ? "it has no status targets"
-                    : "use one of " + new TreeSet<>(config.commitStatus().targets().keySet())));
+                            : "use one of " + new TreeSet<>(config.commitStatus().targets().keySet())));
             return;
         }
         boolean github = target.provider() == DispatcherConfig.CommitStatusProvider.GITHUB;
@@ -165,12 +170,14 @@ public class BuildRequestValidator {
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("source.git '" + Secrets.mask(abbreviate(url)) + "' is not a URL: " + e.getReason());
+            throw new IllegalArgumentException(
+                    "source.git '" + Secrets.mask(abbreviate(url)) + "' is not a URL: " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (scheme.equals("file")) {
             if (!config.allowFileUrls()) {
-                throw new IllegalArgumentException("source.git: file:// URLs are disabled on this dispatcher; use https, ssh or git");
+                throw new IllegalArgumentException(
+                        "source.git: file:// URLs are disabled on this dispatcher; use https, ssh or git");
             }
             return;
         }
@@ -183,7 +190,8 @@ public class BuildRequestValidator {
                     + "'); give the workers and the dispatcher a git credential store or netrc for the host instead");
         }
         if (uri.getHost() == null || uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
-            throw new IllegalArgumentException("source.git '" + Secrets.mask(abbreviate(url)) + "' needs a host and a repository path");
+            throw new IllegalArgumentException(
+                    "source.git '" + Secrets.mask(abbreviate(url)) + "' needs a host and a repository path");
         }
     }
 
@@ -232,7 +240,7 @@ public class BuildRequestValidator {
     }
 
     private static Map<String, String> entries(String field, Map<String, String> values, Pattern keyPattern, String keyRule,
-                                               List<String> problems) {
+            List<String> problems) {
         Map<String, String> result = new TreeMap<>();
         if (values == null) {
             return result;
@@ -249,7 +257,8 @@ public class BuildRequestValidator {
             } else if (value == null) {
                 problems.add(field + "." + key + " has no value");
             } else if (value.length() > MAX_VALUE_LENGTH || hasControl(value)) {
-                problems.add(field + "." + key + " must be at most " + MAX_VALUE_LENGTH + " characters without control characters");
+                problems.add(
+                        field + "." + key + " must be at most " + MAX_VALUE_LENGTH + " characters without control characters");
             } else {
                 result.put(key, value);
             }

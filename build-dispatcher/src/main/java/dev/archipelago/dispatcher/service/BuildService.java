@@ -1,5 +1,13 @@
 package dev.archipelago.dispatcher.service;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
+
 import dev.archipelago.dispatcher.client.GitRefResolver;
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.repository.Build;
@@ -20,13 +28,6 @@ import dev.archipelago.model.messaging.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.PersistenceException;
-
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.UUID;
 
 /** Accepts builds, fans them out through the outbox, retries and cancels them, and answers queries. */
 @ApplicationScoped
@@ -42,7 +43,7 @@ public class BuildService {
     private final MeterRegistry metrics;
 
     public BuildService(BuildRequestValidator validator, GitRefResolver refs, WorkerRegistry workers, BuildRepository builds,
-                        Outbox outbox, BuildUpdates updates, DispatcherConfig config, MeterRegistry metrics) {
+            Outbox outbox, BuildUpdates updates, DispatcherConfig config, MeterRegistry metrics) {
         this.validator = validator;
         this.refs = refs;
         this.workers = workers;
@@ -74,7 +75,8 @@ public class BuildService {
 
     /**
      * Takes a {@code BuildRequest} record from the submit topic (trusted by the topic's ACL). Like
-     * {@link #accept(BuildRequest, PushPermission)}, except that a build that cannot start now because a platform has no live worker is stored
+     * {@link #accept(BuildRequest, PushPermission)}, except that a build that cannot start now because a platform has no live
+     * worker is stored
      * FAILED with {@code NO_LIVE_WORKER} (visible in the API, and retried with {@code POST
      * .../retry}) instead of being refused: a Kafka producer has nobody waiting for a 409.
      *
@@ -89,7 +91,8 @@ public class BuildService {
         String commit = pin(valid, null);
         NotStarted notStarted = workers.missingLive(valid.platforms(), valid.allowEmulation())
                 .map(why -> new NotStarted(BuildErrorCode.NO_LIVE_WORKER, "not started: " + why
-                        + "; retry the build once a worker is live")).orElse(null);
+                        + "; retry the build once a worker is live"))
+                .orElse(null);
         return storeNew(valid, commit, submissionKey, notStarted);
     }
 
@@ -139,8 +142,9 @@ public class BuildService {
     }
 
     private BuildView existing(String submissionKey) {
-        return submissionKey == null ? null : QuarkusTransaction.requiringNew().call(() ->
-                builds.findBySubmissionKey(submissionKey).map(this::view).orElse(null));
+        return submissionKey == null ? null
+                : QuarkusTransaction.requiringNew()
+                        .call(() -> builds.findBySubmissionKey(submissionKey).map(this::view).orElse(null));
     }
 
     private BuildView storeNew(ValidatedRequest valid, String commit, String submissionKey, NotStarted notStarted) {
@@ -310,7 +314,8 @@ public class BuildService {
     }
 
     public BuildView get(UUID id) {
-        return QuarkusTransaction.requiringNew().call(() -> builds.findByIdOptional(id).map(this::view).orElseThrow(() -> notFound(id)));
+        return QuarkusTransaction.requiringNew()
+                .call(() -> builds.findByIdOptional(id).map(this::view).orElseThrow(() -> notFound(id)));
     }
 
     public List<BuildView> list(BuildState state, Integer limit) {
@@ -326,7 +331,8 @@ public class BuildService {
         Platform platform = Platform.parse(row.platform);
         ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, build.id.toString(), row.attempt, platform,
                 template.platforms(), template.source(),
-                new ImageTarget(template.image().repository(), template.image().tag(), row.archTag, template.image().indexTags(),
+                new ImageTarget(template.image().repository(), template.image().tag(), row.archTag,
+                        template.image().indexTags(),
                         template.image().supplyChain()),
                 template.buildArgs(), template.labels(), template.timeoutSeconds(), template.allowPartial(), now);
         outbox.add(Topics.requestsFor(platform), build.id.toString(), Topics.TYPE_ARCH_BUILD_REQUEST, request);

@@ -1,10 +1,10 @@
 package dev.archipelago.dispatcher.service;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Tells the event streams of this dispatcher that a build changed. Only a nudge: listeners

@@ -1,15 +1,19 @@
 package dev.archipelago.dispatcher.service;
 
-import dev.archipelago.dispatcher.repository.BuildState;
-
 import java.util.Locale;
+
+import dev.archipelago.dispatcher.repository.BuildState;
 
 /**
  * The commit status a build's state calls for, in our words; each provider has its own names
  * ({@link #gitlab()}, {@link #github()}). Keep {@code BuildRepository.statusesBehind} in step with {@link #of}.
  */
 public enum CommitState {
-    PENDING, RUNNING, SUCCESS, FAILED, CANCELED;
+    PENDING,
+    RUNNING,
+    SUCCESS,
+    FAILED,
+    CANCELED;
 
     public static CommitState of(BuildState state) {
         return switch (state) {

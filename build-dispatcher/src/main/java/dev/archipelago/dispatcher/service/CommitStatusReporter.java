@@ -1,6 +1,16 @@
 package dev.archipelago.dispatcher.service;
 
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import dev.archipelago.dispatcher.client.CommitStatusClient;
 import dev.archipelago.dispatcher.config.DispatcherConfig;
@@ -13,22 +23,13 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import java.time.Instant;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.stream.Collectors;
 
 /**
  * Reports each build that names a status target on its commit in GitLab or GitHub: pending when
  * accepted, running while it builds, then success, failed or canceled, with a link to its page.
  *
- * <p>Reporting follows the build and never steers it: it runs on its own thread after the change
+ * <p>
+ * Reporting follows the build and never steers it: it runs on its own thread after the change
  * is committed, and a status that cannot be written is logged and tried again by the sweep (which
  * also covers changes made by another replica and a restart) until {@code give-up-after}. A build
  * that moves on quickly may skip a status (pending straight to success): each report says the state
@@ -50,11 +51,13 @@ public class CommitStatusReporter {
         thread.setDaemon(true);
         return thread;
     });
-    private Runnable unlisten = () -> { };
+    private Runnable unlisten = () -> {
+    };
     private volatile boolean stopping;
 
-    public CommitStatusReporter(BuildRepository builds, BuildUpdates updates, CommitStatusClient client, DispatcherConfig config,
-                                MeterRegistry metrics) {
+    public CommitStatusReporter(BuildRepository builds, BuildUpdates updates, CommitStatusClient client,
+            DispatcherConfig config,
+            MeterRegistry metrics) {
         this.builds = builds;
         this.updates = updates;
         this.client = client;
@@ -77,9 +80,7 @@ public class CommitStatusReporter {
         executor.shutdownNow();
     }
 
-    @Scheduled(every = "${archipelago.dispatcher.commit-status.sweep-interval}", delayed = "${archipelago.dispatcher.commit-status.sweep-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    @Scheduled(every = "${archipelago.dispatcher.commit-status.sweep-interval}", delayed = "${archipelago.dispatcher.commit-status.sweep-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sweep() {
         if (config.commitStatus().targets().isEmpty() || stopping) {
             return;
@@ -123,19 +124,23 @@ public class CommitStatusReporter {
             }
             DispatcherConfig.StatusTarget target = config.commitStatus().targets().get(pending.target());
             if (target == null) {
-                Log.warnf("build %s: commit status target '%s' is no longer configured; its status is not reported", id, pending.target());
+                Log.warnf("build %s: commit status target '%s' is no longer configured; its status is not reported", id,
+                        pending.target());
                 return;
             }
             String link = config.publicUrl().replaceAll("/+$", "") + "/builds/" + id;
             CommitStatusClient.Delivery delivery = client.send(pending.target(), target, new CommitStatusClient.StatusUpdate(
                     pending.project(), pending.commit(), pending.state(), pending.description(), link));
-            metrics.counter("archipelago.commit.statuses", "target", pending.target(), "sent", String.valueOf(delivery.sent())).increment();
+            metrics.counter("archipelago.commit.statuses", "target", pending.target(), "sent", String.valueOf(delivery.sent()))
+                    .increment();
             if (delivery.sent()) {
                 QuarkusTransaction.requiringNew().run(() -> builds.markStatusReported(id, pending.state().wireName()));
-                Log.infof("build %s: commit status %s reported to %s %s at %s", id, pending.state().wireName(), target.provider().wireName(),
+                Log.infof("build %s: commit status %s reported to %s %s at %s", id, pending.state().wireName(),
+                        target.provider().wireName(),
                         pending.project(), pending.commit());
             } else {
-                Log.warnf("build %s: commit status %s not reported to %s %s after %d call(s): %s", id, pending.state().wireName(),
+                Log.warnf("build %s: commit status %s not reported to %s %s after %d call(s): %s", id,
+                        pending.state().wireName(),
                         target.provider().wireName(), pending.project(), delivery.calls(), delivery.problem());
             }
         } catch (RuntimeException e) {

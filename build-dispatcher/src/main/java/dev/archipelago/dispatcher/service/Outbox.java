@@ -1,14 +1,15 @@
 package dev.archipelago.dispatcher.service;
 
-import dev.archipelago.dispatcher.repository.OutboxRecord;
-import dev.archipelago.dispatcher.repository.OutboxRepository;
-import dev.archipelago.model.json.EventJson;
-import dev.archipelago.model.messaging.Topics;
+import java.time.Instant;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 
-import java.time.Instant;
+import dev.archipelago.dispatcher.repository.OutboxRecord;
+import dev.archipelago.dispatcher.repository.OutboxRepository;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
 
 /** Writes records to publish into the outbox, in the caller's transaction. */
 @ApplicationScoped

@@ -1,15 +1,17 @@
 package dev.archipelago.dispatcher.service;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.archipelago.model.events.SupplyChain;
-
 import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.archipelago.model.events.SupplyChain;
 
 /**
  * Which pushes of a GitLab or GitHub project build which image: the body of {@code /api/pipelines}.
  *
- * <p>{@code branches} are exact names or globs ({@code release/*}). {@code tagTemplate} and the
+ * <p>
+ * {@code branches} are exact names or globs ({@code release/*}). {@code tagTemplate} and the
  * entries of {@code indexTags} may use {@code {branch}} (with '/' turned into '-') and
  * {@code {shortSha}} (the first 7 hex digits of the pushed commit). {@code git} overrides the clone
  * URL the webhook names (for a mirror, or ssh). {@code statusTarget} names the commit status target
@@ -39,8 +41,9 @@ public record PipelineDefinition(
     public static final List<String> PROVIDERS = List.of("gitlab", "github");
 
     public PipelineDefinition {
-        for (var field : new Object[][]{{name, "name"}, {provider, "provider"}, {project, "project"}, {branches, "branches"},
-                {repository, "repository"}, {tagTemplate, "tagTemplate"}, {platforms, "platforms"}}) {
+        for (var field : new Object[][] { { name, "name" }, { provider, "provider" }, { project, "project" },
+                { branches, "branches" },
+                { repository, "repository" }, { tagTemplate, "tagTemplate" }, { platforms, "platforms" } }) {
             if (field[0] == null) {
                 throw new IllegalArgumentException("field '" + field[1] + "' is required");
             }

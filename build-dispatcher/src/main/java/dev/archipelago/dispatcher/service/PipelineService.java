@@ -1,8 +1,14 @@
 package dev.archipelago.dispatcher.service;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.panache.common.Sort;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
 
 import dev.archipelago.dispatcher.config.DispatcherConfig;
 import dev.archipelago.dispatcher.repository.Pipeline;
@@ -10,14 +16,8 @@ import dev.archipelago.dispatcher.repository.PipelineRepository;
 import dev.archipelago.model.events.BuildRequest;
 import dev.archipelago.model.json.EventJson;
 import io.quarkus.logging.Log;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
-
-import java.nio.file.FileSystems;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Pattern;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.panache.common.Sort;
 
 /** Stores pipelines, and turns a push to a mapped branch into builds of the pushed commit. */
 @ApplicationScoped
@@ -33,7 +33,7 @@ public class PipelineService {
     private final DispatcherConfig config;
 
     public PipelineService(PipelineRepository pipelines, BuildRequestValidator validator, BuildService builds,
-                           DispatcherConfig config) {
+            DispatcherConfig config) {
         this.pipelines = pipelines;
         this.validator = validator;
         this.builds = builds;
@@ -87,8 +87,8 @@ public class PipelineService {
 
     /** Starts a build for every pipeline of the project that maps the pushed branch; returns their views. */
     public List<BuildView> onPush(Push push) {
-        List<PipelineDefinition> matching = QuarkusTransaction.requiringNew().call(() ->
-                pipelines.forProject(push.provider(), push.project()).stream().map(PipelineService::definition)
+        List<PipelineDefinition> matching = QuarkusTransaction.requiringNew()
+                .call(() -> pipelines.forProject(push.provider(), push.project()).stream().map(PipelineService::definition)
                         .filter(d -> d.branches().stream().anyMatch(glob -> matches(glob, push.branch()))).toList());
         List<BuildView> started = new ArrayList<>();
         for (PipelineDefinition definition : matching) {
@@ -111,7 +111,8 @@ public class PipelineService {
         if (!PipelineDefinition.PROVIDERS.contains(d.provider())) {
             problems.add("provider must be one of " + PipelineDefinition.PROVIDERS);
         }
-        if (d.project().isBlank() || d.project().length() > 255 || !BuildRequestValidator.isProject(d.provider(), d.project())) {
+        if (d.project().isBlank() || d.project().length() > 255
+                || !BuildRequestValidator.isProject(d.provider(), d.project())) {
             problems.add("project must name the GitLab path (group/project) or GitHub full name (owner/repo)");
         }
         if (d.statusTarget() != null && d.statusTarget().isBlank()) {
@@ -133,20 +134,24 @@ public class PipelineService {
             return new BuildRequest.CommitStatus(d.statusTarget(), project);
         }
         DispatcherConfig.StatusTarget byProvider = config.commitStatus().targets().get(d.provider());
-        return byProvider != null && byProvider.provider().wireName().equals(d.provider()) ? new BuildRequest.CommitStatus(d.provider(), project) : null;
+        return byProvider != null && byProvider.provider().wireName().equals(d.provider())
+                ? new BuildRequest.CommitStatus(d.provider(), project)
+                : null;
     }
 
     static BuildRequest request(PipelineDefinition d, String cloneUrl, String branch, String commit,
-                                BuildRequest.CommitStatus commitStatus) {
+            BuildRequest.CommitStatus commitStatus) {
         if (!COMMIT.matcher(commit).matches()) {
             throw ApiProblem.badRequest("the pushed commit '" + commit + "' is not a 40-hex commit id");
         }
         String tag = render(d.tagTemplate(), branch, commit);
         List<String> indexTags = d.indexTags() == null ? null
                 : d.indexTags().stream().map(t -> render(t, branch, commit)).toList();
-        return new BuildRequest(null, BuildRequest.Source.ofGit(d.git() != null ? d.git() : cloneUrl, branch, d.contextDir(), d.dockerfile()),
+        return new BuildRequest(null,
+                BuildRequest.Source.ofGit(d.git() != null ? d.git() : cloneUrl, branch, d.contextDir(), d.dockerfile()),
                 new BuildRequest.Image(d.repository(), tag, d.archTagTemplate(), null, indexTags, d.supplyChain()),
-                d.platforms(), d.buildArgs(), d.labels(), d.allowEmulation(), d.allowPartial(), d.timeoutSeconds(), commitStatus);
+                d.platforms(), d.buildArgs(), d.labels(), d.allowEmulation(), d.allowPartial(), d.timeoutSeconds(),
+                commitStatus);
     }
 
     private static String render(String template, String branch, String commit) {

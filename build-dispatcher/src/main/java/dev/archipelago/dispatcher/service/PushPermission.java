@@ -7,7 +7,9 @@ package dev.archipelago.dispatcher.service;
 @FunctionalInterface
 public interface PushPermission {
 
-    /** For callers trusted by other means: the submit topic (its Kafka ACL) and webhooks (their signature, an admin's pipeline). */
+    /**
+     * For callers trusted by other means: the submit topic (its Kafka ACL) and webhooks (their signature, an admin's pipeline).
+     */
     PushPermission TRUSTED = repository -> {
     };
 

@@ -1,8 +1,8 @@
 package dev.archipelago.dispatcher.service;
 
-import dev.archipelago.model.Redaction;
-
 import java.util.regex.Pattern;
+
+import dev.archipelago.model.Redaction;
 
 /** Masks credentials that may ride in git URLs or tool output before they reach a message or log line. */
 public final class Secrets {

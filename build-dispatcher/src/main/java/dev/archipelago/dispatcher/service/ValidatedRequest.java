@@ -1,13 +1,13 @@
 package dev.archipelago.dispatcher.service;
 
+import java.util.List;
+import java.util.Map;
+
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.TagTemplate;
 import dev.archipelago.model.events.BuildRequest;
 import dev.archipelago.model.events.SupplyChain;
-
-import java.util.List;
-import java.util.Map;
 
 /**
  * A build request that passed validation, normalised: platforms sorted, defaults filled in, tags

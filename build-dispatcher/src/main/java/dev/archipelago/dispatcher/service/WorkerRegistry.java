@@ -1,19 +1,20 @@
 package dev.archipelago.dispatcher.service;
 
-import dev.archipelago.dispatcher.config.DispatcherConfig;
-import dev.archipelago.dispatcher.repository.Worker;
-import dev.archipelago.dispatcher.repository.WorkerRepository;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.events.WorkerHeartbeat;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import dev.archipelago.dispatcher.config.DispatcherConfig;
+import dev.archipelago.dispatcher.repository.Worker;
+import dev.archipelago.dispatcher.repository.WorkerRepository;
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.WorkerHeartbeat;
 
 /** The workers as their heartbeats describe them, and whether a build's platforms have a live one. */
 @ApplicationScoped
@@ -29,7 +30,7 @@ public class WorkerRegistry {
 
     /** What {@code GET /api/workers} lists. */
     public record WorkerView(String workerId, String platform, boolean emulated, String version, String executor,
-                             int capacity, int inFlight, Instant lastSeen, boolean live) {
+            int capacity, int inFlight, Instant lastSeen, boolean live) {
     }
 
     /**
@@ -95,7 +96,8 @@ public class WorkerRegistry {
             boolean nativeLive = live.stream().anyMatch(w -> w.platform().equals(platform.ociName()) && !w.emulated());
             boolean emulatedLive = live.stream().anyMatch(w -> w.platform().equals(platform.ociName()) && w.emulated());
             if (!nativeLive && !(allowEmulation && emulatedLive)) {
-                missing.add(platform.ociName() + (emulatedLive ? " (only an emulating worker is live; set allowEmulation)" : ""));
+                missing.add(
+                        platform.ociName() + (emulatedLive ? " (only an emulating worker is live; set allowEmulation)" : ""));
             }
         }
         if (!missing.isEmpty()) {

@@ -1,17 +1,18 @@
 package dev.archipelago.dispatcher.config;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
 /** An API token's role and a status target's provider are enums: another value stops the dispatcher at start. */
 class DispatcherConfigTest {
@@ -32,7 +33,8 @@ class DispatcherConfigTest {
         Map<String, String> properties = valid();
         properties.put(TARGET + "provider", "bitbucket");
 
-        assertThatThrownBy(() -> config(properties)).hasMessageContaining(TARGET + "provider").hasMessageContaining("bitbucket");
+        assertThatThrownBy(() -> config(properties)).hasMessageContaining(TARGET + "provider")
+                .hasMessageContaining("bitbucket");
     }
 
     @Test
@@ -55,7 +57,8 @@ class DispatcherConfigTest {
     }
 
     private static DispatcherConfig config(Map<String, String> properties) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter()).withMapping(DispatcherConfig.class)
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter())
+                .withMapping(DispatcherConfig.class)
                 .withSources(new PropertiesConfigSource(properties, "test", 500)).build();
         return config.getConfigMapping(DispatcherConfig.class);
     }

@@ -1,16 +1,9 @@
 package dev.archipelago.cli.context;
 
-import java.io.UncheckedIOException;
-
-import dev.archipelago.model.BuildContexts;
-import dev.archipelago.model.Digests;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -25,6 +18,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+import dev.archipelago.model.BuildContexts;
+import dev.archipelago.model.Digests;
 
 /**
  * Packs a directory, as it is on disk, into a reproducible build context: a gzip-compressed tar
@@ -72,9 +72,9 @@ public final class ContextPacker {
         MessageDigest sha = Digests.newSha256();
         long bytes = 0;
         try (OutputStream file = Files.newOutputStream(archive);
-             DigestOutputStream digesting = new DigestOutputStream(file, sha);
-             GZIPOutputStream gzip = new GZIPOutputStream(digesting, 64 * 1024);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip)) {
+                DigestOutputStream digesting = new DigestOutputStream(file, sha);
+                GZIPOutputStream gzip = new GZIPOutputStream(digesting, 64 * 1024);
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -96,7 +96,11 @@ public final class ContextPacker {
         return new Packed(archive, Digests.of(sha), Files.size(archive), entries.size(), bytes, ignore.source());
     }
 
-    private enum Kind { FOLDER, FILE, LINK }
+    private enum Kind {
+        FOLDER,
+        FILE,
+        LINK
+    }
 
     private record Entry(String name, Path path, Kind kind, long size, boolean executable, String linkTarget) {
         TarArchiveEntry header() {
@@ -129,8 +133,9 @@ public final class ContextPacker {
             paths = walk.filter(p -> !p.equals(root)).sorted(Comparator.comparing(p -> name(root, p))).toList();
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof AccessDeniedException denied) {
-                throw new Refused("cannot read '" + denied.getFile() + "' in the directory: make it readable, or leave it out in "
-                        + ".dockerignore");
+                throw new Refused(
+                        "cannot read '" + denied.getFile() + "' in the directory: make it readable, or leave it out in "
+                                + ".dockerignore");
             }
             throw e.getCause();
         }
@@ -159,16 +164,19 @@ public final class ContextPacker {
                     throw new Refused("cannot read '" + name + "': make it readable, or leave it out in .dockerignore");
                 }
                 Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
-                entry = new Entry(name, path, Kind.FILE, attributes.size(), permissions.contains(PosixFilePermission.OWNER_EXECUTE), null);
+                entry = new Entry(name, path, Kind.FILE, attributes.size(),
+                        permissions.contains(PosixFilePermission.OWNER_EXECUTE), null);
                 bytes += attributes.size();
             } else {
-                throw new Refused("'" + name + "' is a device, a FIFO or a socket, which a build context cannot hold: leave it out "
-                        + "in .dockerignore");
+                throw new Refused(
+                        "'" + name + "' is a device, a FIFO or a socket, which a build context cannot hold: leave it out "
+                                + "in .dockerignore");
             }
             entries.add(entry);
             if (entries.size() > maxEntries) {
-                throw new Refused("the directory holds more than " + maxEntries + " files and folders (the limit): leave out what "
-                        + "the build does not need in .dockerignore");
+                throw new Refused(
+                        "the directory holds more than " + maxEntries + " files and folders (the limit): leave out what "
+                                + "the build does not need in .dockerignore");
             }
             if (bytes > maxBytes) {
                 throw new Refused("the directory holds more than " + maxBytes + " bytes (the limit is " + human(maxBytes)

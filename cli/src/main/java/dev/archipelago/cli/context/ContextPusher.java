@@ -1,12 +1,12 @@
 package dev.archipelago.cli.context;
 
+import java.nio.charset.StandardCharsets;
+
 import dev.archipelago.model.BuildContexts;
 import dev.archipelago.model.Digests;
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.registry.RegistryClient;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Pushes a packed context to a registry as an OCI artifact (artifact type
@@ -39,9 +39,11 @@ public final class ContextPusher {
     /** The artifact's manifest, written with a fixed key order so that the same context gives the same digest. */
     static byte[] manifest(ContextPacker.Packed packed, String configDigest) {
         return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"artifactType\":\""
-                + BuildContexts.ARTIFACT_TYPE + "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\""
+                + BuildContexts.ARTIFACT_TYPE
+                + "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\""
                 + configDigest + "\",\"size\":" + EMPTY_CONFIG.length + "},\"layers\":[{\"mediaType\":\""
-                + BuildContexts.LAYER_MEDIA_TYPE + "\",\"digest\":\"" + packed.digest() + "\",\"size\":" + packed.size() + "}]}")
+                + BuildContexts.LAYER_MEDIA_TYPE + "\",\"digest\":\"" + packed.digest() + "\",\"size\":" + packed.size()
+                + "}]}")
                 .getBytes(StandardCharsets.UTF_8);
     }
 }

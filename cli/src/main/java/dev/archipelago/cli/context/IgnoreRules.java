@@ -65,7 +65,9 @@ public final class IgnoreRules {
         return source;
     }
 
-    /** Whether the path (relative, '/'-separated) is left out: the last pattern that matches it or a folder above it decides. */
+    /**
+     * Whether the path (relative, '/'-separated) is left out: the last pattern that matches it or a folder above it decides.
+     */
     public boolean excludes(String path) {
         boolean excluded = false;
         for (Rule rule : rules) {
@@ -121,9 +123,9 @@ public final class IgnoreRules {
                         i++;
                         if (i + 1 < pattern.length() && pattern.charAt(i + 1) == '/') {
                             i++;
-                            regex.append("(?:.*/)?");   // "**/" : any folders, or none
+                            regex.append("(?:.*/)?"); // "**/" : any folders, or none
                         } else {
-                            regex.append(".*");         // "**" : anything, across folders
+                            regex.append(".*"); // "**" : anything, across folders
                         }
                     } else {
                         regex.append("[^/]*");

@@ -1,12 +1,12 @@
 package dev.archipelago.cli.progress;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One JSON object a line, for programs: {@code context}, {@code submitted}, {@code build} (every
@@ -25,7 +25,7 @@ final class JsonProgress implements Progress {
 
     @Override
     public synchronized void context(String directory, int entries, long bytes, String ignoreFile, String reference,
-                                     Duration packed, Duration pushed) {
+            Duration packed, Duration pushed) {
         ObjectNode event = event("context").put("directory", directory).put("entries", entries).put("bytes", bytes)
                 .put("reference", reference).put("packMillis", packed.toMillis()).put("pushMillis", pushed.toMillis());
         if (ignoreFile != null) {

@@ -1,15 +1,16 @@
 package dev.archipelago.cli.progress;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 /** One platform of a build as the progress views show it. */
-record Lane(String platform, String state, String worker, boolean emulated, String digest, Instant startedAt, Instant finishedAt,
-            String errorCode, String errorMessage, List<String> logTail) {
+record Lane(String platform, String state, String worker, boolean emulated, String digest, Instant startedAt,
+        Instant finishedAt,
+        String errorCode, String errorMessage, List<String> logTail) {
 
     static List<Lane> of(JsonNode build) {
         List<Lane> lanes = new ArrayList<>();
@@ -17,8 +18,10 @@ record Lane(String platform, String state, String worker, boolean emulated, Stri
             JsonNode error = p.path("error");
             List<String> tail = new ArrayList<>();
             error.path("logTail").forEach(line -> tail.add(line.asText()));
-            lanes.add(new Lane(p.path("platform").asText(), p.path("state").asText(), text(p.path("worker")), p.path("emulated").asBoolean(),
-                    text(p.path("digest")), instant(p.path("startedAt")), instant(p.path("finishedAt")), text(error.path("code")),
+            lanes.add(new Lane(p.path("platform").asText(), p.path("state").asText(), text(p.path("worker")),
+                    p.path("emulated").asBoolean(),
+                    text(p.path("digest")), instant(p.path("startedAt")), instant(p.path("finishedAt")),
+                    text(error.path("code")),
                     text(error.path("message")), tail));
         }
         return lanes;

@@ -1,12 +1,12 @@
 package dev.archipelago.cli.progress;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /** Plain lines, one when something changes: for CI logs and pipes. */
 final class PlainProgress implements Progress {
@@ -20,7 +20,8 @@ final class PlainProgress implements Progress {
     }
 
     @Override
-    public void context(String directory, int entries, long bytes, String ignoreFile, String reference, Duration packed, Duration pushed) {
+    public void context(String directory, int entries, long bytes, String ignoreFile, String reference, Duration packed,
+            Duration pushed) {
         out.println("context " + directory + ": " + entries + " entries, " + bytes + " bytes"
                 + (ignoreFile == null ? "" : " (" + ignoreFile + " applied)") + ", packed in " + Lane.seconds(packed));
         out.println("context pushed as " + reference + " in " + Lane.seconds(pushed));
@@ -28,8 +29,9 @@ final class PlainProgress implements Progress {
 
     @Override
     public void submitted(JsonNode build) {
-        out.println("build " + build.path("id").asText() + " submitted: " + build.path("image").path("repository").asText() + ":"
-                + build.path("image").path("tag").asText() + " for " + build.path("platforms").size() + " platforms");
+        out.println(
+                "build " + build.path("id").asText() + " submitted: " + build.path("image").path("repository").asText() + ":"
+                        + build.path("image").path("tag").asText() + " for " + build.path("platforms").size() + " platforms");
         update(build);
     }
 
@@ -46,7 +48,8 @@ final class PlainProgress implements Progress {
             }
             String detail = switch (lane.state()) {
                 case "BUILDING" -> "on " + lane.where();
-                case "SUCCEEDED" -> "pushed " + lane.digest() + " in " + Lane.seconds(lane.elapsed(Instant.now())) + " on " + lane.where();
+                case "SUCCEEDED" ->
+                    "pushed " + lane.digest() + " in " + Lane.seconds(lane.elapsed(Instant.now())) + " on " + lane.where();
                 case "FAILED" -> lane.errorCode() + ": " + lane.errorMessage();
                 default -> "";
             };

@@ -1,9 +1,9 @@
 package dev.archipelago.cli.progress;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.PrintStream;
 import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * How {@code archipelago build} shows a build as it goes: lanes redrawn in place on a terminal
@@ -13,7 +13,8 @@ import java.time.Duration;
 public interface Progress {
 
     /** The context was packed and pushed. */
-    void context(String directory, int entries, long bytes, String ignoreFile, String reference, Duration packed, Duration pushed);
+    void context(String directory, int entries, long bytes, String ignoreFile, String reference, Duration packed,
+            Duration pushed);
 
     /** The API accepted the build: the first view. */
     void submitted(JsonNode build);

@@ -1,10 +1,10 @@
 package dev.archipelago.cli.progress;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /** The lines that end a build on a terminal or in a log: the index and its pull line, or why it failed. */
 final class Summary {
@@ -22,7 +22,8 @@ final class Summary {
                 out.println("index   " + repository + ":" + String.join(", ", texts(index.path("tags"))) + "  "
                         + index.path("digest").asText() + "  (" + index.path("mediaType").asText() + ")");
                 for (Lane lane : Lane.of(build)) {
-                    out.println("  " + lane.platform() + "  " + lane.digest() + (lane.emulated() ? "  built under emulation" : ""));
+                    out.println(
+                            "  " + lane.platform() + "  " + lane.digest() + (lane.emulated() ? "  built under emulation" : ""));
                 }
                 for (JsonNode a : index.path("attestations")) {
                     out.println("attached " + a.path("kind").asText().toLowerCase() + " of "

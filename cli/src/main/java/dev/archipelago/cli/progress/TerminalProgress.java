@@ -1,12 +1,12 @@
 package dev.archipelago.cli.progress;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Lanes redrawn in place on a terminal, one per platform (queued, building with its running time,
@@ -27,7 +27,7 @@ final class TerminalProgress implements Progress {
 
     @Override
     public synchronized void context(String directory, int entries, long bytes, String ignoreFile, String reference,
-                                     Duration packed, Duration pushed) {
+            Duration packed, Duration pushed) {
         out.println("context " + directory + ": " + entries + " entries, " + bytes + " bytes"
                 + (ignoreFile == null ? "" : " (" + ignoreFile + " applied)") + ", packed in " + Lane.seconds(packed)
                 + ", pushed in " + Lane.seconds(pushed));
@@ -90,7 +90,8 @@ final class TerminalProgress implements Progress {
             String detail = switch (lane.state()) {
                 case "QUEUED" -> "waiting for a worker";
                 case "BUILDING" -> Lane.seconds(lane.elapsed(now)) + "  " + lane.where();
-                case "SUCCEEDED" -> "pushed " + shortDigest(lane.digest()) + "  " + Lane.seconds(lane.elapsed(now)) + "  " + lane.where();
+                case "SUCCEEDED" ->
+                    "pushed " + shortDigest(lane.digest()) + "  " + Lane.seconds(lane.elapsed(now)) + "  " + lane.where();
                 case "FAILED" -> lane.errorCode() + "  " + Lane.seconds(lane.elapsed(now));
                 default -> "";
             };

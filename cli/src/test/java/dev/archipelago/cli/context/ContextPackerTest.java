@@ -1,9 +1,7 @@
 package dev.archipelago.cli.context;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +17,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ContextPackerTest {
 
@@ -70,7 +70,8 @@ class ContextPackerTest {
         app(directory);
         Files.createSymbolicLink(directory.resolve("etc"), Path.of("/etc"));
         assertThatThrownBy(() -> ContextPacker.withWorkerLimits().pack(directory, "Dockerfile", out.resolve("a.tar.gz")))
-                .isInstanceOf(ContextPacker.Refused.class).hasMessageContaining("'etc' points at '/etc', outside the directory");
+                .isInstanceOf(ContextPacker.Refused.class)
+                .hasMessageContaining("'etc' points at '/etc', outside the directory");
         Files.delete(directory.resolve("etc"));
         Files.createSymbolicLink(directory.resolve("up"), Path.of("../.."));
         assertThatThrownBy(() -> ContextPacker.withWorkerLimits().pack(directory, "Dockerfile", out.resolve("b.tar.gz")))
@@ -112,7 +113,7 @@ class ContextPackerTest {
     static Map<String, TarArchiveEntry> entries(Path archive) throws IOException {
         Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
         try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(archive)))) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null;) {
                 entries.put(entry.getName(), entry);
             }
         }

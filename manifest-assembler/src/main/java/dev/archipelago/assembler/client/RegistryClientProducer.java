@@ -1,13 +1,14 @@
 package dev.archipelago.assembler.client;
 
-import dev.archipelago.assembler.config.AssemblerConfig;
-import dev.archipelago.registry.RegistryClient;
-import dev.archipelago.registry.RegistryCredentials;
+import java.nio.file.Path;
+import java.util.Set;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 
-import java.nio.file.Path;
-import java.util.Set;
+import dev.archipelago.assembler.config.AssemblerConfig;
+import dev.archipelago.registry.RegistryClient;
+import dev.archipelago.registry.RegistryCredentials;
 
 /** Makes the one registry client of the assembler from its configuration. */
 public class RegistryClientProducer {

@@ -1,11 +1,11 @@
 package dev.archipelago.assembler.config;
 
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
-
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 @ConfigMapping(prefix = "archipelago.assembler")
 public interface AssemblerConfig {

@@ -1,19 +1,21 @@
 package dev.archipelago.assembler.messaging;
 
-import dev.archipelago.assembler.repository.Assembly;
-import dev.archipelago.assembler.repository.AssemblyRepository;
-import dev.archipelago.model.messaging.Channels;
-import dev.archipelago.failure.DependencyUnavailable;
-import dev.archipelago.failure.DependencyWaits;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import java.time.Duration;
+import java.time.Instant;
+
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.time.Duration;
-import java.time.Instant;
+import dev.archipelago.assembler.repository.Assembly;
+import dev.archipelago.assembler.repository.AssemblyRepository;
+import dev.archipelago.failure.DependencyUnavailable;
+import dev.archipelago.failure.DependencyWaits;
+import dev.archipelago.model.messaging.Channels;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
  * Publishes a build's stored outcome and marks it published once the broker acknowledged it.
@@ -32,7 +34,7 @@ public class OutcomePublisher {
     private final DependencyWaits waits;
 
     public OutcomePublisher(AssemblyRepository assemblies, @Channel(Channels.OUTCOMES_OUT) MutinyEmitter<String> emitter,
-                            DependencyWaits waits) {
+            DependencyWaits waits) {
         this.assemblies = assemblies;
         this.emitter = emitter;
         this.waits = waits;
@@ -48,7 +50,8 @@ public class OutcomePublisher {
             return false;
         }
         try {
-            emitter.sendMessage(Message.of(outcome).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(buildId).build()))
+            emitter.sendMessage(
+                    Message.of(outcome).addMetadata(OutgoingKafkaRecordMetadata.<String> builder().withKey(buildId).build()))
                     .await().atMost(ACK_TIMEOUT);
         } catch (RuntimeException e) {
             waits.failed("outcome publishing", new DependencyUnavailable("the broker did not acknowledge the outcome of build "

@@ -1,5 +1,13 @@
 package dev.archipelago.assembler.messaging;
 
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.service.Assembler;
 import dev.archipelago.assembler.service.JoinService;
@@ -10,12 +18,6 @@ import dev.archipelago.model.messaging.Channels;
 import dev.archipelago.model.messaging.Topics;
 import io.quarkus.logging.Log;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Joins the workers' results, and the dispatcher's cancels that travel with them, under the one

@@ -1,14 +1,15 @@
 package dev.archipelago.assembler.messaging;
 
+import java.time.Instant;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.assembler.service.Assembler;
 import dev.archipelago.assembler.service.JoinService;
 import dev.archipelago.failure.DependencyWaits;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.time.Instant;
 
 /**
  * Finishes what the consumer could not: builds past their deadline fail with TIMEOUT, READY builds
@@ -27,7 +28,7 @@ public class Sweeper {
     private final DependencyWaits waits;
 
     public Sweeper(AssemblyRepository assemblies, JoinService join, Assembler assembler, OutcomePublisher outcomes,
-                   DependencyWaits waits) {
+            DependencyWaits waits) {
         this.assemblies = assemblies;
         this.join = join;
         this.assembler = assembler;
@@ -35,9 +36,7 @@ public class Sweeper {
         this.waits = waits;
     }
 
-    @Scheduled(every = "${archipelago.assembler.sweep-interval:5s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    @Scheduled(every = "${archipelago.assembler.sweep-interval:5s}", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sweep() {
         try {
             Instant now = Instant.now();

@@ -1,6 +1,10 @@
 package dev.archipelago.assembler.repository;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 import jakarta.persistence.CascadeType;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -11,17 +15,20 @@ import jakarta.persistence.Id;
 import jakarta.persistence.OneToMany;
 import jakarta.persistence.Table;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 
 @Entity
 @Table(name = "assemblies")
 public class Assembly extends PanacheEntityBase {
 
     /** COLLECTING -> READY -> PUSHED, or FAILED; CANCELLED (by the dispatcher) before the index push. */
-    public enum State { COLLECTING, READY, PUSHED, FAILED, CANCELLED }
+    public enum State {
+        COLLECTING,
+        READY,
+        PUSHED,
+        FAILED,
+        CANCELLED
+    }
 
     @Id
     @Column(name = "build_id")

@@ -1,14 +1,14 @@
 package dev.archipelago.assembler.repository;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
-import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 @ApplicationScoped
 public class AssemblyRepository implements PanacheRepositoryBase<Assembly, String> {
@@ -19,7 +19,8 @@ public class AssemblyRepository implements PanacheRepositoryBase<Assembly, Strin
      * COMMITTED, pair an updated assembly row with the old result rows.
      */
     public Optional<Assembly> findForUpdate(String buildId) {
-        boolean exists = !getEntityManager().createNativeQuery("SELECT build_id FROM assemblies WHERE build_id = :id FOR UPDATE")
+        boolean exists = !getEntityManager()
+                .createNativeQuery("SELECT build_id FROM assemblies WHERE build_id = :id FOR UPDATE")
                 .setParameter("id", buildId).getResultList().isEmpty();
         return exists ? findByIdOptional(buildId) : Optional.empty();
     }
@@ -31,7 +32,8 @@ public class AssemblyRepository implements PanacheRepositoryBase<Assembly, Strin
     }
 
     public List<String> readyIds() {
-        return find("state", Assembly.State.READY).project(BuildIdOnly.class).list().stream().map(BuildIdOnly::buildId).toList();
+        return find("state", Assembly.State.READY).project(BuildIdOnly.class).list().stream().map(BuildIdOnly::buildId)
+                .toList();
     }
 
     public List<String> overdueIds(Instant now) {
@@ -41,7 +43,8 @@ public class AssemblyRepository implements PanacheRepositoryBase<Assembly, Strin
 
     /** Builds whose outcome, stored before {@code storedBefore}, was never acknowledged by the broker. */
     public List<String> unpublishedIds(Instant storedBefore) {
-        return find("outcomeJson is not null and outcomePublishedAt is null and updatedAt < ?1", storedBefore).project(BuildIdOnly.class).list()
+        return find("outcomeJson is not null and outcomePublishedAt is null and updatedAt < ?1", storedBefore)
+                .project(BuildIdOnly.class).list()
                 .stream().map(BuildIdOnly::buildId).toList();
     }
 

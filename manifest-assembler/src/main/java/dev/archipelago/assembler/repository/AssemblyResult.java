@@ -1,5 +1,9 @@
 package dev.archipelago.assembler.repository;
 
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.Objects;
+
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -7,10 +11,6 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
-
-import java.io.Serializable;
-import java.time.Instant;
-import java.util.Objects;
 
 @Entity
 @Table(name = "assembly_results")

@@ -1,12 +1,13 @@
 package dev.archipelago.assembler.repository;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import java.time.Instant;
+
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-import java.time.Instant;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 
 /** A build cancelled through the dispatcher, up to and including {@link #attempt}; no index is pushed for it. */
 @Entity

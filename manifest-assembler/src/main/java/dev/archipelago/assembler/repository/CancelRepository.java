@@ -1,7 +1,8 @@
 package dev.archipelago.assembler.repository;
 
-import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 
 @ApplicationScoped
 public class CancelRepository implements PanacheRepositoryBase<Cancel, String> {

@@ -1,7 +1,21 @@
 package dev.archipelago.assembler.service;
 
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.assembler.repository.AssemblyResult;
@@ -21,18 +35,6 @@ import dev.archipelago.registry.RegistryException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.io.IOException;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Assembles a READY build: fetches each child manifest by digest (exact bytes), reads its config
@@ -54,7 +56,7 @@ public class Assembler {
     private final Attachments attachments;
 
     public Assembler(AssemblyRepository assemblies, RegistryClient registry, MeterRegistry metrics, DependencyWaits waits,
-                     Attachments attachments) {
+            Attachments attachments) {
         this.assemblies = assemblies;
         this.registry = registry;
         this.metrics = metrics;
@@ -64,9 +66,9 @@ public class Assembler {
 
     /** What assembling needs, read in one transaction. */
     private record Snapshot(String buildId, int attempt, ImageReference repository, List<String> tags, String git,
-                            String ref, String commit, String bundle, Instant requestedAt, List<String> expected,
-                            List<IndexBuilder.Child> children, Map<Platform, Reported> reported, Instant lastResultAt,
-                            Instant deadline, SupplyChain supplyChain, String parametersJson) {
+            String ref, String commit, String bundle, Instant requestedAt, List<String> expected,
+            List<IndexBuilder.Child> children, Map<Platform, Reported> reported, Instant lastResultAt,
+            Instant deadline, SupplyChain supplyChain, String parametersJson) {
     }
 
     /** What a platform's worker reported beside its image: for the provenance. */
@@ -84,7 +86,8 @@ public class Assembler {
                     .filter(r -> r != null && r.state.equals("SUCCEEDED")).toList();
             List<IndexBuilder.Child> children = succeeded.stream()
                     .map(r -> new IndexBuilder.Child(Platform.parse(r.platform), r.digest, r.mediaType,
-                            r.sizeBytes == null ? 0 : r.sizeBytes, r.emulated)).toList();
+                            r.sizeBytes == null ? 0 : r.sizeBytes, r.emulated))
+                    .toList();
             Map<Platform, Reported> reported = new LinkedHashMap<>();
             succeeded.forEach(r -> reported.put(Platform.parse(r.platform), new Reported(r.workerId,
                     r.builderJson == null ? null : EventJson.decode(r.builderJson, ArchBuildEvent.Builder.class), r.startedAt,
@@ -92,7 +95,8 @@ public class Assembler {
             return new Snapshot(a.buildId, a.attempt, ImageReference.parseRepository(a.repository), a.tags(), a.sourceGit,
                     a.sourceRef, a.sourceCommit, a.sourceBundle, a.requestedAt, a.expectedPlatforms(), children, reported,
                     a.lastResultAt, a.deadline, a.supplyChainJson == null ? SupplyChain.DEFAULT
-                    : EventJson.decode(a.supplyChainJson, SupplyChain.class), a.parametersJson);
+                            : EventJson.decode(a.supplyChainJson, SupplyChain.class),
+                    a.parametersJson);
         });
         if (snapshot == null) {
             return false;
@@ -101,12 +105,14 @@ public class Assembler {
             BuildOutcome.Index index = push(snapshot);
             List<Platform> missing = snapshot.expected().stream().map(Platform::parse)
                     .filter(p -> snapshot.children().stream().noneMatch(c -> c.platform().equals(p))).toList();
-            BuildOutcome outcome = BuildOutcome.indexPushed(snapshot.buildId(), snapshot.attempt(), index, missing, Instant.now());
+            BuildOutcome outcome = BuildOutcome.indexPushed(snapshot.buildId(), snapshot.attempt(), index, missing,
+                    Instant.now());
             finish(snapshot.buildId(), Assembly.State.PUSHED, outcome, index);
             waits.succeeded("build " + buildId + ": index push");
             metrics.counter("archipelago.assemblies", "outcome", "INDEX_PUSHED").increment();
             if (snapshot.lastResultAt() != null) {
-                metrics.timer("archipelago.assembly.join.latency").record(Duration.between(snapshot.lastResultAt(), Instant.now()));
+                metrics.timer("archipelago.assembly.join.latency")
+                        .record(Duration.between(snapshot.lastResultAt(), Instant.now()));
             }
             Log.infof("build %s: index %s pushed to %s as %s with %d attestation(s)%s", snapshot.buildId(), index.digest(),
                     snapshot.repository().name(), snapshot.tags(), index.attestations().size(),
@@ -192,7 +198,8 @@ public class Assembler {
             attachments.attachToIndex(facts, index.digest(), index.mediaType(), index.size(), images, attested, warnings);
         }
         for (String tag : s.tags()) {
-            if (indexCall(() -> registry.headManifest(host, repo, tag, index.mediaType()).filter(index.digest()::equals).isPresent())) {
+            if (indexCall(() -> registry.headManifest(host, repo, tag, index.mediaType()).filter(index.digest()::equals)
+                    .isPresent())) {
                 Log.infof("build %s: %s:%s already points at %s, not pushed again", s.buildId(), repo, tag, index.digest());
                 continue;
             }
@@ -200,7 +207,8 @@ public class Assembler {
         }
         List<BuildOutcome.Child> children = verified.stream().sorted(Comparator.comparing(IndexBuilder.Child::platform))
                 .map(c -> new BuildOutcome.Child(c.platform(), c.digest(), c.mediaType(), c.size(), c.emulated())).toList();
-        return new BuildOutcome.Index(s.repository().name(), s.tags(), index.digest(), index.mediaType(), index.size(), children,
+        return new BuildOutcome.Index(s.repository().name(), s.tags(), index.digest(), index.mediaType(), index.size(),
+                children,
                 attested, warnings);
     }
 
@@ -262,13 +270,16 @@ public class Assembler {
                 throw new AssemblyFailure(BuildErrorCode.CHILD_PLATFORM_MISMATCH, reported, reported + ": the worker reported "
                         + reported + " but the image config of " + child.digest() + " says " + actual);
             }
-            return new Verified(new IndexBuilder.Child(reported, manifest.digest(), type, manifest.body().length, child.emulated()), json);
+            return new Verified(
+                    new IndexBuilder.Child(reported, manifest.digest(), type, manifest.body().length, child.emulated()), json);
         } catch (RegistryException e) {
             switch (e.kind()) {
                 case NOT_FOUND -> throw new AssemblyFailure(BuildErrorCode.CHILD_NOT_FOUND, reported, reported + ": manifest "
                         + child.digest() + " is not in " + host + "/" + repo);
-                case UNAUTHORIZED -> throw new AssemblyFailure(BuildErrorCode.INDEX_PUSH_UNAUTHORIZED, reported, e.getMessage());
-                case INVALID -> throw new AssemblyFailure(BuildErrorCode.CHILD_NOT_FOUND, reported, reported + ": " + e.getMessage());
+                case UNAUTHORIZED ->
+                    throw new AssemblyFailure(BuildErrorCode.INDEX_PUSH_UNAUTHORIZED, reported, e.getMessage());
+                case INVALID ->
+                    throw new AssemblyFailure(BuildErrorCode.CHILD_NOT_FOUND, reported, reported + ": " + e.getMessage());
                 default -> throw e;
             }
         } catch (IOException e) {

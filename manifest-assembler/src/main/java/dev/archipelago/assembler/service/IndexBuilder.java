@@ -1,11 +1,5 @@
 package dev.archipelago.assembler.service;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.archipelago.model.Digests;
-import dev.archipelago.model.MediaTypes;
-import dev.archipelago.model.Platform;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,12 +9,20 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.archipelago.model.Digests;
+import dev.archipelago.model.MediaTypes;
+import dev.archipelago.model.Platform;
+
 /**
  * Builds the bytes of an image index from its children, deterministically: entries sorted by
  * platform, keys in a fixed order, annotations sorted, UTF-8 without blanks. The same children
  * and annotations always give the same bytes and so the same digest.
  *
- * <p>OCI children give an OCI image index with annotations; Docker schema-2 children give a
+ * <p>
+ * OCI children give an OCI image index with annotations; Docker schema-2 children give a
  * Docker manifest list, which has no annotations field (the format defines none). Mixed children
  * are refused.
  */
@@ -64,7 +66,8 @@ public final class IndexBuilder {
         String childType = children.get(0).mediaType();
         for (Child child : children) {
             if (!MediaTypes.IMAGE_MANIFESTS.contains(child.mediaType())) {
-                throw new MixedFormatsException(child.platform() + " is a " + child.mediaType() + ", not a single-platform image manifest");
+                throw new MixedFormatsException(
+                        child.platform() + " is a " + child.mediaType() + ", not a single-platform image manifest");
             }
             if (!child.mediaType().equals(childType)) {
                 throw new MixedFormatsException("children mix " + childType + " and " + child.mediaType()

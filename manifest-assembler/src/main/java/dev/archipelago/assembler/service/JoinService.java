@@ -1,5 +1,14 @@
 package dev.archipelago.assembler.service;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
 import dev.archipelago.assembler.config.AssemblerConfig;
 import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.repository.AssemblyRepository;
@@ -14,21 +23,14 @@ import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.json.EventJson;
 import io.quarkus.logging.Log;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
-
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The durable join of a build's results. Each result is stored under the build's row lock and
  * decides what the build needs next: wait, assemble (every expected platform succeeded, or all
  * finished with some success when the request allowed a partial index), or fail.
  *
- * <p>Within an attempt a platform only moves forward; an older attempt's result changes nothing;
+ * <p>
+ * Within an attempt a platform only moves forward; an older attempt's result changes nothing;
  * a newer attempt (the dispatcher's retry of failed platforms) reopens a FAILED build and keeps
  * the platforms that had succeeded. A PUSHED or CANCELLED build changes no more.
  */
@@ -71,7 +73,8 @@ public class JoinService {
         String platform = event.platform().ociName();
         if (!assembly.expectedPlatforms().contains(platform)) {
             fail(assembly, event.attempt(), BuildErrorCode.CHILD_PLATFORM_MISMATCH, "a result arrived for " + platform
-                    + ", which build " + assembly.buildId + " did not ask for (expected " + assembly.platforms + ")", List.of(), now);
+                    + ", which build " + assembly.buildId + " did not ask for (expected " + assembly.platforms + ")", List.of(),
+                    now);
             return assembly.state;
         }
         AssemblyResult row = assembly.result(platform);
@@ -163,7 +166,8 @@ public class JoinService {
 
     private void decide(Assembly assembly, Instant now) {
         List<String> expected = assembly.expectedPlatforms();
-        List<AssemblyResult> failed = expected.stream().map(assembly::result).filter(r -> r != null && r.state.equals("FAILED")).toList();
+        List<AssemblyResult> failed = expected.stream().map(assembly::result).filter(r -> r != null && r.state.equals("FAILED"))
+                .toList();
         long succeeded = expected.stream().map(assembly::result).filter(r -> r != null && r.state.equals("SUCCEEDED")).count();
         boolean allFinal = expected.stream().allMatch(p -> isFinal(assembly.result(p)));
         if (!failed.isEmpty() && !assembly.allowPartial) {
@@ -177,16 +181,18 @@ public class JoinService {
         } else if (allFinal) {
             fail(assembly, assembly.attempt, BuildErrorCode.PLATFORMS_FAILED, "every platform failed", failed.stream()
                     .map(r -> new BuildOutcome.PlatformFailure(Platform.parse(r.platform), BuildErrorCode.valueOf(r.errorCode),
-                            r.errorMessage)).toList(), now);
+                            r.errorMessage))
+                    .toList(), now);
         }
     }
 
     static void fail(Assembly assembly, int attempt, BuildErrorCode code, String message,
-                     List<BuildOutcome.PlatformFailure> failures, Instant now) {
+            List<BuildOutcome.PlatformFailure> failures, Instant now) {
         assembly.state = Assembly.State.FAILED;
         assembly.claimedUntil = null;
-        assembly.outcomeJson = EventJson.encodeToString(BuildOutcome.failed(assembly.buildId, attempt, new ArrayList<>(failures),
-                new BuildOutcome.Error(code, message), now));
+        assembly.outcomeJson = EventJson
+                .encodeToString(BuildOutcome.failed(assembly.buildId, attempt, new ArrayList<>(failures),
+                        new BuildOutcome.Error(code, message), now));
         assembly.outcomePublishedAt = null;
         assembly.updatedAt = now;
     }
@@ -206,7 +212,8 @@ public class JoinService {
         assembly.sourceCommit = event.source().commit();
         assembly.sourceBundle = event.source().bundle();
         assembly.sourceRef = event.source().ref();
-        assembly.supplyChainJson = event.image().supplyChain() == null ? null : EventJson.encodeToString(event.image().supplyChain());
+        assembly.supplyChainJson = event.image().supplyChain() == null ? null
+                : EventJson.encodeToString(event.image().supplyChain());
         assembly.parametersJson = ExternalParameters.of(event);
         assembly.allowPartial = event.allowPartial();
         assembly.requestedAt = event.requestedAt();

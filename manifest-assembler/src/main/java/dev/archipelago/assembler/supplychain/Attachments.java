@@ -1,6 +1,19 @@
 package dev.archipelago.assembler.supplychain;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.archipelago.assembler.config.AssemblerConfig;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.Redaction;
@@ -14,17 +27,6 @@ import dev.archipelago.registry.signing.CosignSignatures;
 import dev.archipelago.registry.signing.SigningKey;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * What the assembler attaches beside a build's images (docs/supply-chain.md): per platform image
@@ -49,13 +51,13 @@ public class Attachments {
 
     /** One platform's image as the assembler verified it, with what its worker reported. */
     public record ChildImage(Platform platform, String digest, String mediaType, long size, JsonNode manifest, String workerId,
-                             boolean emulated, ArchBuildEvent.Builder builder, Instant startedAt, Instant finishedAt) {
+            boolean emulated, ArchBuildEvent.Builder builder, Instant startedAt, Instant finishedAt) {
     }
 
     /** The build as the provenance describes it. */
     public record BuildFacts(String buildId, int attempt, String host, String repository, JsonNode externalParameters,
-                             String git, String ref, String commit, String bundle, SupplyChain wanted, Instant requestedAt,
-                             Instant finishedAt) {
+            String git, String ref, String commit, String bundle, SupplyChain wanted, Instant requestedAt,
+            Instant finishedAt) {
         String name() {
             return host + "/" + repository;
         }
@@ -80,7 +82,8 @@ public class Attachments {
                 Path.of(System.getProperty("java.io.tmpdir"), "archipelago-sbom"));
         this.signatures = config.signingKeyFile().map(file -> new CosignSignatures(registry, SigningKey.read(Path.of(file))));
         Log.infof(signatures.isPresent() ? "images and indexes are signed with the key in %s"
-                : "no signing key configured (archipelago.assembler.signing-key-file): images are not signed", config.signingKeyFile().orElse(""));
+                : "no signing key configured (archipelago.assembler.signing-key-file): images are not signed",
+                config.signingKeyFile().orElse(""));
     }
 
     /** Whether this assembler signs (it was given a key). */
@@ -89,18 +92,22 @@ public class Attachments {
     }
 
     /** Attaches provenance, SBOM and signature to each platform image; adds what it made to the lists. */
-    public void attachToChildren(BuildFacts build, List<ChildImage> children, List<BuildOutcome.Attestation> made, List<String> warnings) {
+    public void attachToChildren(BuildFacts build, List<ChildImage> children, List<BuildOutcome.Attestation> made,
+            List<String> warnings) {
         SupplyChain wanted = build.wanted();
         for (ChildImage child : children) {
             Referrers.Subject subject = new Referrers.Subject(child.digest(), child.mediaType(), child.size());
             if (wanted.provenance()) {
                 attempt(build, warnings, BuildErrorCode.ATTESTATION_PUSH_FAILED, child.platform(), "provenance", () -> {
                     byte[] statement = ProvenanceStatement.of(build.name(), child.digest(), build.externalParameters(),
-                            internal(child), childDependencies(build, child), builderId(child), build.buildId() + "/" + build.attempt(),
+                            internal(child), childDependencies(build, child), builderId(child),
+                            build.buildId() + "/" + build.attempt(),
                             child.startedAt(), child.finishedAt());
-                    Referrers.Attached attached = referrers.attach(build.host(), build.repository(), subject, ProvenanceStatement.MEDIA_TYPE,
+                    Referrers.Attached attached = referrers.attach(build.host(), build.repository(), subject,
+                            ProvenanceStatement.MEDIA_TYPE,
                             statement, annotations(build, child.finishedAt(), ProvenanceStatement.PREDICATE_TYPE));
-                    made.add(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.PROVENANCE, child.platform(), child.digest(),
+                    made.add(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.PROVENANCE, child.platform(),
+                            child.digest(),
                             attached.digest(), ProvenanceStatement.MEDIA_TYPE, attached.tag()));
                 });
             }
@@ -117,10 +124,13 @@ public class Attachments {
                 if (scan[0] != null) {
                     scan[0].warnings().forEach(w -> warnings.add(child.platform() + " SBOM: " + w));
                     attempt(build, warnings, BuildErrorCode.ATTESTATION_PUSH_FAILED, child.platform(), "SBOM", () -> {
-                        byte[] sbom = CycloneDxSbom.of(build.name(), child.digest(), child.platform(), scan[0], child.finishedAt());
-                        Referrers.Attached attached = referrers.attach(build.host(), build.repository(), subject, CycloneDxSbom.MEDIA_TYPE,
+                        byte[] sbom = CycloneDxSbom.of(build.name(), child.digest(), child.platform(), scan[0],
+                                child.finishedAt());
+                        Referrers.Attached attached = referrers.attach(build.host(), build.repository(), subject,
+                                CycloneDxSbom.MEDIA_TYPE,
                                 sbom, annotations(build, child.finishedAt(), null));
-                        made.add(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SBOM, child.platform(), child.digest(),
+                        made.add(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SBOM, child.platform(),
+                                child.digest(),
                                 attached.digest(), CycloneDxSbom.MEDIA_TYPE, attached.tag()));
                     });
                 }
@@ -131,21 +141,25 @@ public class Attachments {
 
     /** Attaches provenance and a signature to the index, which is in the registry by digest and not yet tagged. */
     public void attachToIndex(BuildFacts build, String digest, String mediaType, long size, List<ChildImage> children,
-                              List<BuildOutcome.Attestation> made, List<String> warnings) {
+            List<BuildOutcome.Attestation> made, List<String> warnings) {
         if (build.wanted().provenance()) {
             attempt(build, warnings, BuildErrorCode.ATTESTATION_PUSH_FAILED, null, "provenance", () -> {
                 List<ProvenanceStatement.Dependency> dependencies = new ArrayList<>(sourceDependencies(build));
                 for (ChildImage child : children) {
                     dependencies.add(new ProvenanceStatement.Dependency("oci://" + build.name() + "@" + child.digest(),
-                            Map.of("sha256", ProvenanceStatement.hex(child.digest())), Map.of("platform", child.platform().ociName(),
-                            "worker", child.workerId(), "emulated", String.valueOf(child.emulated()))));
+                            Map.of("sha256", ProvenanceStatement.hex(child.digest())),
+                            Map.of("platform", child.platform().ociName(),
+                                    "worker", child.workerId(), "emulated", String.valueOf(child.emulated()))));
                 }
                 Map<String, Object> internal = new LinkedHashMap<>();
                 internal.put("platforms", children.stream().map(c -> c.platform().ociName()).toList());
-                byte[] statement = ProvenanceStatement.of(build.name(), digest, build.externalParameters(), internal, dependencies,
+                byte[] statement = ProvenanceStatement.of(build.name(), digest, build.externalParameters(), internal,
+                        dependencies,
                         ASSEMBLER_ID, build.buildId() + "/" + build.attempt(), build.requestedAt(), build.finishedAt());
-                Referrers.Attached attached = referrers.attach(build.host(), build.repository(), new Referrers.Subject(digest, mediaType, size),
-                        ProvenanceStatement.MEDIA_TYPE, statement, annotations(build, build.finishedAt(), ProvenanceStatement.PREDICATE_TYPE));
+                Referrers.Attached attached = referrers.attach(build.host(), build.repository(),
+                        new Referrers.Subject(digest, mediaType, size),
+                        ProvenanceStatement.MEDIA_TYPE, statement,
+                        annotations(build, build.finishedAt(), ProvenanceStatement.PREDICATE_TYPE));
                 made.add(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.PROVENANCE, null, digest, attached.digest(),
                         ProvenanceStatement.MEDIA_TYPE, attached.tag()));
             });
@@ -153,7 +167,8 @@ public class Attachments {
         sign(build, null, digest, made, warnings);
     }
 
-    private void sign(BuildFacts build, Platform platform, String digest, List<BuildOutcome.Attestation> made, List<String> warnings) {
+    private void sign(BuildFacts build, Platform platform, String digest, List<BuildOutcome.Attestation> made,
+            List<String> warnings) {
         if (!build.wanted().signatures() || signatures.isEmpty()) {
             return;
         }
@@ -169,20 +184,22 @@ public class Attachments {
      * other failure ends the build with {@code code}, or is a warning under best effort.
      */
     private static void attempt(BuildFacts build, List<String> warnings, BuildErrorCode code, Platform platform, String what,
-                                Runnable step) {
+            Runnable step) {
         try {
             step.run();
         } catch (RegistryException e) {
             if (e.kind() == RegistryException.Kind.UNAVAILABLE) {
                 throw e;
             }
-            fail(build, warnings, new AttachmentFailure(code, platform, (platform == null ? "index" : platform.ociName()) + ": the "
-                    + what + " failed: " + e.getMessage()));
+            fail(build, warnings,
+                    new AttachmentFailure(code, platform, (platform == null ? "index" : platform.ociName()) + ": the "
+                            + what + " failed: " + e.getMessage()));
         } catch (AttachmentFailure e) {
             fail(build, warnings, e);
         } catch (RuntimeException e) {
-            fail(build, warnings, new AttachmentFailure(code, platform, (platform == null ? "index" : platform.ociName()) + ": the "
-                    + what + " failed: " + e.getMessage()));
+            fail(build, warnings,
+                    new AttachmentFailure(code, platform, (platform == null ? "index" : platform.ociName()) + ": the "
+                            + what + " failed: " + e.getMessage()));
         }
     }
 
@@ -225,8 +242,10 @@ public class Attachments {
             return Optional.empty();
         }
         String name = annotations.path(ANNOTATION_BASE_NAME).asText("");
-        return Optional.of(new ProvenanceStatement.Dependency("oci://" + (name.isEmpty() ? "base" : Redaction.maskUrlCredentials(name)),
-                Map.of("sha256", ProvenanceStatement.hex(digest)), Map.of("platform", child.platform().ociName(), "role", "base image")));
+        return Optional.of(
+                new ProvenanceStatement.Dependency("oci://" + (name.isEmpty() ? "base" : Redaction.maskUrlCredentials(name)),
+                        Map.of("sha256", ProvenanceStatement.hex(digest)),
+                        Map.of("platform", child.platform().ociName(), "role", "base image")));
     }
 
     private static List<ProvenanceStatement.Dependency> sourceDependencies(BuildFacts build) {

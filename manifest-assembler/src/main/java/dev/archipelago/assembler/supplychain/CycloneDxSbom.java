@@ -1,6 +1,13 @@
 package dev.archipelago.assembler.supplychain;
 
-import dev.archipelago.model.Platform;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+
 import org.cyclonedx.Version;
 import org.cyclonedx.exception.GeneratorException;
 import org.cyclonedx.generators.BomGeneratorFactory;
@@ -9,13 +16,7 @@ import org.cyclonedx.model.Component;
 import org.cyclonedx.model.Metadata;
 import org.cyclonedx.model.Property;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Date;
-import java.util.List;
-import java.util.UUID;
+import dev.archipelago.model.Platform;
 
 /**
  * A platform image's SBOM as CycloneDX 1.6 JSON, written with the CycloneDX core library: the image
@@ -87,7 +88,8 @@ public final class CycloneDxSbom {
             qualifiers.add("arch=" + encode(p.arch()));
         }
         if (!p.type().equals("pypi") && scan.distroId() != null) {
-            qualifiers.add("distro=" + encode(scan.distroId() + (scan.distroVersion() == null ? "" : "-" + scan.distroVersion())));
+            qualifiers.add(
+                    "distro=" + encode(scan.distroId() + (scan.distroVersion() == null ? "" : "-" + scan.distroVersion())));
         }
         if (!qualifiers.isEmpty()) {
             purl.append('?').append(String.join("&", qualifiers));

@@ -2,6 +2,7 @@ package dev.archipelago.assembler.supplychain;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.Redaction;
 import dev.archipelago.model.events.ArchBuildEvent;

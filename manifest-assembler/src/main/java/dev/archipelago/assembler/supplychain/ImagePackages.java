@@ -81,12 +81,14 @@ public final class ImagePackages {
                 continue;
             }
             if (status.endsWith(" installed")) {
-                packages.add(new Package("deb", name.strip(), version.strip(), paragraph.getOrDefault("Architecture", "").strip()));
+                packages.add(
+                        new Package("deb", name.strip(), version.strip(), paragraph.getOrDefault("Architecture", "").strip()));
             }
         }
         if (skipped > 0) {
             warnings.add("/" + path + ": " + skipped + " entr" + (skipped == 1 ? "y" : "ies")
-                    + " without a Package or Version field could not be read and " + (skipped == 1 ? "is" : "are") + " not listed");
+                    + " without a Package or Version field could not be read and " + (skipped == 1 ? "is" : "are")
+                    + " not listed");
         }
         return packages;
     }
@@ -97,7 +99,8 @@ public final class ImagePackages {
         int skipped = 0;
         for (String record : text.split("\n\\s*\n")) {
             Map<String, String> fields = new LinkedHashMap<>();
-            record.lines().filter(l -> l.length() > 2 && l.charAt(1) == ':').forEach(l -> fields.putIfAbsent(l.substring(0, 1), l.substring(2)));
+            record.lines().filter(l -> l.length() > 2 && l.charAt(1) == ':')
+                    .forEach(l -> fields.putIfAbsent(l.substring(0, 1), l.substring(2)));
             if (fields.isEmpty()) {
                 continue;
             }
@@ -108,7 +111,8 @@ public final class ImagePackages {
             packages.add(new Package("apk", fields.get("P"), fields.get("V"), fields.getOrDefault("A", "")));
         }
         if (skipped > 0) {
-            warnings.add("/" + APK_INSTALLED + ": " + skipped + " record(s) without a P or V line could not be read and are not listed");
+            warnings.add("/" + APK_INSTALLED + ": " + skipped
+                    + " record(s) without a P or V line could not be read and are not listed");
         }
         return packages;
     }

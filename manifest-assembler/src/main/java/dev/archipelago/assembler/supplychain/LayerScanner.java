@@ -1,10 +1,5 @@
 package dev.archipelago.assembler.supplychain;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.registry.RegistryClient;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +14,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.registry.RegistryClient;
 
 /**
  * Reads an image's package databases out of its layers: each layer is streamed from the registry
@@ -41,7 +43,9 @@ public class LayerScanner {
         }
     });
 
-    /** The wanted files a layer adds, the paths it deletes and the folders it makes opaque; warnings for what it could not read. */
+    /**
+     * The wanted files a layer adds, the paths it deletes and the folders it makes opaque; warnings for what it could not read.
+     */
     record Layer(Map<String, byte[]> files, Set<String> whiteouts, Set<String> opaque, List<String> warnings) {
     }
 
@@ -109,7 +113,7 @@ public class LayerScanner {
                 tar = raw;
             }
             try (TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
-                for (TarArchiveEntry entry; (entry = entries.getNextEntry()) != null; ) {
+                for (TarArchiveEntry entry; (entry = entries.getNextEntry()) != null;) {
                     String path = normalize(entry.getName());
                     String name = path.substring(path.lastIndexOf('/') + 1);
                     String dir = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
@@ -120,7 +124,8 @@ public class LayerScanner {
                     } else if (entry.isFile() && !entry.isSymbolicLink() && !entry.isLink() && ImagePackages.wanted(path)) {
                         // links are left out: Debian's /etc/os-release points at /usr/lib/os-release, which is read itself
                         if (entry.getSize() > MAX_FILE_BYTES) {
-                            warnings.add("/" + path + " in layer " + digest + " is over " + MAX_FILE_BYTES + " bytes; not read");
+                            warnings.add(
+                                    "/" + path + " in layer " + digest + " is over " + MAX_FILE_BYTES + " bytes; not read");
                         } else {
                             files.put(path, entries.readNBytes((int) entry.getSize()));
                         }

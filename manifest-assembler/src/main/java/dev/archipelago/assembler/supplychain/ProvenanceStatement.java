@@ -1,16 +1,16 @@
 package dev.archipelago.assembler.supplychain;
 
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.util.List;
-import java.util.Map;
 
 /**
  * An in-toto Statement v1 carrying an SLSA Provenance v1 predicate (https://slsa.dev/provenance/v1):
@@ -33,15 +33,15 @@ public final class ProvenanceStatement {
     }
 
     /**
-     * @param subjectName        the image's repository ({@code host/path})
-     * @param subjectDigest      the image's or index's digest
+     * @param subjectName the image's repository ({@code host/path})
+     * @param subjectDigest the image's or index's digest
      * @param externalParameters the request as submitted, credentials masked
      * @param internalParameters the settings of the builder that shaped the output
-     * @param builderId          a URI naming the worker (and its platform) or the assembler
+     * @param builderId a URI naming the worker (and its platform) or the assembler
      */
     public static byte[] of(String subjectName, String subjectDigest, JsonNode externalParameters,
-                            Map<String, Object> internalParameters, List<Dependency> dependencies, String builderId,
-                            String invocationId, Instant startedOn, Instant finishedOn) {
+            Map<String, Object> internalParameters, List<Dependency> dependencies, String builderId,
+            String invocationId, Instant startedOn, Instant finishedOn) {
         ObjectNode statement = JSON.createObjectNode();
         statement.put("_type", "https://in-toto.io/Statement/v1");
         ObjectNode subject = statement.putArray("subject").addObject();

@@ -1,17 +1,18 @@
 package dev.archipelago.assembler.supplychain;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.archipelago.model.Digests;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.registry.RegistryException;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * Attaches an artifact to an image the OCI 1.1 way: an image manifest with an {@code artifactType},
@@ -41,7 +42,7 @@ public class Referrers {
     }
 
     public Attached attach(String host, String repository, Subject subject, String artifactType, byte[] content,
-                           Map<String, String> annotations) {
+            Map<String, String> annotations) {
         String contentDigest = registry.pushBlob(host, repository, content);
         String configDigest = registry.pushBlob(host, repository, EMPTY_CONFIG);
         ObjectNode manifest = JSON.createObjectNode();
@@ -80,7 +81,7 @@ public class Referrers {
     }
 
     private void addToFallbackIndex(String host, String repository, String tag, String digest, long size, String artifactType,
-                                    Map<String, String> annotations) {
+            Map<String, String> annotations) {
         ObjectNode index;
         try {
             JsonNode existing = JSON.readTree(registry.getManifest(host, repository, tag, MediaTypes.OCI_INDEX).body());

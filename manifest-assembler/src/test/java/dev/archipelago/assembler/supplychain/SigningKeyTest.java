@@ -1,18 +1,19 @@
 package dev.archipelago.assembler.supplychain;
 
-import dev.archipelago.registry.signing.SigningKey;
-import dev.archipelago.infra.Processes;
-import dev.archipelago.infra.Tools;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.archipelago.infra.Processes;
+import dev.archipelago.infra.Tools;
+import dev.archipelago.registry.signing.SigningKey;
 
 /** The signing key as openssl writes it, and every way a key file can be wrong, without the file ever quoted. */
 class SigningKeyTest {
@@ -26,7 +27,7 @@ class SigningKeyTest {
         openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", pkcs8.toString());
         Path sec1 = folder.resolve("sec1.pem");
         openssl("ecparam", "-name", "prime256v1", "-genkey", "-out", sec1.toString());
-        for (Path key : new Path[]{pkcs8, sec1}) {
+        for (Path key : new Path[] { pkcs8, sec1 }) {
             String expected = openssl("pkey", "-in", key.toString(), "-pubout");
             SigningKey signing = SigningKey.read(key);
             assertThat(signing.publicKeyPem().replace("\n", "")).as(key.getFileName().toString())

@@ -1,19 +1,19 @@
 package dev.archipelago.registry.signing;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.archipelago.model.Digests;
 import dev.archipelago.model.MediaTypes;
 import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.registry.RegistryException;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
 
 /**
  * Signs images in sigstore's cosign format, which containers/image (skopeo, podman, CRI-O) verifies

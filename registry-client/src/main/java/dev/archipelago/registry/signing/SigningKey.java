@@ -29,10 +29,12 @@ import java.util.regex.Pattern;
  */
 public final class SigningKey {
 
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----");
+    private static final Pattern PEM = Pattern
+            .compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----");
     // AlgorithmIdentifier { id-ecPublicKey, prime256v1 }, to wrap a SEC1 key as PKCS#8
-    private static final byte[] EC_P256_ALGORITHM = {0x30, 0x13, 0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01,
-            0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
+    private static final byte[] EC_P256_ALGORITHM = { 0x30, 0x13, 0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02,
+            0x01,
+            0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07 };
 
     private final PrivateKey privateKey;
     private final PublicKey publicKey;
@@ -65,8 +67,9 @@ public final class SigningKey {
         }
         String type = pem.group(1);
         if (type.contains("ENCRYPTED")) {
-            throw new InvalidSigningKeyException(what + " is encrypted (" + type + "); the assembler reads an unencrypted PKCS#8"
-                    + " or SEC1 ECDSA P-256 key from its Secret (docs/supply-chain.md)");
+            throw new InvalidSigningKeyException(
+                    what + " is encrypted (" + type + "); the assembler reads an unencrypted PKCS#8"
+                            + " or SEC1 ECDSA P-256 key from its Secret (docs/supply-chain.md)");
         }
         byte[] der;
         try {
@@ -84,8 +87,9 @@ public final class SigningKey {
             PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
             ECPrivateKey ec = (ECPrivateKey) key;
             if (ec.getParams().getCurve().getField().getFieldSize() != 256) {
-                throw new InvalidSigningKeyException(what + " is an EC key on a " + ec.getParams().getCurve().getField().getFieldSize()
-                        + "-bit curve; cosign signatures here use P-256");
+                throw new InvalidSigningKeyException(
+                        what + " is an EC key on a " + ec.getParams().getCurve().getField().getFieldSize()
+                                + "-bit curve; cosign signatures here use P-256");
             }
             PublicKey publicKey = KeyFactory.getInstance("EC").generatePublic(
                     new ECPublicKeySpec(multiply(ec.getParams(), ec.getS()), ec.getParams()));
@@ -96,7 +100,8 @@ public final class SigningKey {
             }
             return signing;
         } catch (GeneralSecurityException | ClassCastException e) {
-            throw new InvalidSigningKeyException(what + " is not an ECDSA P-256 private key (" + e.getClass().getSimpleName() + ")");
+            throw new InvalidSigningKeyException(
+                    what + " is not an ECDSA P-256 private key (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -172,7 +177,7 @@ public final class SigningKey {
     /** PKCS#8 PrivateKeyInfo { 0, ecPublicKey/P-256, OCTET STRING sec1 }. */
     private static byte[] wrapSec1(byte[] sec1) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(new byte[]{0x02, 0x01, 0x00});
+        body.writeBytes(new byte[] { 0x02, 0x01, 0x00 });
         body.writeBytes(EC_P256_ALGORITHM);
         body.write(0x04);
         body.writeBytes(length(sec1.length));
@@ -186,12 +191,12 @@ public final class SigningKey {
 
     private static byte[] length(int n) {
         if (n < 0x80) {
-            return new byte[]{(byte) n};
+            return new byte[] { (byte) n };
         }
         if (n < 0x100) {
-            return new byte[]{(byte) 0x81, (byte) n};
+            return new byte[] { (byte) 0x81, (byte) n };
         }
-        return new byte[]{(byte) 0x82, (byte) (n >> 8), (byte) n};
+        return new byte[] { (byte) 0x82, (byte) (n >> 8), (byte) n };
     }
 
     /** The configured key cannot be used; the message never quotes it. */

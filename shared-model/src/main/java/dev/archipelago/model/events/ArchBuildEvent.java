@@ -1,16 +1,18 @@
 package dev.archipelago.model.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.SafeText;
-
 import java.time.Instant;
 import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.SafeText;
 
 /**
  * What happened to one platform's build: published by the worker on {@code archipelago.builds.results}.
  *
- * <p>It repeats the request's source, image and platforms so that the assembler can join a
+ * <p>
+ * It repeats the request's source, image and platforms so that the assembler can join a
  * build's results and annotate its index without asking any other service.
  * {@code SUCCEEDED} carries {@link #artifact()}, {@code FAILED} carries {@link #error()}.
  */
@@ -35,7 +37,11 @@ public record ArchBuildEvent(
         Builder builder,
         @JsonProperty(required = true) Instant occurredAt) {
 
-    public enum Type { STARTED, SUCCEEDED, FAILED }
+    public enum Type {
+        STARTED,
+        SUCCEEDED,
+        FAILED
+    }
 
     /** The pushed per-platform manifest. */
     public record Artifact(
@@ -107,17 +113,17 @@ public record ArchBuildEvent(
     }
 
     public static ArchBuildEvent succeeded(ArchBuildRequest request, String workerId, boolean emulated, Builder builder,
-                                           Artifact artifact, Durations durations, int filesVerified, Instant at) {
+            Artifact artifact, Durations durations, int filesVerified, Instant at) {
         return of(request, Type.SUCCEEDED, workerId, emulated, artifact, durations, filesVerified, null, builder, at);
     }
 
     public static ArchBuildEvent failed(ArchBuildRequest request, String workerId, boolean emulated,
-                                        Failure failure, Durations durations, Instant at) {
+            Failure failure, Durations durations, Instant at) {
         return of(request, Type.FAILED, workerId, emulated, null, durations, null, failure, null, at);
     }
 
     private static ArchBuildEvent of(ArchBuildRequest r, Type type, String workerId, boolean emulated, Artifact artifact,
-                                     Durations durations, Integer filesVerified, Failure failure, Builder builder, Instant at) {
+            Durations durations, Integer filesVerified, Failure failure, Builder builder, Instant at) {
         return new ArchBuildEvent(Schema.CURRENT, r.buildId(), r.attempt(), r.platform(), r.platforms(), type, workerId,
                 emulated, r.source(), r.image(), r.allowPartial(), r.timeoutSeconds(), r.requestedAt(), artifact,
                 durations, filesVerified, failure, builder, at);

@@ -1,12 +1,13 @@
 package dev.archipelago.model.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.archipelago.model.Platform;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.archipelago.model.Platform;
 
 /**
  * One platform's share of a build, published by the dispatcher on that platform's request topic.

@@ -1,9 +1,10 @@
 package dev.archipelago.model.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.archipelago.model.Platform;
-
 import java.time.Instant;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.archipelago.model.Platform;
 
 /**
  * Stops a build. Published by the dispatcher with header {@code archipelago-record-type: BuildCancel}

@@ -1,11 +1,12 @@
 package dev.archipelago.model.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.SafeText;
-
 import java.time.Instant;
 import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.SafeText;
 
 /**
  * How a build ended at the assembler: published on {@code archipelago.builds.outcomes}.
@@ -24,7 +25,10 @@ public record BuildOutcome(
         Error error,
         @JsonProperty(required = true) Instant occurredAt) {
 
-    public enum Type { INDEX_PUSHED, FAILED }
+    public enum Type {
+        INDEX_PUSHED,
+        FAILED
+    }
 
     /** The pushed index. */
     public record Index(
@@ -61,7 +65,11 @@ public record BuildOutcome(
             @JsonProperty(required = true) String artifactType,
             @JsonProperty(required = true) String tag) {
 
-        public enum Kind { PROVENANCE, SBOM, SIGNATURE }
+        public enum Kind {
+            PROVENANCE,
+            SBOM,
+            SIGNATURE
+        }
 
         public Attestation {
             Schema.required(kind, "attestations.kind");
@@ -127,8 +135,11 @@ public record BuildOutcome(
         return new BuildOutcome(Schema.CURRENT, buildId, attempt, Type.INDEX_PUSHED, index, missing, List.of(), null, at);
     }
 
-    /** The build failed: {@code error} says why, {@code failedPlatforms} which platforms failed (none when the index push did). */
-    public static BuildOutcome failed(String buildId, int attempt, List<PlatformFailure> failedPlatforms, Error error, Instant at) {
+    /**
+     * The build failed: {@code error} says why, {@code failedPlatforms} which platforms failed (none when the index push did).
+     */
+    public static BuildOutcome failed(String buildId, int attempt, List<PlatformFailure> failedPlatforms, Error error,
+            Instant at) {
         return new BuildOutcome(Schema.CURRENT, buildId, attempt, Type.FAILED, null, List.of(), failedPlatforms, error, at);
     }
 }

@@ -1,15 +1,16 @@
 package dev.archipelago.model.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * A request to build one image for several platforms: the body of {@code POST /api/builds}
  * and the value of a record on {@code archipelago.builds.submit}.
  *
- * <p>Only {@code source.git} (or {@code source.bundle}), {@code image.repository}, {@code image.tag}
+ * <p>
+ * Only {@code source.git} (or {@code source.bundle}), {@code image.repository}, {@code image.tag}
  * and {@code platforms} are required. Platforms stay strings here so that the dispatcher can name every bad one in
  * its answer; the dispatcher validates the rest.
  */
@@ -56,7 +57,8 @@ public record BuildRequest(
                             + "'source.bundle', a build context the CLI pushed)");
                 }
             } else if (git != null || ref != null) {
-                throw new IllegalArgumentException("field 'source.bundle' excludes 'source.git' and 'source.ref': give one source");
+                throw new IllegalArgumentException(
+                        "field 'source.bundle' excludes 'source.git' and 'source.ref': give one source");
             }
         }
 

@@ -1,8 +1,8 @@
 package dev.archipelago.model.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * Where one platform's image is pushed ({@code repository:archTag}), the tags its index goes under,

@@ -1,6 +1,7 @@
 package dev.archipelago.model.events;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+
 import dev.archipelago.model.BuildContexts;
 
 /**
@@ -23,7 +24,8 @@ public record PinnedSource(
             Schema.requiredText(commit, "source.commit");
         } else {
             if (git != null || ref != null || commit != null) {
-                throw new IllegalArgumentException("field 'source.bundle' excludes 'source.git', 'source.ref' and 'source.commit'");
+                throw new IllegalArgumentException(
+                        "field 'source.bundle' excludes 'source.git', 'source.ref' and 'source.commit'");
             }
             BuildContexts.parseReference(bundle);
         }

@@ -1,9 +1,10 @@
 package dev.archipelago.model.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.archipelago.model.Platform;
-
 import java.time.Instant;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dev.archipelago.model.Platform;
 
 /** A worker saying it is alive, what it builds, and how busy it is; sent every few seconds. */
 public record WorkerHeartbeat(

@@ -1,13 +1,15 @@
 package dev.archipelago.model.json;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -16,13 +18,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-
-import java.io.IOException;
-import java.util.stream.Collectors;
 
 /**
  * The JSON form of the contracts: strict on input (unknown fields, missing required fields,
@@ -65,7 +64,8 @@ public final class EventJson {
         try {
             return MAPPER.writeValueAsBytes(event);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
+            throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName() + ": " + e.getOriginalMessage(),
+                    e);
         }
     }
 
@@ -73,7 +73,8 @@ public final class EventJson {
         try {
             return MAPPER.writeValueAsString(event);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
+            throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName() + ": " + e.getOriginalMessage(),
+                    e);
         }
     }
 
@@ -114,7 +115,8 @@ public final class EventJson {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(json)).toString();
         } catch (CharacterCodingException e) {
-            throw new EventDecodingException("malformed JSON: the bytes are not valid UTF-8; send a " + type.getSimpleName() + " encoded as UTF-8");
+            throw new EventDecodingException(
+                    "malformed JSON: the bytes are not valid UTF-8; send a " + type.getSimpleName() + " encoded as UTF-8");
         }
     }
 

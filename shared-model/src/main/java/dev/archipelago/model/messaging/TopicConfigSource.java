@@ -1,11 +1,12 @@
 package dev.archipelago.model.messaging;
 
-import dev.archipelago.model.Platform;
-import org.eclipse.microprofile.config.spi.ConfigSource;
-
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+import dev.archipelago.model.Platform;
 
 /**
  * The names of {@link Topics} as configuration properties, so that a service's
@@ -14,13 +15,14 @@ import java.util.TreeMap;
  * {@code META-INF/services/org.eclipse.microprofile.config.spi.ConfigSource}.
  *
  * <ul>
- *   <li>{@code archipelago.topics.submit}, {@code .results}, {@code .outcomes}, {@code .heartbeats}, {@code .dlq}</li>
- *   <li>{@code archipelago.topics.requests.<platform>} for every supported platform, for example {@code .requests.ppc64le}</li>
- *   <li>{@code archipelago.groups.assembler}, {@code archipelago.groups.dispatcher.<channel>} for the dispatcher's
- *       {@code submissions}, {@code results}, {@code outcomes} and {@code heartbeats} consumers</li>
+ * <li>{@code archipelago.topics.submit}, {@code .results}, {@code .outcomes}, {@code .heartbeats}, {@code .dlq}</li>
+ * <li>{@code archipelago.topics.requests.<platform>} for every supported platform, for example {@code .requests.ppc64le}</li>
+ * <li>{@code archipelago.groups.assembler}, {@code archipelago.groups.dispatcher.<channel>} for the dispatcher's
+ * {@code submissions}, {@code results}, {@code outcomes} and {@code heartbeats} consumers</li>
  * </ul>
  *
- * <p>Its ordinal is low (50): any other source may still name other topics.
+ * <p>
+ * Its ordinal is low (50): any other source may still name other topics.
  */
 public final class TopicConfigSource implements ConfigSource {
 
@@ -37,7 +39,7 @@ public final class TopicConfigSource implements ConfigSource {
             properties.put("archipelago.topics.requests." + platform.tagSafeName(), Topics.requestsFor(platform));
         }
         properties.put("archipelago.groups.assembler", Topics.ASSEMBLER_GROUP);
-        for (String channel : new String[] {"submissions", "results", "outcomes", "heartbeats"}) {
+        for (String channel : new String[] { "submissions", "results", "outcomes", "heartbeats" }) {
             properties.put("archipelago.groups.dispatcher." + channel, Topics.DISPATCHER_GROUP_PREFIX + channel);
         }
         return Map.copyOf(properties);

@@ -1,9 +1,9 @@
 package dev.archipelago.model.messaging;
 
-import dev.archipelago.model.Platform;
-
 import java.util.List;
 import java.util.stream.Stream;
+
+import dev.archipelago.model.Platform;
 
 /** Kafka topic names, consumer groups and header names: the one place they are spelled. */
 public final class Topics {
@@ -41,7 +41,10 @@ public final class Topics {
 
     /** The header SmallRye's dead-letter queue writes the failure reason into. */
     public static final String DLQ_REASON_HEADER = "dead-letter-reason";
-    /** The header naming the service and channel that sent a record to the dead-letter queue: {@code build-dispatcher/results-in}. */
+    /**
+     * The header naming the service and channel that sent a record to the dead-letter queue:
+     * {@code build-dispatcher/results-in}.
+     */
     public static final String DLQ_CONSUMER_HEADER = "archipelago-consumer";
 
     private Topics() {

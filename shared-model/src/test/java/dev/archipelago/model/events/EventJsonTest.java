@@ -1,15 +1,9 @@
 package dev.archipelago.model.events;
 
-import dev.archipelago.model.messaging.Topics;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.archipelago.model.Platform;
-import dev.archipelago.model.json.EventDecodingException;
-import dev.archipelago.model.json.EventJson;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import static dev.archipelago.model.Platform.LINUX_AMD64;
+import static dev.archipelago.model.Platform.LINUX_PPC64LE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static dev.archipelago.model.Platform.LINUX_AMD64;
-import static dev.archipelago.model.Platform.LINUX_PPC64LE;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.archipelago.model.Platform;
+import dev.archipelago.model.json.EventDecodingException;
+import dev.archipelago.model.json.EventJson;
+import dev.archipelago.model.messaging.Topics;
 
 /** Every event type against a golden JSON file: the contract on the wire, byte for byte in meaning. */
 class EventJsonTest {
@@ -35,7 +36,8 @@ class EventJsonTest {
     static ArchBuildRequest archRequest() {
         return new ArchBuildRequest(1, "b7c6d5e4", 1, LINUX_PPC64LE, List.of(LINUX_AMD64, LINUX_PPC64LE),
                 PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
-                new ImageTarget("quay.io/org/demos", "gitlab-pyflask", "gitlab-pyflask-ppc64le", List.of("gitlab-pyflask-multiarch"), null),
+                new ImageTarget("quay.io/org/demos", "gitlab-pyflask", "gitlab-pyflask-ppc64le",
+                        List.of("gitlab-pyflask-multiarch"), null),
                 Map.of("VERSION", "1.2"), Map.of(), 1800, false, REQUESTED);
     }
 
@@ -66,15 +68,20 @@ class EventJsonTest {
                         BuildOutcome.Type.INDEX_PUSHED,
                         new BuildOutcome.Index("quay.io/org/demos", List.of("gitlab-pyflask-multiarch"), INDEX_DIGEST,
                                 "application/vnd.oci.image.index.v1+json", 789, List.of(
-                                new BuildOutcome.Child(LINUX_AMD64, DIGEST, "application/vnd.oci.image.manifest.v1+json", 1200, false),
-                                new BuildOutcome.Child(LINUX_PPC64LE, DIGEST, "application/vnd.oci.image.manifest.v1+json", 1234, true)),
-                                List.of(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SIGNATURE, LINUX_AMD64, DIGEST,
+                                        new BuildOutcome.Child(LINUX_AMD64, DIGEST,
+                                                "application/vnd.oci.image.manifest.v1+json", 1200, false),
+                                        new BuildOutcome.Child(LINUX_PPC64LE, DIGEST,
+                                                "application/vnd.oci.image.manifest.v1+json", 1234, true)),
+                                List.of(new BuildOutcome.Attestation(BuildOutcome.Attestation.Kind.SIGNATURE, LINUX_AMD64,
+                                        DIGEST,
                                         INDEX_DIGEST, "application/vnd.dev.cosign.simplesigning.v1+json",
-                                        "sha256-" + DIGEST.substring(7) + ".sig")), List.of()),
+                                        "sha256-" + DIGEST.substring(7) + ".sig")),
+                                List.of()),
                         List.of(), List.of(), null, at)),
                 Arguments.of("build-outcome-failed.json", BuildOutcome.class, new BuildOutcome(1, "b7c6d5e4", 1,
                         BuildOutcome.Type.FAILED, null, List.of(),
-                        List.of(new BuildOutcome.PlatformFailure(LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED, "RUN step 2 exited 1")),
+                        List.of(new BuildOutcome.PlatformFailure(LINUX_PPC64LE, BuildErrorCode.BUILD_FAILED,
+                                "RUN step 2 exited 1")),
                         new BuildOutcome.Error(BuildErrorCode.PLATFORMS_FAILED, "linux/ppc64le failed: BUILD_FAILED"), at)),
                 Arguments.of("worker-heartbeat.json", WorkerHeartbeat.class, new WorkerHeartbeat(1, "worker-ppc64le-1",
                         LINUX_PPC64LE, true, "0.1.0", "buildah", 2, 1, 10, at)));
@@ -114,8 +121,10 @@ class EventJsonTest {
     void namesTheFieldOfTheWrongType() throws IOException {
         String json = readGolden("arch-build-request.json").replace("\"attempt\" : 1", "\"attempt\" : \"first\"");
         assertThatThrownBy(() -> EventJson.decode(json, ArchBuildRequest.class)).hasMessageContaining("field 'attempt'");
-        String quotedNumber = readGolden("arch-build-request.json").replace("\"timeoutSeconds\" : 1800", "\"timeoutSeconds\" : \"1800\"");
-        assertThatThrownBy(() -> EventJson.decode(quotedNumber, ArchBuildRequest.class)).hasMessageContaining("field 'timeoutSeconds'");
+        String quotedNumber = readGolden("arch-build-request.json").replace("\"timeoutSeconds\" : 1800",
+                "\"timeoutSeconds\" : \"1800\"");
+        assertThatThrownBy(() -> EventJson.decode(quotedNumber, ArchBuildRequest.class))
+                .hasMessageContaining("field 'timeoutSeconds'");
     }
 
     @Test
@@ -138,9 +147,11 @@ class EventJsonTest {
     @Test
     void refusesUnknownFieldsAndOtherSchemas() throws IOException {
         String unknown = readGolden("worker-heartbeat.json").replace("\"schema\" : 1,", "\"schema\" : 1, \"color\" : \"red\",");
-        assertThatThrownBy(() -> EventJson.decode(unknown, WorkerHeartbeat.class)).hasMessageContaining("unknown field 'color'");
+        assertThatThrownBy(() -> EventJson.decode(unknown, WorkerHeartbeat.class))
+                .hasMessageContaining("unknown field 'color'");
         String future = readGolden("worker-heartbeat.json").replace("\"schema\" : 1,", "\"schema\" : 2,");
-        assertThatThrownBy(() -> EventJson.decode(future, WorkerHeartbeat.class)).hasMessageContaining("schema 2 is not supported");
+        assertThatThrownBy(() -> EventJson.decode(future, WorkerHeartbeat.class))
+                .hasMessageContaining("schema 2 is not supported");
     }
 
     @Test
@@ -152,7 +163,7 @@ class EventJsonTest {
 
     @Test
     void refusesGarbage() {
-        assertThatThrownBy(() -> EventJson.decode(new byte[]{1, 2, 3}, ArchBuildEvent.class))
+        assertThatThrownBy(() -> EventJson.decode(new byte[] { 1, 2, 3 }, ArchBuildEvent.class))
                 .isInstanceOf(EventDecodingException.class).hasMessageContaining("malformed JSON");
         assertThatThrownBy(() -> EventJson.decode(new byte[0], ArchBuildEvent.class)).hasMessageContaining("empty record");
         assertThatThrownBy(() -> EventJson.decode("{} {}", WorkerHeartbeat.class)).isInstanceOf(EventDecodingException.class);
