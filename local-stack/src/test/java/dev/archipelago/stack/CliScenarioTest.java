@@ -28,12 +28,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -60,9 +60,8 @@ class CliScenarioTest {
     private static final Path TRANSCRIPTS = Path.of("target", "cli-transcripts.md");
     private static final Pattern CURSOR_UP = Pattern.compile("\u001B\\[\\d+A");
 
-    private static RunningStack running;
-    private static LocalStack stack;
-    private static String base;
+    @RegisterExtension
+    static final RunningStack running = new RunningStack("archipelago-cli");
     private static Path home;
 
     /** A finished CLI run. */
@@ -74,19 +73,9 @@ class CliScenarioTest {
 
     @BeforeAll
     static void start() throws IOException {
-        running = RunningStack.start("archipelago-cli");
-        stack = running.stack();
-        base = running.base();
         home = Files.createTempDirectory("cli-home");
         Files.createDirectories(TRANSCRIPTS.getParent());
         Files.writeString(TRANSCRIPTS, "");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (running != null) {
-            running.close();
-        }
     }
 
     @Test
@@ -95,12 +84,13 @@ class CliScenarioTest {
         Path app = app("hello");
         assertThat(app.resolve(".git")).doesNotExist();
 
-        Run run = cli("build", "-t", stack.registryHost() + "/cli/hello:v1", "--allow-emulation", "--build-arg", "BASE=" + base,
+        Run run = cli("build", "-t", running.stack().registryHost() + "/cli/hello:v1", "--allow-emulation", "--build-arg",
+                "BASE=" + running.base(),
                 "--progress", "plain", app.toString());
 
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("context " + app + ": ").contains(".dockerignore applied").contains("build SUCCEEDED")
-                .contains("pull    podman pull " + stack.registryHost() + "/cli/hello@sha256:");
+                .contains("pull    podman pull " + running.stack().registryHost() + "/cli/hello@sha256:");
         String index = run.out().lines().filter(l -> l.startsWith("pull    podman pull ")).findFirst().orElseThrow()
                 .substring("pull    podman pull ".length());
         try (Buildah buildah = Buildah.isolated()) {
@@ -119,16 +109,16 @@ class CliScenarioTest {
         }
         assertThat(run.out()).contains("attached provenance of the index").contains("attached signature of the index");
         // the index and each child are signed with the stack's key
-        JsonNode build = stack.api()
+        JsonNode build = running.stack().api()
                 .build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
                         .split(" ")[1]);
-        CosignSignatures.Verdict indexSignature = CosignSignatures.verify(stack.registry(), "cli/hello",
-                build.path("index").path("digest").asText(), stack.signingPublicKey());
+        CosignSignatures.Verdict indexSignature = CosignSignatures.verify(running.stack().registry(), "cli/hello",
+                build.path("index").path("digest").asText(), running.stack().signingPublicKey());
         assertThat(indexSignature.verified()).as("the signed index: %s", indexSignature.reasons()).isTrue();
         for (JsonNode lane : build.path("platforms")) {
-            CosignSignatures.Verdict signature = CosignSignatures.verify(stack.registry(), "cli/hello",
+            CosignSignatures.Verdict signature = CosignSignatures.verify(running.stack().registry(), "cli/hello",
                     lane.path("digest").asText(),
-                    stack.signingPublicKey());
+                    running.stack().signingPublicKey());
             assertThat(signature.verified()).as("the signed %s image: %s", lane.path("platform").asText(), signature.reasons())
                     .isTrue();
             // its provenance names its platform, the worker that built it, the context it was built from and its base
@@ -146,20 +136,23 @@ class CliScenarioTest {
             assertThat(dependencies)
                     .anySatisfy(d -> assertThat(d).startsWith("oci://" + build.path("source").path("bundle").asText()));
             assertThat(dependencies)
-                    .anySatisfy(d -> assertThat(d).startsWith("oci://" + base + " ").matches(".* [0-9a-f]{64}"));
+                    .anySatisfy(d -> assertThat(d).startsWith("oci://" + running.base() + " ").matches(".* [0-9a-f]{64}"));
         }
     }
 
     /** The provenance statement attached to an image, found through the referrers tag schema's index. */
     private static JsonNode provenance(String repository, String digest) throws IOException {
-        JsonNode referrers = JSON.readTree(stack.registry().get("/v2/" + repository + "/manifests/" + digest.replace(':', '-'),
-                "application/vnd.oci.image.index.v1+json").body());
+        JsonNode referrers = JSON
+                .readTree(running.stack().registry().get("/v2/" + repository + "/manifests/" + digest.replace(':', '-'),
+                        "application/vnd.oci.image.index.v1+json").body());
         for (JsonNode entry : referrers.path("manifests")) {
             if (entry.path("artifactType").asText().equals("application/vnd.in-toto+json")) {
                 JsonNode manifest = JSON
-                        .readTree(stack.registry().get("/v2/" + repository + "/manifests/" + entry.path("digest").asText(),
-                                "application/vnd.oci.image.manifest.v1+json").body());
-                return JSON.readTree(stack.registry().get("/v2/" + repository + "/blobs/"
+                        .readTree(running.stack().registry()
+                                .get("/v2/" + repository + "/manifests/" + entry.path("digest").asText(),
+                                        "application/vnd.oci.image.manifest.v1+json")
+                                .body());
+                return JSON.readTree(running.stack().registry().get("/v2/" + repository + "/blobs/"
                         + manifest.path("layers").get(0).path("digest").asText(), "*/*").body());
             }
         }
@@ -172,12 +165,12 @@ class CliScenarioTest {
         Path app = app("twice");
         Files.writeString(app.resolve("Dockerfile"), "ARG BASE\nFROM ${BASE}\nCOPY hello.sh /hello.sh\nRUN sleep 300\n",
                 StandardOpenOption.TRUNCATE_EXISTING);
-        Run first = cli("build", "-t", stack.registryHost() + "/cli/twice:v1", "--allow-emulation", "--build-arg",
-                "BASE=" + base,
+        Run first = cli("build", "-t", running.stack().registryHost() + "/cli/twice:v1", "--allow-emulation", "--build-arg",
+                "BASE=" + running.base(),
                 "--progress", "json", "--detach", app.toString());
         Files.setLastModifiedTime(app.resolve("hello.sh"), FileTime.fromMillis(42));
-        Run second = cli("build", "-t", stack.registryHost() + "/cli/twice:v2", "--allow-emulation", "--build-arg",
-                "BASE=" + base,
+        Run second = cli("build", "-t", running.stack().registryHost() + "/cli/twice:v2", "--allow-emulation", "--build-arg",
+                "BASE=" + running.base(),
                 "--progress", "json", "--detach", app.toString());
 
         assertThat(first.exit()).as(first.toString()).isZero();
@@ -195,11 +188,12 @@ class CliScenarioTest {
     @Order(3)
     void progressIsRedrawnOnATerminalPlainWhenPipedAndJsonWhenAsked() throws Exception {
         Path app = app("progress");
-        String target = stack.registryHost() + "/cli/progress";
-        List<String> args = List.of("build", "--allow-emulation", "--build-arg", "BASE=" + base, app.toString());
+        String target = running.stack().registryHost() + "/cli/progress";
+        List<String> args = List.of("build", "--allow-emulation", "--build-arg", "BASE=" + running.base(), app.toString());
 
         List<String> onTerminal = new ArrayList<>(
-                List.of("script", "-qec", String.join(" ", stack.cli(with(args, "-t", target + ":tty").toArray(String[]::new))),
+                List.of("script", "-qec",
+                        String.join(" ", running.stack().cli(with(args, "-t", target + ":tty").toArray(String[]::new))),
                         "/dev/null"));
         Run tty = run(onTerminal, environment(), "build on a pseudo-terminal");
         assertThat(tty.exit()).as(tty.toString()).isZero();
@@ -225,7 +219,8 @@ class CliScenarioTest {
                 "ARG BASE\nFROM ${BASE}\nRUN echo 'the step that fails says why' >&2; exit 9\n",
                 StandardOpenOption.TRUNCATE_EXISTING);
 
-        Run run = cli("build", "-t", stack.registryHost() + "/cli/fails:v1", "--allow-emulation", "--build-arg", "BASE=" + base,
+        Run run = cli("build", "-t", running.stack().registryHost() + "/cli/fails:v1", "--allow-emulation", "--build-arg",
+                "BASE=" + running.base(),
                 "--progress", "plain", app.toString());
 
         assertThat(run.exit()).as(run.toString()).isEqualTo(4);
@@ -243,7 +238,7 @@ class CliScenarioTest {
         Run retry = cli("retry", id, "--progress", "plain");
         assertThat(retry.exit()).as("the retry fails the same way").isEqualTo(4);
         assertThat(retry.out()).contains("attempt 2");
-        Run builds = cli("builds", "--state", "FAILED", "--repository", stack.registryHost() + "/cli/fails");
+        Run builds = cli("builds", "--state", "FAILED", "--repository", running.stack().registryHost() + "/cli/fails");
         assertThat(builds.out()).contains(id).contains("FAILED").contains("ctx ");
     }
 
@@ -253,8 +248,9 @@ class CliScenarioTest {
         Path app = app("interrupted");
         Files.writeString(app.resolve("Dockerfile"), "ARG BASE\nFROM ${BASE}\nCOPY hello.sh /hello.sh\nRUN sleep 120\n",
                 StandardOpenOption.TRUNCATE_EXISTING);
-        ProcessBuilder builder = new ProcessBuilder(stack.cli("build", "-t", stack.registryHost() + "/cli/interrupted:v1",
-                "--allow-emulation", "--build-arg", "BASE=" + base, "--progress", "plain", app.toString()))
+        ProcessBuilder builder = new ProcessBuilder(
+                running.stack().cli("build", "-t", running.stack().registryHost() + "/cli/interrupted:v1",
+                        "--allow-emulation", "--build-arg", "BASE=" + running.base(), "--progress", "plain", app.toString()))
                 .redirectErrorStream(true);
         builder.environment().putAll(environment());
         Process cli = builder.start();
@@ -272,14 +268,14 @@ class CliScenarioTest {
         assertThat(text).contains("interrupted: cancelling build").contains("CANCELLED");
         String id = text.lines().filter(l -> l.startsWith("build ") && l.contains("submitted")).findFirst().orElseThrow()
                 .split(" ")[1];
-        assertThat(stack.api().build(id).path("state").asText()).isEqualTo("CANCELLED");
+        assertThat(running.stack().api().build(id).path("state").asText()).isEqualTo("CANCELLED");
     }
 
     @Test
     @Order(6)
     void everyBadInputGetsOneLineNamingWhatToDoAnExitCodeAndSubmitsNothing() throws Exception {
         Path app = app("bad");
-        String target = stack.registryHost() + "/cli/bad:v1";
+        String target = running.stack().registryHost() + "/cli/bad:v1";
         int builds = builds();
 
         refused(cli("build", "-t", target, home.resolve("no-such-dir").toString()), 3, "no directory");
@@ -295,7 +291,7 @@ class CliScenarioTest {
         Files.writeString(locked.resolve("Dockerfile"), "FROM scratch\n");
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
         Run unreadable = run(with(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"),
-                stack.cli("build", "-t", target, locked.toString()).toArray(String[]::new)), environment(),
+                running.stack().cli("build", "-t", target, locked.toString()).toArray(String[]::new)), environment(),
                 "an unreadable directory");
         refused(unreadable, 3, "cannot read the directory " + locked);
 
@@ -325,15 +321,16 @@ class CliScenarioTest {
         }
         Map<String, String> apiDown = new HashMap<>(environment());
         apiDown.put("ARCHIPELAGO_API", "http://127.0.0.1:" + FreePorts.next());
-        refused(run(stack.cli("workers"), apiDown, "an API that is down"), 6, "cannot reach the API");
+        refused(run(running.stack().cli("workers"), apiDown, "an API that is down"), 6, "cannot reach the API");
         Map<String, String> wrongToken = new HashMap<>(environment());
         wrongToken.put("ARCHIPELAGO_TOKEN", "not-the-token");
-        refused(run(stack.cli("build", "-t", target, "--build-arg", "BASE=" + base, app.toString()), wrongToken,
+        refused(run(running.stack().cli("build", "-t", target, "--build-arg", "BASE=" + running.base(), app.toString()),
+                wrongToken,
                 "a wrong token"),
                 3, "refused the token (401");
         Map<String, String> noToken = new HashMap<>(environment());
         noToken.remove("ARCHIPELAGO_TOKEN");
-        refused(run(stack.cli("builds"), noToken, "no token"), 3, "no API token: run `archipelago login`");
+        refused(run(running.stack().cli("builds"), noToken, "no token"), 3, "no API token: run `archipelago login`");
 
         assertThat(builds()).as("builds after all the refusals").isEqualTo(builds);
     }
@@ -345,22 +342,23 @@ class CliScenarioTest {
         noToken.remove("ARCHIPELAGO_TOKEN");
         noToken.remove("ARCHIPELAGO_API");
         ProcessBuilder builder = new ProcessBuilder(
-                stack.cli("login", "--api", stack.dispatcher().toString(), "--token-stdin"));
+                running.stack().cli("login", "--api", running.stack().dispatcher().toString(), "--token-stdin"));
         builder.environment().putAll(noToken);
         Process login = builder.start();
-        login.getOutputStream().write((stack.apiToken() + "\n").getBytes(StandardCharsets.UTF_8));
+        login.getOutputStream().write((running.stack().apiToken() + "\n").getBytes(StandardCharsets.UTF_8));
         login.getOutputStream().close();
         String out = new String(login.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(login.waitFor(1, TimeUnit.MINUTES)).isTrue();
         assertThat(login.exitValue()).as(out).isZero();
-        transcript("login", List.of("archipelago", "login", "--api", stack.dispatcher().toString(), "--token-stdin"), out, 0);
+        transcript("login", List.of("archipelago", "login", "--api", running.stack().dispatcher().toString(), "--token-stdin"),
+                out, 0);
         Path config = home.resolve(".config/archipelago/config.json");
         assertThat(Files.getPosixFilePermissions(config)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
-        Run workers = run(stack.cli("workers"), noToken, "workers");
+        Run workers = run(running.stack().cli("workers"), noToken, "workers");
         assertThat(workers.exit()).as(workers.toString()).isZero();
         assertThat(workers.out()).contains("local-amd64").contains("linux/ppc64le").contains("live");
-        Run builds = run(stack.cli("builds", "--limit", "3"), noToken, "builds");
+        Run builds = run(running.stack().cli("builds", "--limit", "3"), noToken, "builds");
         assertThat(builds.exit()).isZero();
         assertThat(builds.out().lines().count()).isEqualTo(4);
     }
@@ -368,18 +366,21 @@ class CliScenarioTest {
     @Test
     @Order(8)
     void theAttachmentsCanBeTurnedOffFromTheCommandLine() throws Exception {
-        Run run = cli("build", "-t", stack.registryHost() + "/cli/bare:v1", "--allow-emulation", "--build-arg", "BASE=" + base,
+        Run run = cli("build", "-t", running.stack().registryHost() + "/cli/bare:v1", "--allow-emulation", "--build-arg",
+                "BASE=" + running.base(),
                 "--no-provenance", "--no-sbom", "--no-sign", "--progress", "plain", app("bare").toString());
 
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("build SUCCEEDED").doesNotContain("attached ");
-        JsonNode build = stack.api()
+        JsonNode build = running.stack().api()
                 .build(run.out().lines().filter(l -> l.matches("build \\S+ SUCCEEDED")).findFirst().orElseThrow()
                         .split(" ")[1]);
         assertThat(build.path("index").path("attestations")).isEmpty();
         assertThat(
-                stack.registry().get("/v2/cli/bare/manifests/" + build.path("index").path("digest").asText().replace(':', '-')
-                        + ".sig", "application/vnd.oci.image.manifest.v1+json").statusCode())
+                running.stack().registry()
+                        .get("/v2/cli/bare/manifests/" + build.path("index").path("digest").asText().replace(':', '-')
+                                + ".sig", "application/vnd.oci.image.manifest.v1+json")
+                        .statusCode())
                 .isEqualTo(404);
     }
 
@@ -403,14 +404,14 @@ class CliScenarioTest {
     }
 
     private static Map<String, String> environment() {
-        Map<String, String> environment = new HashMap<>(stack.cliEnvironment());
+        Map<String, String> environment = new HashMap<>(running.stack().cliEnvironment());
         environment.put("HOME", home.toString());
         environment.remove("XDG_CONFIG_HOME");
         return environment;
     }
 
     private static Run cli(String... args) throws Exception {
-        return run(stack.cli(args), environment(), String.join(" ", args));
+        return run(running.stack().cli(args), environment(), String.join(" ", args));
     }
 
     private static Run cli(List<String> args) throws Exception {
@@ -442,7 +443,7 @@ class CliScenarioTest {
     }
 
     private static int builds() {
-        return stack.api().builds(200).size();
+        return running.stack().api().builds(200).size();
     }
 
     private static String context(Run run) {
@@ -458,7 +459,7 @@ class CliScenarioTest {
     private static List<Path> blobsHolding(String text) throws IOException {
         byte[] needle = text.getBytes(StandardCharsets.UTF_8);
         List<Path> found = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(stack.registry().storage())) {
+        try (Stream<Path> files = Files.walk(running.stack().registry().storage())) {
             for (Path blob : files.filter(p -> p.getFileName().toString().equals("data") && p.toString().contains("/blobs/"))
                     .toList()) {
                 byte[] bytes = Files.readAllBytes(blob);

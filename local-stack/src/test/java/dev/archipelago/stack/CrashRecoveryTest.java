@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -23,40 +22,23 @@ import dev.archipelago.testsupport.KafkaTestClient;
  */
 class CrashRecoveryTest {
 
-    private static RunningStack running;
-    private static LocalStack stack;
-    private static StackClient api;
-    private static String base;
-
-    @BeforeAll
-    static void start() {
-        running = RunningStack.start("archipelago-crash");
-        stack = running.stack();
-        api = running.api();
-        base = running.base();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (running != null) {
-            running.close();
-        }
-    }
+    @RegisterExtension
+    static final RunningStack running = new RunningStack("archipelago-crash");
 
     @Test
     void aDispatcherKilledAfterAcceptingWhileTheBrokerWasDownPublishesTheRequestsWhenItComesBack() {
         try (ScratchGitRepository app = app("")) {
-            String repository = stack.registryHost() + "/demos/outbox";
-            stack.killService("kafka");
+            String repository = running.stack().registryHost() + "/demos/outbox";
+            running.stack().killService("kafka");
 
-            String id = api.submit(request(app, repository));
-            stack.killService("build-dispatcher");
-            stack.restartService("kafka");
-            stack.restartService("build-dispatcher");
+            String id = running.api().submit(request(app, repository));
+            running.stack().killService("build-dispatcher");
+            running.stack().restartService("kafka");
+            running.stack().restartService("build-dispatcher");
 
-            JsonNode build = api.follow(id, Duration.ofMinutes(4), System.out::println);
+            JsonNode build = running.api().follow(id, Duration.ofMinutes(4), System.out::println);
             assertThat(build.path("state").asText()).as(build.toString()).isEqualTo("SUCCEEDED");
-            try (KafkaTestClient kafka = new KafkaTestClient("127.0.0.1:" + stack.ports().kafka())) {
+            try (KafkaTestClient kafka = new KafkaTestClient("127.0.0.1:" + running.stack().ports().kafka())) {
                 for (Platform platform : new Platform[] { Platform.LINUX_AMD64, Platform.LINUX_PPC64LE }) {
                     assertThat(kafka.readUntilEnd(Topics.requestsFor(platform), r -> id.equals(r.key())))
                             .as("requests of %s on %s", id, platform).hasSize(1);
@@ -69,7 +51,7 @@ class CrashRecoveryTest {
         return """
                 {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s", "tag": "v1"},
                  "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
-                 "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, base);
+                 "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, running.base());
     }
 
     private static ScratchGitRepository app(String extraStep) {

@@ -21,6 +21,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -52,8 +53,8 @@ class DashboardBrowserTest {
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(4);
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
-    private static RunningStack running;
-    private static LocalStack stack;
+    @RegisterExtension
+    static final RunningStack running = new RunningStack("archipelago-dashboard");
     private static ChromeDriverService driverService;
     private static WebDriver browser;
     private static String dashboard;
@@ -62,9 +63,7 @@ class DashboardBrowserTest {
     static void start() {
         Path chromium = Tools.require("chromium", "chromium");
         Path chromedriver = Tools.require("chromedriver", "chromium-driver");
-        running = RunningStack.start("archipelago-dashboard");
-        stack = running.stack();
-        dashboard = stack.dispatcher().toString().replaceAll("/$", "");
+        dashboard = running.stack().dispatcher().toString().replaceAll("/$", "");
 
         driverService = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort()
                 .build();
@@ -82,7 +81,7 @@ class DashboardBrowserTest {
         browser.get(dashboard + "/");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "Enter an API token"));
-        browser.findElement(By.id("token")).sendKeys(stack.apiToken());
+        browser.findElement(By.id("token")).sendKeys(running.stack().apiToken());
         browser.findElement(By.id("token-use")).click();
         wait.until(ExpectedConditions.attributeContains(By.id("token"), "placeholder", "API token set"));
         wait.until(ExpectedConditions
@@ -101,16 +100,13 @@ class DashboardBrowserTest {
             if (driverService != null) {
                 driverService.stop();
             }
-            if (running != null) {
-                running.close();
-            }
         }
     }
 
     @Test
     void aBuildSubmittedThroughTheFormIsWatchedLiveUntilItsIndexIsPushed() throws Exception {
         try (ScratchGitRepository app = appRepository("")) {
-            String repository = stack.registryHost() + "/dashboard-demo";
+            String repository = running.stack().registryHost() + "/dashboard-demo";
             browser.get(dashboard + "/submit");
             WebDriverWait wait = wait(Duration.ofSeconds(15));
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("submit-form")));
@@ -230,7 +226,7 @@ class DashboardBrowserTest {
                 {"source": {"git": "%s", "ref": "main"},
                  "image": {"repository": "%s/%s", "tag": "v1"},
                  "platforms": ["linux/amd64"], "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}"""
-                .formatted(app.url(), stack.registryHost(), repository, running.base()));
+                .formatted(app.url(), running.stack().registryHost(), repository, running.base()));
     }
 
     private static void fill(String id, String value) {
@@ -241,7 +237,8 @@ class DashboardBrowserTest {
 
     private String problemDetail(String body) throws IOException, InterruptedException {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
-                stack.api().authorized(URI.create(dashboard + "/api/builds")).header("Content-Type", "application/json")
+                running.stack().api().authorized(URI.create(dashboard + "/api/builds"))
+                        .header("Content-Type", "application/json")
                         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(400);

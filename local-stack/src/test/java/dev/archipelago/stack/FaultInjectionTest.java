@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -49,20 +49,16 @@ import dev.archipelago.stack.SleepyApp.Build;
 class FaultInjectionTest {
 
     private static final Path RESULTS = Path.of("target", "fault-results.md");
-    private static RunningStack running;
-    private static LocalStack stack;
-    private static StackClient api;
+    /** A push retry window of 20 s (not 10 min) for the registry outage tests. */
+    private static final Map<String, String> SHORT_PUSH_WINDOW = Map.of("ARCHIPELAGO_WORKER_PUSH_RETRY_WINDOW", "20s");
+    /** The short push window, and a short grace after a build's timeout for the hung worker's test. */
+    @RegisterExtension
+    static final RunningStack running = new RunningStack("archipelago-faults", LocalStack.Options.withEnvironment(Map.of(
+            "arch-worker-amd64", SHORT_PUSH_WINDOW, "arch-worker-ppc64le", SHORT_PUSH_WINDOW,
+            "manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_TIMEOUT_GRACE", "5s"))));
 
     @BeforeAll
     static void start() throws IOException {
-        // a push retry window of 20 s (not 10 min) for the registry outage tests, and a short grace after a
-        // build's timeout for the hung worker's
-        Map<String, String> shortPushWindow = Map.of("ARCHIPELAGO_WORKER_PUSH_RETRY_WINDOW", "20s");
-        running = RunningStack.start("archipelago-faults", LocalStack.Options.withEnvironment(Map.of(
-                "arch-worker-amd64", shortPushWindow, "arch-worker-ppc64le", shortPushWindow,
-                "manifest-assembler", Map.of("ARCHIPELAGO_ASSEMBLER_TIMEOUT_GRACE", "5s"))));
-        stack = running.stack();
-        api = running.api();
         Files.createDirectories(RESULTS.getParent());
         Files.writeString(RESULTS, "| fault | what happened | recovery |\n|---|---|---|\n");
     }
@@ -70,29 +66,22 @@ class FaultInjectionTest {
     /** Whatever a failed test left stopped is started again, so that the next test meets a whole stack. */
     @AfterEach
     void everythingRunsAgain() {
-        if (!stack.registry().isRunning()) {
-            stack.registry().restart();
+        if (!running.stack().registry().isRunning()) {
+            running.stack().registry().restart();
         }
         for (String service : List.of("kafka", "build-dispatcher", "manifest-assembler", "arch-worker-amd64",
                 "arch-worker-ppc64le")) {
-            if (!ProcessHandle.of(stack.pid(service)).map(ProcessHandle::isAlive).orElse(false)) {
-                stack.restartService(service);
+            if (!ProcessHandle.of(running.stack().pid(service)).map(ProcessHandle::isAlive).orElse(false)) {
+                running.stack().restartService(service);
             }
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        if (running != null) {
-            running.close();
         }
     }
 
     @Test
     void aDispatcherKilledRightAfterAnswering202StillFinishesTheBuild() {
         survives("dispatcher-kill", 4, 8, build -> {
-            stack.killService("build-dispatcher");
-            stack.restartService("build-dispatcher");
+            running.stack().killService("build-dispatcher");
+            running.stack().restartService("build-dispatcher");
         }, "`kill -9` of the dispatcher right after its 202",
                 "restarted; the outbox and the consumers took up where they were; SUCCEEDED, one index push");
     }
@@ -101,8 +90,8 @@ class FaultInjectionTest {
     void aWorkerKilledDuringBuildahBuildRebuildsAfterItsRestart() {
         survives("worker-kill", 10, 4, build -> {
             await().atMost(Duration.ofMinutes(1)).until(() -> runsBuildah("arch-worker-amd64"));
-            stack.killService("arch-worker-amd64");
-            stack.restartService("arch-worker-amd64");
+            running.stack().killService("arch-worker-amd64");
+            running.stack().restartService("arch-worker-amd64");
         }, "`kill -9` of the amd64 worker (and its buildah) during `buildah build`",
                 "the unacknowledged request was delivered again after the restart and built from scratch; SUCCEEDED, one index push");
     }
@@ -111,11 +100,11 @@ class FaultInjectionTest {
     void anAssemblerKilledBetweenTheFirstAndTheSecondResultPushesTheIndexOnce() {
         survives("assembler-kill", 2, 12, build -> {
             await().atMost(Duration.ofMinutes(2)).until(() -> assemblerHas(build.id(), Platform.LINUX_AMD64));
-            stack.killService("manifest-assembler");
+            running.stack().killService("manifest-assembler");
             await().atMost(Duration.ofMinutes(2))
                     .until(() -> "SUCCEEDED".equals(platformState(build.id(), Platform.LINUX_PPC64LE)));
-            assertThat(api.build(build.id()).path("state").asText()).isEqualTo("ASSEMBLING");
-            stack.restartService("manifest-assembler");
+            assertThat(running.api().build(build.id()).path("state").asText()).isEqualTo("ASSEMBLING");
+            running.stack().restartService("manifest-assembler");
         }, "`kill -9` of the assembler between the first and the second result",
                 "the first result was in its join table; the second was consumed after the restart; SUCCEEDED, one index push");
     }
@@ -124,11 +113,11 @@ class FaultInjectionTest {
     void theBrokerStoppedFor20SecondsMidBuildComesBackWithItsData() {
         survives("broker-stop", 6, 6, build -> {
             awaitBuilding(build, Platform.LINUX_AMD64);
-            stack.stopService("kafka");
+            running.stack().stopService("kafka");
             // the fault is the 20 s away; the dispatcher stays alive all through it
             await().pollInterval(Duration.ofSeconds(1)).during(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(40))
-                    .until(() -> stack.health("build-dispatcher", "live") == 200);
-            stack.restartService("kafka");
+                    .until(() -> running.stack().health("build-dispatcher", "live") == 200);
+            running.stack().restartService("kafka");
         }, "Kafka broker stopped for 20 s mid-build, restarted with its data",
                 "producers and consumers reconnected; results sent during the outage were retried; SUCCEEDED, one index push");
     }
@@ -148,12 +137,12 @@ class FaultInjectionTest {
 
     @Test
     void theRegistryDownDuringAWorkersPushButBackWithinTheRetryWindowSucceeds() {
-        stack.registry().stop();
+        running.stack().registry().stop();
         survives("registry-blip", 3, 3, build -> {
-            await().atMost(Duration.ofMinutes(2)).until(() -> stack.tail("arch-worker-amd64", 400).lines()
+            await().atMost(Duration.ofMinutes(2)).until(() -> running.stack().tail("arch-worker-amd64", 400).lines()
                     .anyMatch(line -> line.contains("push of") && line.contains(build.id())
                             && line.contains("failed (attempt 1")));
-            stack.registry().restart();
+            running.stack().registry().restart();
         }, "registry down when a worker pushes, back within the retry window",
                 "the push failed, was tried again after 1 s, 2 s, 4 s ... and went through; SUCCEEDED, one index push");
     }
@@ -161,21 +150,21 @@ class FaultInjectionTest {
     @Test
     void theRegistryDownLongerThanTheRetryWindowFailsThePlatformWithPushFailed() {
         try (ScratchGitRepository app = SleepyApp.create(2, 2)) {
-            stack.registry().stop();
-            Build build = SleepyApp.submit(stack, api, app, "faults", "registry-down", 600);
+            running.stack().registry().stop();
+            Build build = SleepyApp.submit(running.stack(), running.api(), app, "faults", "registry-down", 600);
             Instant start = Instant.now();
-            JsonNode end = api.follow(build.id(), Duration.ofMinutes(3), line -> {
+            JsonNode end = running.api().follow(build.id(), Duration.ofMinutes(3), line -> {
             });
             assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("FAILED");
             // the build fails with the first platform that gives up; the other may still be retrying
-            BuildEvidence evidence = BuildEvidence.of(stack, build.id(), build.repository(), build.tag());
+            BuildEvidence evidence = BuildEvidence.of(running.stack(), build.id(), build.repository(), build.tag());
             List<Platform> gaveUp = PLATFORMS.stream().filter(p -> evidence.results().stream()
                     .anyMatch(r -> r.platform().equals(p) && r.type() == ArchBuildEvent.Type.FAILED)).toList();
             assertThat(gaveUp).as(evidence.results().toString()).isNotEmpty();
             for (Platform platform : gaveUp) {
                 ArchBuildEvent failed = evidence.failedResult(platform);
                 assertThat(failed.error().code()).isEqualTo(BuildErrorCode.PUSH_FAILED);
-                assertThat(failed.error().message()).contains(stack.registryHost()).contains("push-retry-window");
+                assertThat(failed.error().message()).contains(running.stack().registryHost()).contains("push-retry-window");
             }
             assertThat(gaveUp).as("the build's error names the platform that gave up first: " + end.path("error"))
                     .anyMatch(
@@ -194,16 +183,16 @@ class FaultInjectionTest {
 
     @Test
     void theRegistryDownWhenTheAssemblerPushesTheIndexIsPushedOnceItIsBack() {
-        stack.killService("manifest-assembler");
+        running.stack().killService("manifest-assembler");
         survives("index-outage", 2, 2, build -> {
             await().atMost(Duration.ofMinutes(3))
                     .until(() -> PLATFORMS.stream().allMatch(p -> "SUCCEEDED".equals(platformState(build.id(), p))));
-            stack.registry().stop();
-            stack.restartService("manifest-assembler");
+            running.stack().registry().stop();
+            running.stack().restartService("manifest-assembler");
             // the assembler tried, failed and waits for the registry: its readiness says so
-            await().atMost(Duration.ofMinutes(1)).until(() -> stack.health("manifest-assembler", "ready") == 503);
-            assertThat(api.build(build.id()).path("state").asText()).isEqualTo("ASSEMBLING");
-            stack.registry().restart();
+            await().atMost(Duration.ofMinutes(1)).until(() -> running.stack().health("manifest-assembler", "ready") == 503);
+            assertThat(running.api().build(build.id()).path("state").asText()).isEqualTo("ASSEMBLING");
+            running.stack().registry().restart();
         }, "registry down when the assembler pushes the index",
                 "the build stayed ASSEMBLING; the sweeper tried again and pushed the index once the registry was back; SUCCEEDED, one index push");
     }
@@ -211,13 +200,13 @@ class FaultInjectionTest {
     @Test
     void aWorkerThatNeverAnswersFailsTheBuildWithTimeoutNamingItsPlatform() throws Exception {
         try (ScratchGitRepository app = SleepyApp.create(2, 20)) {
-            Build build = SleepyApp.submit(stack, api, app, "faults", "worker-hang", 60);
+            Build build = SleepyApp.submit(running.stack(), running.api(), app, "faults", "worker-hang", 60);
             awaitBuilding(build, Platform.LINUX_PPC64LE);
-            long pid = stack.pid("arch-worker-ppc64le");
+            long pid = running.stack().pid("arch-worker-ppc64le");
             signal("STOP", pid);
             Instant start = Instant.now();
             try {
-                JsonNode end = api.follow(build.id(), Duration.ofMinutes(3), line -> {
+                JsonNode end = running.api().follow(build.id(), Duration.ofMinutes(3), line -> {
                 });
                 assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("FAILED");
                 assertThat(end.path("error").path("code").asText()).isEqualTo("TIMEOUT");
@@ -232,12 +221,12 @@ class FaultInjectionTest {
             }
             // the resumed worker finds its build past its deadline and publishes that: the record is seen, and changes nothing
             await().atMost(Duration.ofMinutes(2)).until(() -> BuildEvidence
-                    .of(stack, build.id(), build.repository(), build.tag())
+                    .of(running.stack(), build.id(), build.repository(), build.tag())
                     .results().stream()
                     .anyMatch(r -> r.platform().equals(Platform.LINUX_PPC64LE) && r.type() != ArchBuildEvent.Type.STARTED));
-            JsonNode after = api.build(build.id());
+            JsonNode after = running.api().build(build.id());
             assertThat(after.path("state").asText()).as("a late result changes nothing").isEqualTo("FAILED");
-            assertThat(BuildEvidence.indexPuts(stack, build.repository(), build.tag())).isZero();
+            assertThat(BuildEvidence.indexPuts(running.stack(), build.repository(), build.tag())).isZero();
         }
     }
 
@@ -258,13 +247,13 @@ class FaultInjectionTest {
                             """)
                     .commit("noisy");
             Instant start = Instant.now();
-            Build build = SleepyApp.submit(stack, api, app, "faults", "noisy", 600);
-            assertThat(api.follow(build.id(), Duration.ofMinutes(4), line -> {
+            Build build = SleepyApp.submit(running.stack(), running.api(), app, "faults", "noisy", 600);
+            assertThat(running.api().follow(build.id(), Duration.ofMinutes(4), line -> {
             }).path("state").asText()).isEqualTo("FAILED");
             // the build fails with its first platform; the other's result follows
             await().atMost(Duration.ofMinutes(3))
                     .until(() -> PLATFORMS.stream().allMatch(p -> "FAILED".equals(platformState(build.id(), p))));
-            JsonNode end = api.build(build.id());
+            JsonNode end = running.api().build(build.id());
             for (Platform platform : PLATFORMS) {
                 JsonNode error = platformView(end, platform).path("error");
                 assertThat(error.path("code").asText()).as(error.toString()).isEqualTo("BUILD_FAILED");
@@ -275,7 +264,7 @@ class FaultInjectionTest {
                         .noneMatch(line -> line.chars().anyMatch(c -> c < 0x20 && c != '\t'));
                 assertThat(String.join("\n", tail)).contains("the last line").contains(" more characters]")
                         .contains("before\uFFFDafter").contains("bad \uFFFD( \uFFFD utf8");
-                assertThat(BuildEvidence.of(stack, build.id(), build.repository(), build.tag()).failedResult(platform)
+                assertThat(BuildEvidence.of(running.stack(), build.id(), build.repository(), build.tag()).failedResult(platform)
                         .error().logTail()).as("the event carries the same bounded tail").isEqualTo(tail);
             }
             row("a failing build printing NUL bytes, invalid UTF-8 and a 10 MB line",
@@ -298,12 +287,12 @@ class FaultInjectionTest {
      */
     private static void survives(String name, int amd64Seconds, int ppc64leSeconds, Fault fault, String what, String happened) {
         try (ScratchGitRepository app = SleepyApp.create(amd64Seconds, ppc64leSeconds)) {
-            Build build = SleepyApp.submit(stack, api, app, "faults", name, 600);
+            Build build = SleepyApp.submit(running.stack(), running.api(), app, "faults", name, 600);
             fault.inject(build);
             Instant recovered = Instant.now();
-            JsonNode end = api.follow(build.id(), Duration.ofMinutes(4), line -> {
+            JsonNode end = running.api().follow(build.id(), Duration.ofMinutes(4), line -> {
             });
-            BuildEvidence.of(stack, build.id(), build.repository(), build.tag()).assertSucceededOnce(end, PLATFORMS);
+            BuildEvidence.of(running.stack(), build.id(), build.repository(), build.tag()).assertSucceededOnce(end, PLATFORMS);
             row(what, happened, recovered);
         } catch (Exception e) {
             throw new AssertionError(name + ": " + e, e);
@@ -324,12 +313,12 @@ class FaultInjectionTest {
     }
 
     private static String platformState(String id, Platform platform) {
-        return platformView(api.build(id), platform).path("state").asText();
+        return platformView(running.api().build(id), platform).path("state").asText();
     }
 
     /** Whether the assembler has committed a platform's SUCCEEDED result to its join table. */
     private static boolean assemblerHas(String buildId, Platform platform) throws Exception {
-        try (Connection c = DriverManager.getConnection(stack.databaseUrl("manifest-assembler"), ScratchDatabase.USER,
+        try (Connection c = DriverManager.getConnection(running.stack().databaseUrl("manifest-assembler"), ScratchDatabase.USER,
                 ScratchDatabase.PASSWORD);
                 PreparedStatement st = c.prepareStatement(
                         "SELECT count(*) FROM assembly_results WHERE build_id = ? AND platform = ? AND state = 'SUCCEEDED'")) {
@@ -343,7 +332,7 @@ class FaultInjectionTest {
     }
 
     private static boolean runsBuildah(String service) {
-        return ProcessHandle.of(stack.pid(service)).stream().flatMap(ProcessHandle::descendants)
+        return ProcessHandle.of(running.stack().pid(service)).stream().flatMap(ProcessHandle::descendants)
                 .anyMatch(p -> p.info().commandLine().orElse("").contains("buildah")
                         && p.info().commandLine().orElse("").contains(" build"));
     }

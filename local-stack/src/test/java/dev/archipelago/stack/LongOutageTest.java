@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 
@@ -55,15 +55,12 @@ class LongOutageTest {
     private static final Path RESULTS = Path.of("target", "outage-results.md");
     private static final List<String> DATABASE_USERS = List.of("build-dispatcher", "manifest-assembler");
 
-    private static RunningStack running;
-    private static LocalStack stack;
-    private static StackClient api;
+    @RegisterExtension
+    static final RunningStack running = new RunningStack("archipelago-outages",
+            LocalStack.Options.PLAIN.withOwnDatabaseServer());
 
     @BeforeAll
     static void start() throws IOException {
-        running = RunningStack.start("archipelago-outages", LocalStack.Options.PLAIN.withOwnDatabaseServer());
-        stack = running.stack();
-        api = running.api();
         Files.createDirectories(RESULTS.getParent());
         Files.writeString(RESULTS, "| part away for " + OUTAGE.toSeconds() + " s | what happened | health UP after its return "
                 + "| builds ended after its return |\n|---|---|---|---|\n");
@@ -75,14 +72,14 @@ class LongOutageTest {
      */
     @AfterEach
     void everythingRunsAgain() {
-        if (!stack.registry().isRunning()) {
-            stack.registry().restart();
+        if (!running.stack().registry().isRunning()) {
+            running.stack().registry().restart();
         }
-        if (!stack.postgres().isRunning()) {
-            stack.postgres().startAgain();
+        if (!running.stack().postgres().isRunning()) {
+            running.stack().postgres().startAgain();
         }
-        if (!ProcessHandle.of(stack.pid("kafka")).map(ProcessHandle::isAlive).orElse(false)) {
-            stack.restartService("kafka");
+        if (!ProcessHandle.of(running.stack().pid("kafka")).map(ProcessHandle::isAlive).orElse(false)) {
+            running.stack().restartService("kafka");
         }
         awaitWholeStack();
     }
@@ -90,9 +87,9 @@ class LongOutageTest {
     /** Every service ready and a live worker for every platform, as a user would wait before submitting. */
     private static void awaitWholeStack() {
         await().atMost(Duration.ofMinutes(2))
-                .until(() -> stack.serviceNames().stream().allMatch(s -> stack.health(s, "ready") == 200)
+                .until(() -> running.stack().serviceNames().stream().allMatch(s -> running.stack().health(s, "ready") == 200)
                         && PLATFORMS.stream().allMatch(p -> {
-                            for (JsonNode worker : api.workers()) {
+                            for (JsonNode worker : running.api().workers()) {
                                 if (worker.path("platform").asText().equals(p.ociName()) && worker.path("live").asBoolean()) {
                                     return true;
                                 }
@@ -101,21 +98,14 @@ class LongOutageTest {
                         }));
     }
 
-    @AfterAll
-    static void stop() {
-        if (running != null) {
-            running.close();
-        }
-    }
-
     @Test
     @Execution(ExecutionMode.SAME_THREAD)
     void postgresDownForMinutesMidBuildLosesNothingAndStopsNothing() {
         try (ScratchGitRepository app = SleepyApp.create(6, 6)) {
-            Build build = SleepyApp.submit(stack, api, app, "outages", "postgres", 900);
+            Build build = SleepyApp.submit(running.stack(), running.api(), app, "outages", "postgres", 900);
             awaitBuilding(build, Platform.LINUX_AMD64);
             survive("PostgreSQL (both services' database)", DATABASE_USERS,
-                    () -> stack.postgres().stop(), () -> stack.postgres().startAgain(), List.of(build),
+                    () -> running.stack().postgres().stop(), () -> running.stack().postgres().startAgain(), List.of(build),
                     "consumers waited with their records unacknowledged and readiness DOWN; SUCCEEDED, one index push");
         }
     }
@@ -124,10 +114,10 @@ class LongOutageTest {
     @Execution(ExecutionMode.SAME_THREAD)
     void theBrokerDownForMinutesMidBuildLosesNothingAndStopsNothing() {
         try (ScratchGitRepository app = SleepyApp.create(6, 6)) {
-            Build build = SleepyApp.submit(stack, api, app, "outages", "broker", 900);
+            Build build = SleepyApp.submit(running.stack(), running.api(), app, "outages", "broker", 900);
             awaitBuilding(build, Platform.LINUX_AMD64);
-            survive("the Kafka broker", stack.serviceNames(), () -> stack.stopService("kafka"),
-                    () -> stack.restartService("kafka"),
+            survive("the Kafka broker", running.stack().serviceNames(), () -> running.stack().stopService("kafka"),
+                    () -> running.stack().restartService("kafka"),
                     List.of(build), "results and outcomes were published again until acknowledged; SUCCEEDED, one index push");
         }
     }
@@ -136,14 +126,14 @@ class LongOutageTest {
     @Execution(ExecutionMode.SAME_THREAD)
     void postgresAndTheBrokerDownTogetherLoseNothingAndStopNothing() {
         try (ScratchGitRepository app = SleepyApp.create(6, 6)) {
-            Build build = SleepyApp.submit(stack, api, app, "outages", "both", 900);
+            Build build = SleepyApp.submit(running.stack(), running.api(), app, "outages", "both", 900);
             awaitBuilding(build, Platform.LINUX_AMD64);
-            survive("PostgreSQL and the Kafka broker together", stack.serviceNames(), () -> {
-                stack.postgres().stop();
-                stack.stopService("kafka");
+            survive("PostgreSQL and the Kafka broker together", running.stack().serviceNames(), () -> {
+                running.stack().postgres().stop();
+                running.stack().stopService("kafka");
             }, () -> {
-                stack.restartService("kafka");
-                stack.postgres().startAgain();
+                running.stack().restartService("kafka");
+                running.stack().postgres().startAgain();
             }, List.of(build), "both waited out; SUCCEEDED, one index push");
         }
     }
@@ -154,23 +144,23 @@ class LongOutageTest {
         try (ScratchGitRepository fast = SleepyApp.create(1, 1); ScratchGitRepository slow = SleepyApp.create(5, 5)) {
             // the assembler is held (SIGSTOP, not a restart) until the registry is gone, so that the first
             // build's index push meets the outage; the second build's workers push during it
-            long assembler = stack.pid("manifest-assembler");
+            long assembler = running.stack().pid("manifest-assembler");
             signal("STOP", assembler);
             Build atIndexPush;
             Build atWorkerPush;
             try {
-                atIndexPush = SleepyApp.submit(stack, api, fast, "outages", "index-push", 900);
+                atIndexPush = SleepyApp.submit(running.stack(), running.api(), fast, "outages", "index-push", 900);
                 await().atMost(Duration.ofMinutes(3)).until(() -> PLATFORMS.stream()
                         .allMatch(p -> "SUCCEEDED".equals(platformState(atIndexPush.id(), p))));
-                atWorkerPush = SleepyApp.submit(stack, api, slow, "outages", "worker-push", 900);
+                atWorkerPush = SleepyApp.submit(running.stack(), running.api(), slow, "outages", "worker-push", 900);
                 awaitBuilding(atWorkerPush, Platform.LINUX_AMD64);
-                stack.registry().stop();
+                running.stack().registry().stop();
             } finally {
                 signal("CONT", assembler);
             }
             survive("the registry, during a worker's push and during the index push", List.of("manifest-assembler"),
                     () -> {
-                    }, () -> stack.registry().restart(), List.of(atIndexPush, atWorkerPush),
+                    }, () -> running.stack().registry().restart(), List.of(atIndexPush, atWorkerPush),
                     "the index push and the workers' pushes were tried again until the registry answered; both builds "
                             + "SUCCEEDED, one index push each");
         }
@@ -187,29 +177,29 @@ class LongOutageTest {
     private static void survive(String part, List<String> needing, Runnable down, Runnable up, List<Build> inFlight,
             String happened) {
         Map<String, Long> pids = new LinkedHashMap<>();
-        stack.serviceNames().forEach(name -> pids.put(name, stack.pid(name)));
+        running.stack().serviceNames().forEach(name -> pids.put(name, running.stack().pid(name)));
         Instant away = Instant.now();
         down.run();
         // readiness DOWN where the part is needed; liveness UP everywhere, for the whole outage
-        await().atMost(NOTICED_WITHIN).until(() -> needing.stream().allMatch(s -> stack.health(s, "ready") != 200));
+        await().atMost(NOTICED_WITHIN).until(() -> needing.stream().allMatch(s -> running.stack().health(s, "ready") != 200));
         Duration rest = OUTAGE.minus(Duration.between(away, Instant.now()));
         await().pollInterval(Duration.ofSeconds(2)).during(rest).atMost(rest.plusSeconds(30))
-                .until(() -> stack.serviceNames().stream()
-                        .allMatch(s -> stack.health(s, "live") == 200));
+                .until(() -> running.stack().serviceNames().stream()
+                        .allMatch(s -> running.stack().health(s, "live") == 200));
         up.run();
         Instant back = Instant.now();
 
-        await().atMost(HEALTHY_AGAIN_WITHIN).until(() -> stack.serviceNames().stream()
-                .allMatch(s -> stack.health(s, "live") == 200 && stack.health(s, "ready") == 200));
+        await().atMost(HEALTHY_AGAIN_WITHIN).until(() -> running.stack().serviceNames().stream()
+                .allMatch(s -> running.stack().health(s, "live") == 200 && running.stack().health(s, "ready") == 200));
         Duration healthy = Duration.between(back, Instant.now());
 
         for (Build build : inFlight) {
-            JsonNode end = api.follow(build.id(), Duration.ofMinutes(5), line -> {
+            JsonNode end = running.api().follow(build.id(), Duration.ofMinutes(5), line -> {
             });
-            BuildEvidence.of(stack, build.id(), build.repository(), build.tag()).assertSucceededOnce(end, PLATFORMS);
+            BuildEvidence.of(running.stack(), build.id(), build.repository(), build.tag()).assertSucceededOnce(end, PLATFORMS);
         }
         Duration ended = Duration.between(back, Instant.now());
-        pids.forEach((name, pid) -> assertThat(stack.pid(name)).as(name + " was not restarted").isEqualTo(pid));
+        pids.forEach((name, pid) -> assertThat(running.stack().pid(name)).as(name + " was not restarted").isEqualTo(pid));
         pids.forEach(
                 (name, pid) -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as(name + " runs").contains(true));
 
@@ -217,10 +207,10 @@ class LongOutageTest {
         // the dispatcher then refuses new builds for its platform (409): wait for it as a user would
         awaitWholeStack();
         try (ScratchGitRepository after = SleepyApp.create(1, 1)) {
-            Build next = SleepyApp.submit(stack, api, after, "outages", "after", 600);
-            JsonNode end = api.follow(next.id(), Duration.ofMinutes(3), line -> {
+            Build next = SleepyApp.submit(running.stack(), running.api(), after, "outages", "after", 600);
+            JsonNode end = running.api().follow(next.id(), Duration.ofMinutes(3), line -> {
             });
-            BuildEvidence.of(stack, next.id(), next.repository(), next.tag()).assertSucceededOnce(end, PLATFORMS);
+            BuildEvidence.of(running.stack(), next.id(), next.repository(), next.tag()).assertSucceededOnce(end, PLATFORMS);
         }
         row(part, happened, healthy, ended);
     }
@@ -230,7 +220,7 @@ class LongOutageTest {
     }
 
     private static String platformState(String id, Platform platform) {
-        for (JsonNode p : api.build(id).path("platforms")) {
+        for (JsonNode p : running.api().build(id).path("platforms")) {
             if (platform.ociName().equals(p.path("platform").asText())) {
                 return p.path("state").asText();
             }

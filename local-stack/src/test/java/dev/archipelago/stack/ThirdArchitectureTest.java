@@ -6,9 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -25,19 +24,9 @@ import dev.archipelago.model.Platform;
  */
 class ThirdArchitectureTest {
 
-    private static RunningStack running;
-
-    @BeforeAll
-    static void start() {
-        running = RunningStack.start("archipelago-s390x", LocalStack.Options.PLAIN.withWorkersFor(Platform.LINUX_S390X));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (running != null) {
-            running.close();
-        }
-    }
+    @RegisterExtension
+    static final RunningStack running = new RunningStack("archipelago-s390x",
+            LocalStack.Options.PLAIN.withWorkersFor(Platform.LINUX_S390X));
 
     @Test
     void aBuildForThreePlatformsGivesAnIndexOfThreeImagesEachOfItsArchitecture() throws Exception {

@@ -11,12 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -35,39 +34,22 @@ import dev.archipelago.model.Platform;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TutorialScenarioTest {
 
-    private static RunningStack running;
-    private static LocalStack stack;
-    private static StackClient api;
-    private static String base;
-
-    @BeforeAll
-    static void start() {
-        running = RunningStack.start("archipelago-e2e");
-        stack = running.stack();
-        api = running.api();
-        base = running.base();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (running != null) {
-            running.close();
-        }
-    }
+    @RegisterExtension
+    static final RunningStack running = new RunningStack("archipelago-e2e");
 
     @Test
     @Order(1)
     void theTutorialsBuildWithItsNamingRunsOnBothArchitectures() throws Exception {
         try (ScratchGitRepository app = appRepository("")) {
-            String repository = stack.registryHost() + "/demos";
-            String id = api.submit("""
+            String repository = running.stack().registryHost() + "/demos";
+            String id = running.api().submit("""
                     {"source": {"git": "%s", "ref": "main"},
                      "image": {"repository": "%s", "tag": "gitlab-pyflask",
                                "archTags": {"x86": "gitlab-pyflask-x86"}, "indexTags": ["gitlab-pyflask-multiarch"]},
                      "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
-                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, base));
+                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, running.base()));
 
-            JsonNode build = api.follow(id, Duration.ofMinutes(5), System.out::println);
+            JsonNode build = running.api().follow(id, Duration.ofMinutes(5), System.out::println);
 
             assertThat(build.path("state").asText()).as(build.toString()).isEqualTo("SUCCEEDED");
             assertThat(build.path("commit").asText()).isEqualTo(app.head());
@@ -101,14 +83,14 @@ class TutorialScenarioTest {
     void aBuildThatFailsOnlyOnPpc64lePushesNoIndexAndItsFixSucceeds() {
         String check = "RUN if [ \"$(uname -m)\" = ppc64le ]; then echo 'this app does not support ppc64le yet' >&2; exit 3; fi";
         try (ScratchGitRepository app = appRepository(check)) {
-            String repository = stack.registryHost() + "/demos/fragile";
+            String repository = running.stack().registryHost() + "/demos/fragile";
             String request = """
                     {"source": {"git": "%s", "ref": "main"},
                      "image": {"repository": "%s", "tag": "v1"},
                      "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
-                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, base);
+                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""".formatted(app.url(), repository, running.base());
 
-            JsonNode failed = api.follow(api.submit(request), Duration.ofMinutes(5), System.out::println);
+            JsonNode failed = running.api().follow(running.api().submit(request), Duration.ofMinutes(5), System.out::println);
 
             assertThat(failed.path("state").asText()).isEqualTo("FAILED");
             JsonNode ppc = failed.path("platforms").get(1);
@@ -117,17 +99,19 @@ class TutorialScenarioTest {
             assertThat(ppc.path("error").path("code").asText()).isEqualTo("BUILD_FAILED");
             assertThat(ppc.path("error").path("logTail").toString()).contains("this app does not support ppc64le yet");
             assertThat(failed.path("error").path("message").asText()).contains("linux/ppc64le");
-            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json")
-                    .statusCode())
+            assertThat(
+                    running.stack().registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json")
+                            .statusCode())
                     .as("no index tag").isEqualTo(404);
 
             app.write("Dockerfile", dockerfile("")).commit("support ppc64le");
-            JsonNode fixed = api.follow(api.submit(request), Duration.ofMinutes(5), System.out::println);
+            JsonNode fixed = running.api().follow(running.api().submit(request), Duration.ofMinutes(5), System.out::println);
 
             assertThat(fixed.path("state").asText()).isEqualTo("SUCCEEDED");
             assertThat(fixed.path("commit").asText()).isEqualTo(app.head());
-            assertThat(stack.registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json")
-                    .statusCode())
+            assertThat(
+                    running.stack().registry().get("/v2/demos/fragile/manifests/v1", "application/vnd.oci.image.index.v1+json")
+                            .statusCode())
                     .isEqualTo(200);
         }
     }
@@ -137,8 +121,8 @@ class TutorialScenarioTest {
     void noServiceLoggedAnErrorOrAStackTrace() throws IOException {
         Pattern error = Pattern.compile("^\\S+ \\S+ ERROR |^\\tat |^Caused by: |Exception: ");
         List<String> found = new ArrayList<>();
-        for (String service : stack.serviceNames()) {
-            Path log = stack.home().resolve("logs").resolve(service + ".log");
+        for (String service : running.stack().serviceNames()) {
+            Path log = running.stack().home().resolve("logs").resolve(service + ".log");
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             assertThat(lines).as(service + "'s log").anySatisfy(line -> assertThat(line).contains(" INFO "));
             lines.stream().filter(line -> error.matcher(line).find()).limit(5)
