@@ -32,6 +32,7 @@ import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
@@ -216,7 +217,7 @@ class NativeWorkerTest {
     @Test
     void anUnreachableRepositoryFailsTheFetch() {
         ArchBuildRequest base = request(Platform.LINUX_AMD64, app);
-        ArchBuildRequest request = new ArchBuildRequest(1, base.buildId(), 1, base.platform(), base.platforms(),
+        ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, base.buildId(), 1, base.platform(), base.platforms(),
                 PinnedSource.ofCommit("https://127.0.0.1:9/nothing.git", "main", app.head(), ".", "Dockerfile"), base.image(),
                 null, null, 300, false, Instant.now());
         send(kafka, request);

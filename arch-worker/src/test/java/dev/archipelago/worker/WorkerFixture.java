@@ -29,6 +29,7 @@ import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildCancel;
 import dev.archipelago.model.events.ImageTarget;
 import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.registry.RegistryClient;
@@ -111,7 +112,7 @@ final class WorkerFixture {
     static ArchBuildRequest request(Platform platform, ScratchGitRepository git, String contextDir, String dockerfile,
             String repository, int timeoutSeconds) {
         String id = UUID.randomUUID().toString();
-        return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
+        return new ArchBuildRequest(Schema.CURRENT, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit(git.url(), "main", git.head(), contextDir, dockerfile),
                 new ImageTarget(repository, "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8), List.of("t"), null),
                 Map.of("GREETING", "hello"), Map.of("team", "platform"), timeoutSeconds, false, Instant.now());
@@ -120,7 +121,7 @@ final class WorkerFixture {
     /** A request to build a bundle (a build context pushed to a registry, as the CLI does). */
     static ArchBuildRequest bundleRequest(Platform platform, String bundle) {
         String id = UUID.randomUUID().toString();
-        return new ArchBuildRequest(1, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
+        return new ArchBuildRequest(Schema.CURRENT, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofBundle(bundle, ".", "Dockerfile"),
                 new ImageTarget(open.hostPort() + "/worker/bundled", "t",
                         "t-" + platform.tagSafeName() + "-" + id.substring(0, 8),
@@ -159,7 +160,7 @@ final class WorkerFixture {
     }
 
     static void cancel(KafkaTestClient kafka, ArchBuildRequest request) {
-        BuildCancel cancel = new BuildCancel(1, request.buildId(), request.attempt(), request.platform(), "test",
+        BuildCancel cancel = new BuildCancel(Schema.CURRENT, request.buildId(), request.attempt(), request.platform(), "test",
                 Instant.now());
         kafka.send(Topics.requestsFor(request.platform()), request.buildId(), EventJson.encodeToString(cancel),
                 new RecordHeader(Topics.RECORD_TYPE_HEADER, Topics.TYPE_BUILD_CANCEL.getBytes(StandardCharsets.UTF_8)));

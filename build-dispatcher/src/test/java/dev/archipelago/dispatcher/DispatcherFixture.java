@@ -13,6 +13,7 @@ import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.KafkaTestClient;
@@ -93,7 +94,7 @@ final class DispatcherFixture {
     }
 
     static BuildOutcome indexPushed(String buildId, int attempt) {
-        return new BuildOutcome(1, buildId, attempt, BuildOutcome.Type.INDEX_PUSHED,
+        return new BuildOutcome(Schema.CURRENT, buildId, attempt, BuildOutcome.Type.INDEX_PUSHED,
                 new BuildOutcome.Index("127.0.0.1:5000/demos", List.of("gitlab-pyflask-multiarch"), INDEX_DIGEST,
                         "application/vnd.oci.image.index.v1+json", 700, List.of(
                                 new BuildOutcome.Child(Platform.LINUX_AMD64, DIGEST_AMD64, OCI_MANIFEST, 500, false),
@@ -110,7 +111,7 @@ final class DispatcherFixture {
     }
 
     static BuildOutcome failedOutcome(String buildId, int attempt, Platform platform, BuildErrorCode code) {
-        return new BuildOutcome(1, buildId, attempt, BuildOutcome.Type.FAILED, null, List.of(),
+        return new BuildOutcome(Schema.CURRENT, buildId, attempt, BuildOutcome.Type.FAILED, null, List.of(),
                 List.of(new BuildOutcome.PlatformFailure(platform, code, "it failed")),
                 new BuildOutcome.Error(BuildErrorCode.PLATFORMS_FAILED, platform + " failed: " + code), Instant.now());
     }

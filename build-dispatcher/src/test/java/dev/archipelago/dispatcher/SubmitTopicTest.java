@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import dev.archipelago.infra.FreePorts;
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
@@ -266,7 +267,8 @@ class SubmitTopicTest {
     }
 
     private void heartbeat(String id, Platform platform) {
-        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, false, "0.1.0", "buildah", 2, 0, 600, Instant.now());
+        WorkerHeartbeat heartbeat = new WorkerHeartbeat(Schema.CURRENT, id, platform, false, "0.1.0", "buildah", 2, 0, 600,
+                Instant.now());
         kafka.send(Topics.HEARTBEATS, id, EventJson.encodeToString(heartbeat));
     }
 }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.model.Platform;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.events.WorkerHeartbeat;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
@@ -150,7 +151,8 @@ class WorkersTest {
     }
 
     private void heartbeat(String id, String key, Platform platform, boolean emulated, int intervalSeconds, Instant sentAt) {
-        WorkerHeartbeat heartbeat = new WorkerHeartbeat(1, id, platform, emulated, "0.1.0", "buildah", 2, 0, intervalSeconds,
+        WorkerHeartbeat heartbeat = new WorkerHeartbeat(Schema.CURRENT, id, platform, emulated, "0.1.0", "buildah", 2, 0,
+                intervalSeconds,
                 sentAt);
         kafka.send(Topics.HEARTBEATS, key, EventJson.encodeToString(heartbeat));
     }

@@ -20,6 +20,7 @@ import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.events.ImageTarget;
 import dev.archipelago.model.events.PinnedSource;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.KafkaTestClient;
@@ -38,7 +39,8 @@ final class AssemblerFixture {
     static ArchBuildRequest request(Platform platform, String buildId, int attempt, boolean allowPartial,
             List<String> indexTags,
             int timeoutSeconds, Instant requestedAt) {
-        return new ArchBuildRequest(1, buildId, attempt, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
+        return new ArchBuildRequest(Schema.CURRENT, buildId, attempt, platform,
+                List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
                 new ImageTarget(TestImages.repository(), "t", "t-" + platform.tagSafeName(), indexTags, null),
                 null, null, timeoutSeconds, allowPartial, requestedAt);
@@ -80,7 +82,7 @@ final class AssemblerFixture {
     /** The dispatcher's cancel of a whole build, as it travels on the results topic. */
     static void publishCancel(KafkaTestClient kafka, String buildId) {
         kafka.send(Topics.RESULTS, buildId,
-                EventJson.encodeToString(new BuildCancel(1, buildId, 1, null, "cancelled on request",
+                EventJson.encodeToString(new BuildCancel(Schema.CURRENT, buildId, 1, null, "cancelled on request",
                         Instant.now())),
                 new RecordHeader(Topics.RECORD_TYPE_HEADER, Topics.TYPE_BUILD_CANCEL.getBytes(StandardCharsets.UTF_8)));
     }

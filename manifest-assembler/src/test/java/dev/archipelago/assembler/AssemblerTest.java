@@ -31,6 +31,7 @@ import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.testsupport.ContainerKafkaBroker;
@@ -285,7 +286,7 @@ class AssemblerTest {
         String tag = uniqueTag("stranger");
         ArchBuildRequest amd64 = request(LINUX_AMD64, id, List.of(tag));
         publish(kafka, succeeded(amd64, "oci"));
-        ArchBuildRequest s390x = new ArchBuildRequest(1, id, 1, Platform.LINUX_S390X,
+        ArchBuildRequest s390x = new ArchBuildRequest(Schema.CURRENT, id, 1, Platform.LINUX_S390X,
                 List.of(Platform.LINUX_S390X), amd64.source(), amd64.image(), null, null, 1800, false,
                 REQUESTED);
         publish(kafka, succeeded(s390x, "sha256:" + "aa".repeat(32), MediaTypes.OCI_MANIFEST));

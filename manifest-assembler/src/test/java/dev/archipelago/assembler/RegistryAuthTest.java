@@ -24,6 +24,7 @@ import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.model.events.BuildOutcome;
 import dev.archipelago.model.events.ImageTarget;
+import dev.archipelago.model.events.Schema;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.InjectKafkaClient;
 import dev.archipelago.testsupport.KafkaBrokerResource;
@@ -147,7 +148,7 @@ class RegistryAuthTest {
         String tag = uniqueTag("auth");
         for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
             ArchBuildRequest base = request(platform, id, List.of(tag));
-            ArchBuildRequest request = new ArchBuildRequest(1, id, 1, platform, base.platforms(), base.source(),
+            ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, id, 1, platform, base.platforms(), base.source(),
                     new ImageTarget(repository, "t", "t-" + platform.tagSafeName(), List.of(tag), null), null, null, 1800,
                     false,
                     REQUESTED);
