@@ -21,10 +21,13 @@ import dev.archipelago.model.Redaction;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
 import dev.archipelago.worker.config.WorkerConfig;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
@@ -75,60 +78,11 @@ public final class BuildPodSpec {
 
     /** The pod for one build: what the API server is sent. */
     Pod podFor(ArchBuildRequest request, String workerId) {
-        String name = podName(request);
-        Map<String, String> labels = new TreeMap<>(Map.of(
-                LABEL_PART_OF, "archipelago",
-                LABEL_COMPONENT, "build",
-                LABEL_BUILD, request.buildId(),
-                LABEL_PLATFORM, request.platform().tagSafeName(),
-                LABEL_ATTEMPT, String.valueOf(request.attempt()),
-                LABEL_WORKER, labelValue(workerId)));
+        ImageReference target = ImageReference.parseRepository(request.image().repository()).withTag(request.image().archTag());
         Instant deadline = request.requestedAt().plusSeconds(request.timeoutSeconds());
         long activeDeadline = Math.max(1, Duration.between(Instant.now(), deadline).toSeconds());
-        ImageReference target = ImageReference.parseRepository(request.image().repository()).withTag(request.image().archTag());
-        boolean insecure = config.insecureRegistries().orElse(Set.of()).contains(target.registry());
-
-        List<EnvVar> fetchEnv = env(Map.of(
-                "ARCHIPELAGO_GIT_URL", request.source().git(),
-                "ARCHIPELAGO_COMMIT", request.source().commit(),
-                "ARCHIPELAGO_CONTEXT_DIR", contextDir(request),
-                "ARCHIPELAGO_DOCKERFILE", dockerfile(request)));
-        Map<String, String> build = new TreeMap<>(Map.of(
-                "ARCHIPELAGO_PLATFORM", request.platform().ociName(),
-                "ARCHIPELAGO_FORMAT", config.format().formatName(),
-                "ARCHIPELAGO_TARGET", target.toString(),
-                "ARCHIPELAGO_TLS_VERIFY", String.valueOf(!insecure),
-                "ARCHIPELAGO_PUSH_RETRY_SECONDS", String.valueOf(config.pushRetryWindow().toSeconds()),
-                "ARCHIPELAGO_ELF",
-                (platform.elf64() ? 2 : 1) + " " + (platform.littleEndian() ? 1 : 2) + " " + platform.elfMachine(),
-                "ARCHIPELAGO_VERIFY_MAX_FILES", String.valueOf(config.verifyMaxFiles()),
-                "ARCHIPELAGO_BUILD_ARGS", lines(request.buildArgs()),
-                "ARCHIPELAGO_LABELS", lines(labels(request)),
-                "BUILDAH_ISOLATION", "chroot"));
-        build.put("ARCHIPELAGO_CONTEXT_DIR", contextDir(request));
-        build.put("ARCHIPELAGO_DOCKERFILE", dockerfile(request));
-        settings.registrySecret().ifPresent(secret -> build.put("REGISTRY_AUTH_FILE", AUTH_DIR + "/.dockerconfigjson"));
-
-        List<VolumeMount> buildMounts = new ArrayList<>(List.of(
-                new VolumeMountBuilder().withName("workspace").withMountPath("/workspace").build(),
-                new VolumeMountBuilder().withName("storage").withMountPath("/var/lib/containers").build()));
-        settings.registrySecret().ifPresent(secret -> buildMounts
-                .add(new VolumeMountBuilder().withName("registry-auth").withMountPath(AUTH_DIR).withReadOnly(true).build()));
-
-        var fetchResources = new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity(settings.cpuRequest()))
-                .addToRequests("memory", new Quantity(settings.memoryRequest()))
-                .addToLimits("cpu", new Quantity(settings.cpuLimit()))
-                .addToLimits("memory", new Quantity(settings.memoryLimit()))
-                .build();
-        // vfs copies every layer: the storage emptyDir is bounded, and the pod is evicted past its limit
-        var buildResources = new ResourceRequirementsBuilder(fetchResources)
-                .addToRequests("ephemeral-storage", new Quantity(settings.ephemeralStorageRequest()))
-                .addToLimits("ephemeral-storage", new Quantity(settings.ephemeralStorageLimit()))
-                .build();
-
         PodBuilder pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
+                .withNewMetadata().withName(podName(request)).withNamespace(namespace).withLabels(podLabels(request, workerId))
                 .addToAnnotations("archipelago.dev/image", target.toString())
                 .addToAnnotations("archipelago.dev/commit", request.source().commit())
                 .endMetadata()
@@ -144,39 +98,8 @@ public final class BuildPodSpec {
                 .addToNodeSelector("kubernetes.io/os", platform.os())
                 .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .endSecurityContext()
-                .addNewInitContainer()
-                .withName(FETCH_CONTAINER).withImage(settings.fetchImage())
-                .withCommand("/bin/sh", "-c", FETCH_SCRIPT, "archipelago-fetch")
-                .withEnv(fetchEnv)
-                .withWorkingDir("/workspace")
-                .addNewVolumeMount().withName("workspace").withMountPath("/workspace").endVolumeMount()
-                .withResources(fetchResources)
-                .withTerminationMessagePolicy("FallbackToLogsOnError")
-                .withNewSecurityContext()
-                .withRunAsNonRoot(true).withRunAsUser(65532L).withAllowPrivilegeEscalation(false)
-                .withNewCapabilities().addToDrop("ALL").endCapabilities()
-                .endSecurityContext()
-                .endInitContainer()
-                .addNewContainer()
-                .withName(BUILD_CONTAINER).withImage(settings.builderImage())
-                .withCommand("/bin/sh", "-c", BUILD_SCRIPT, "archipelago-build")
-                .withEnv(env(build))
-                .withWorkingDir("/workspace")
-                .withVolumeMounts(buildMounts)
-                .withResources(buildResources)
-                .withTerminationMessagePath("/dev/termination-log")
-                .withTerminationMessagePolicy("FallbackToLogsOnError")
-                .withNewSecurityContext()
-                // buildah runs as UID 0 of the pod's user namespace, not privileged, no privilege escalation;
-                // it makes a user namespace of its own for the build, mapping the 65536 IDs the pod has
-                // (SETUID, SETGID, SETFCAP), and the ELF check reads every file of the image
-                // (DAC_READ_SEARCH); docs/openshift.md says why each
-                .withRunAsUser(0L).withAllowPrivilegeEscalation(false).withPrivileged(false)
-                .withNewCapabilities().addToDrop("ALL")
-                .addToAdd("SETUID", "SETGID", "SETFCAP", "DAC_READ_SEARCH")
-                .endCapabilities()
-                .endSecurityContext()
-                .endContainer()
+                .withInitContainers(fetchContainer(request))
+                .withContainers(buildContainer(request, target))
                 .addNewVolume().withName("workspace").withNewEmptyDir().withSizeLimit(new Quantity(settings.workspaceSize()))
                 .endEmptyDir().endVolume()
                 .addNewVolume().withName("storage").withNewEmptyDir().withSizeLimit(new Quantity(settings.storageSize()))
@@ -190,6 +113,105 @@ public final class BuildPodSpec {
                     .withBlockOwnerDeletion(false).withController(false).endOwnerReference().endMetadata();
         }
         return pod.build();
+    }
+
+    /** The labels the worker finds its pods by: the build, platform, attempt and worker. */
+    private static Map<String, String> podLabels(ArchBuildRequest request, String workerId) {
+        return new TreeMap<>(Map.of(
+                LABEL_PART_OF, "archipelago",
+                LABEL_COMPONENT, "build",
+                LABEL_BUILD, request.buildId(),
+                LABEL_PLATFORM, request.platform().tagSafeName(),
+                LABEL_ATTEMPT, String.valueOf(request.attempt()),
+                LABEL_WORKER, labelValue(workerId)));
+    }
+
+    /** The init container: fetch.sh clones the pinned commit into the workspace, as an unprivileged user. */
+    private Container fetchContainer(ArchBuildRequest request) {
+        return new ContainerBuilder()
+                .withName(FETCH_CONTAINER).withImage(settings.fetchImage())
+                .withCommand("/bin/sh", "-c", FETCH_SCRIPT, "archipelago-fetch")
+                .withEnv(env(Map.of(
+                        "ARCHIPELAGO_GIT_URL", request.source().git(),
+                        "ARCHIPELAGO_COMMIT", request.source().commit(),
+                        "ARCHIPELAGO_CONTEXT_DIR", contextDir(request),
+                        "ARCHIPELAGO_DOCKERFILE", dockerfile(request))))
+                .withWorkingDir("/workspace")
+                .addNewVolumeMount().withName("workspace").withMountPath("/workspace").endVolumeMount()
+                .withResources(fetchResources())
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true).withRunAsUser(65532L).withAllowPrivilegeEscalation(false)
+                .withNewCapabilities().addToDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .build();
+    }
+
+    /** The build container: build.sh builds, checks the platform, pushes, and leaves the digest as its termination message. */
+    private Container buildContainer(ArchBuildRequest request, ImageReference target) {
+        List<VolumeMount> mounts = new ArrayList<>(List.of(
+                new VolumeMountBuilder().withName("workspace").withMountPath("/workspace").build(),
+                new VolumeMountBuilder().withName("storage").withMountPath("/var/lib/containers").build()));
+        settings.registrySecret().ifPresent(secret -> mounts
+                .add(new VolumeMountBuilder().withName("registry-auth").withMountPath(AUTH_DIR).withReadOnly(true).build()));
+        return new ContainerBuilder()
+                .withName(BUILD_CONTAINER).withImage(settings.builderImage())
+                .withCommand("/bin/sh", "-c", BUILD_SCRIPT, "archipelago-build")
+                .withEnv(env(buildEnvironment(request, target)))
+                .withWorkingDir("/workspace")
+                .withVolumeMounts(mounts)
+                .withResources(buildResources())
+                .withTerminationMessagePath("/dev/termination-log")
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withNewSecurityContext()
+                // buildah runs as UID 0 of the pod's user namespace, not privileged, no privilege escalation;
+                // it makes a user namespace of its own for the build, mapping the 65536 IDs the pod has
+                // (SETUID, SETGID, SETFCAP), and the ELF check reads every file of the image
+                // (DAC_READ_SEARCH); docs/openshift.md says why each
+                .withRunAsUser(0L).withAllowPrivilegeEscalation(false).withPrivileged(false)
+                .withNewCapabilities().addToDrop("ALL")
+                .addToAdd("SETUID", "SETGID", "SETFCAP", "DAC_READ_SEARCH")
+                .endCapabilities()
+                .endSecurityContext()
+                .build();
+    }
+
+    /** What build.sh reads: every value from the request arrives here, and is only ever used as a quoted argument. */
+    private Map<String, String> buildEnvironment(ArchBuildRequest request, ImageReference target) {
+        boolean insecure = config.insecureRegistries().orElse(Set.of()).contains(target.registry());
+        Map<String, String> build = new TreeMap<>(Map.of(
+                "ARCHIPELAGO_PLATFORM", request.platform().ociName(),
+                "ARCHIPELAGO_FORMAT", config.format().formatName(),
+                "ARCHIPELAGO_TARGET", target.toString(),
+                "ARCHIPELAGO_TLS_VERIFY", String.valueOf(!insecure),
+                "ARCHIPELAGO_PUSH_RETRY_SECONDS", String.valueOf(config.pushRetryWindow().toSeconds()),
+                "ARCHIPELAGO_ELF",
+                (platform.elf64() ? 2 : 1) + " " + (platform.littleEndian() ? 1 : 2) + " " + platform.elfMachine(),
+                "ARCHIPELAGO_VERIFY_MAX_FILES", String.valueOf(config.verifyMaxFiles()),
+                "ARCHIPELAGO_BUILD_ARGS", lines(request.buildArgs()),
+                "ARCHIPELAGO_LABELS", lines(labels(request)),
+                "BUILDAH_ISOLATION", "chroot"));
+        build.put("ARCHIPELAGO_CONTEXT_DIR", contextDir(request));
+        build.put("ARCHIPELAGO_DOCKERFILE", dockerfile(request));
+        settings.registrySecret().ifPresent(secret -> build.put("REGISTRY_AUTH_FILE", AUTH_DIR + "/.dockerconfigjson"));
+        return build;
+    }
+
+    private ResourceRequirements fetchResources() {
+        return new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity(settings.cpuRequest()))
+                .addToRequests("memory", new Quantity(settings.memoryRequest()))
+                .addToLimits("cpu", new Quantity(settings.cpuLimit()))
+                .addToLimits("memory", new Quantity(settings.memoryLimit()))
+                .build();
+    }
+
+    /** The fetch container's, and ephemeral storage: vfs copies every layer, and the pod is evicted past its limit. */
+    private ResourceRequirements buildResources() {
+        return new ResourceRequirementsBuilder(fetchResources())
+                .addToRequests("ephemeral-storage", new Quantity(settings.ephemeralStorageRequest()))
+                .addToLimits("ephemeral-storage", new Quantity(settings.ephemeralStorageLimit()))
+                .build();
     }
 
     private static String contextDir(ArchBuildRequest request) {

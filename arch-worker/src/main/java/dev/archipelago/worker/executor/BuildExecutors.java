@@ -1,4 +1,4 @@
-package dev.archipelago.worker.job;
+package dev.archipelago.worker.executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -7,6 +7,7 @@ import jakarta.enterprise.inject.Produces;
 import dev.archipelago.worker.buildah.BuildahExecutor;
 import dev.archipelago.worker.config.WorkerConfig;
 import dev.archipelago.worker.identity.PlatformIdentity;
+import dev.archipelago.worker.job.BuildExecutor;
 import dev.archipelago.worker.kubernetes.KubernetesExecutor;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
