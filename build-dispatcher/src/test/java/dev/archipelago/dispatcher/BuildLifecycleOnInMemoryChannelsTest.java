@@ -23,6 +23,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.Test;
 
+import dev.archipelago.dispatcher.repository.OutboxRecord;
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.model.Platform;
 import dev.archipelago.model.events.ArchBuildRequest;
@@ -32,6 +33,7 @@ import dev.archipelago.model.json.EventJson;
 import dev.archipelago.model.messaging.Topics;
 import dev.archipelago.testsupport.InMemoryChannelsResource;
 import dev.archipelago.testsupport.PostgresDatabaseResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -92,6 +94,43 @@ class BuildLifecycleOnInMemoryChannelsTest {
         var build = given().get("/api/builds/" + id).jsonPath();
         assertThat(build.getString("index.digest")).isEqualTo(DispatcherFixture.INDEX_DIGEST);
         assertThat(build.getList("platforms.state")).containsOnly("SUCCEEDED");
+    }
+
+    @Test
+    void anOutboxRecordThatNamesNoTopicIsNeverSentAndHoldsUpNoOther() {
+        String key = "no-topic-" + RUN;
+        long id = QuarkusTransaction.requiringNew().call(() -> {
+            OutboxRecord record = new OutboxRecord();
+            record.topic = "";
+            record.recordKey = key;
+            record.recordType = Topics.TYPE_ARCH_BUILD_REQUEST;
+            record.payload = "{}";
+            record.createdAt = Instant.now();
+            record.persist();
+            return record.id;
+        });
+        try {
+            heartbeat("amd64-late-" + RUN, Platform.LINUX_AMD64);
+            heartbeat("ppc64le-late-" + RUN, Platform.LINUX_PPC64LE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/api/workers").jsonPath().getList("workerId")
+                    .containsAll(List.of("amd64-late-" + RUN, "ppc64le-late-" + RUN)));
+            String build = submitOk(tutorialRequest(git.url()));
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> requests(build).size() == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> outboxRow(id).attempts > 0);
+            OutboxRecord row = outboxRow(id);
+            assertThat(row.sentAt).as("sent at").isNull();
+            assertThat(row.lastError).contains("names no topic");
+            assertThat(channels.<String> sink("outbox-out").received()).as("records sent")
+                    .noneMatch(m -> m.getMetadata(OutgoingKafkaRecordMetadata.class).map(k -> key.equals(k.getKey()))
+                            .orElse(false));
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> OutboxRecord.deleteById(id));
+        }
+    }
+
+    private static OutboxRecord outboxRow(long id) {
+        return QuarkusTransaction.requiringNew().call(() -> OutboxRecord.<OutboxRecord> findById(id));
     }
 
     /** The requests of a build the outbox relay sent, by the topic each record names. */

@@ -66,7 +66,7 @@ class OpenShiftManifestsTest {
             "ServiceAccount", ServiceAccount.class, "Role", Role.class, "RoleBinding", RoleBinding.class,
             "NetworkPolicy", NetworkPolicy.class, "PodDisruptionBudget", PodDisruptionBudget.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String EXECUTOR = "arch-worker/src/main/java/dev/archipelago/worker/service/KubernetesExecutor.java";
+    private static final String EXECUTOR = "arch-worker/src/main/java/dev/archipelago/worker/kubernetes/BuildPodSpec.java";
 
     private static final Map<String, List<ObjectNode>> rendered = new LinkedHashMap<>();
 
@@ -478,7 +478,7 @@ class OpenShiftManifestsTest {
                 .orElseThrow().at("/spec/authorization/acls").size();
     }
 
-    /** The capabilities KubernetesExecutor adds to its build container, read from its source. */
+    /** The capabilities the build pod's spec (BuildPodSpec) adds to its build container, read from its source. */
     private static Set<String> executorCapabilities() throws IOException {
         String source = Files.readString(ServiceConfig.repoRoot().resolve(EXECUTOR));
         Matcher add = Pattern.compile("\\.addToAdd\\(([^)]*)\\)").matcher(source);
