@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.infra.Skopeo;
@@ -102,13 +103,13 @@ class KubernetesExecutorTest {
 
     @InjectKafkaClient
     KafkaTestClient kafka;
-    private static LogCapture logs;
+    @RegisterExtension
+    static final LogCapture logs = new LogCapture();
     private static ScratchGitRepository app;
 
     @BeforeAll
     static void setUp() {
         Tools.requireEmulation(Platform.LINUX_PPC64LE);
-        logs = new LogCapture();
         // steps that need what a build container has in its user namespace: files of other users, a setuid bit, USER
         app = busyboxRepository(Platform.LINUX_PPC64LE, """
                 RUN echo "$GREETING" > /greeting
@@ -121,7 +122,6 @@ class KubernetesExecutorTest {
     @AfterAll
     static void tearDown() {
         assertThat(logs.linesContaining(" build | {")).as("API answers taken for log lines").isEmpty();
-        logs.close();
         app.close();
     }
 

@@ -21,6 +21,7 @@ import org.hamcrest.Matchers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -66,12 +67,12 @@ class NativeWorkerTest {
 
     @InjectKafkaClient
     KafkaTestClient kafka;
-    private static LogCapture logs;
+    @RegisterExtension
+    static final LogCapture logs = new LogCapture();
     private static ScratchGitRepository app;
 
     @BeforeAll
     static void setUp() {
-        logs = new LogCapture();
         app = busyboxRepository(Platform.LINUX_AMD64, "");
     }
 
@@ -82,7 +83,6 @@ class NativeWorkerTest {
             assertThat(results.readUntilEnd(Topics.RESULTS, r -> r.value().contains(WRONG_PASSWORD))).as("events with it")
                     .isEmpty();
         }
-        logs.close();
         app.close();
     }
 

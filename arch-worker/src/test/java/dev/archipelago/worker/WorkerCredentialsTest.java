@@ -28,6 +28,7 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.archipelago.infra.EmbeddedKafkaBroker;
 import dev.archipelago.infra.ScratchGitRepository;
@@ -106,11 +107,11 @@ class WorkerCredentialsTest {
     }
 
     private static KafkaTestClient kafka;
-    private static LogCapture logs;
+    @RegisterExtension
+    static final LogCapture logs = new LogCapture();
 
     @BeforeAll
     static void setUp() {
-        logs = new LogCapture();
         kafka = new KafkaTestClient(ScramBroker.broker.bootstrapServers());
     }
 
@@ -118,7 +119,6 @@ class WorkerCredentialsTest {
     static void tearDown() {
         kafka.close();
         assertThat(logs.lines()).as("the worker's log").noneMatch(line -> line.contains(FIRST) || line.contains(SECOND));
-        logs.close();
     }
 
     @Test

@@ -23,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -129,12 +129,8 @@ class CommitStatusTest {
     ScratchGitRepository git;
     @InjectKafkaClient
     KafkaTestClient kafka;
-    private static LogCapture logs;
-
-    @BeforeAll
-    static void captureLogs() {
-        logs = new LogCapture();
-    }
+    @RegisterExtension
+    static final LogCapture logs = new LogCapture();
 
     @AfterAll
     static void noTokenWasLogged() {
@@ -143,7 +139,6 @@ class CommitStatusTest {
                 assertThat(logs.linesContaining(token)).as("log lines with a token").isEmpty();
             }
         } finally {
-            logs.close();
         }
     }
 

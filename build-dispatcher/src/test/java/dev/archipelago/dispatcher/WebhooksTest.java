@@ -14,9 +14,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.model.messaging.Topics;
@@ -54,19 +54,14 @@ class WebhooksTest {
     ScratchGitRepository git;
     @InjectKafkaClient
     KafkaTestClient kafka;
-    private static LogCapture logs;
+    @RegisterExtension
+    static final LogCapture logs = new LogCapture();
     private static boolean pipelinesCreated;
-
-    @BeforeAll
-    static void captureLogs() {
-        logs = new LogCapture();
-    }
 
     @AfterAll
     static void noSecretWasLogged() {
         assertThat(logs.linesContaining(GITLAB_TOKEN)).as("log lines with the GitLab token").isEmpty();
         assertThat(logs.linesContaining(GITHUB_SECRET)).as("log lines with the GitHub secret").isEmpty();
-        logs.close();
     }
 
     @BeforeEach

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.archipelago.infra.LocalRegistry;
 import dev.archipelago.model.MediaTypes;
@@ -69,7 +69,8 @@ class RegistryAuthTest {
 
     @InjectKafkaClient
     KafkaTestClient kafka;
-    private static LogCapture logs;
+    @RegisterExtension
+    static final LogCapture logs = new LogCapture();
 
     static synchronized void start() {
         if (basic != null) {
@@ -91,11 +92,6 @@ class RegistryAuthTest {
         }
     }
 
-    @BeforeAll
-    static void setUp() {
-        logs = new LogCapture();
-    }
-
     @AfterAll
     static void tearDown() {
         try (KafkaTestClient outcomes = KafkaTestClient.forSharedBroker()) {
@@ -105,7 +101,6 @@ class RegistryAuthTest {
                         .as("outcomes with a password").isEmpty();
             }
         }
-        logs.close();
     }
 
     @Test

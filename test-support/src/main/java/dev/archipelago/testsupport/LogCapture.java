@@ -7,11 +7,16 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
  * Captures every log record of this JVM (message, parameters and stack traces formatted) while
- * it is open, so that tests can prove that no secret reaches a log line.
+ * it is open, so that tests can prove that no secret reaches a log line. A test class declares it
+ * once, {@code @RegisterExtension static final LogCapture logs = new LogCapture()}: it captures
+ * from then on and stops after the class's {@code @AfterAll} methods, which may still read it.
  */
-public final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable, AfterAllCallback {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final Handler handler = new Handler() {
@@ -55,5 +60,10 @@ public final class LogCapture implements AutoCloseable {
     @Override
     public void close() {
         Logger.getLogger("").removeHandler(handler);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 }
