@@ -167,7 +167,9 @@ public interface DispatcherConfig {
         SUBMITTER,
         ADMIN;
 
-        /** The role's name in {@code @RolesAllowed}: {@code viewer}, {@code submitter} or {@code admin}. */
+        /**
+         * The role's name in {@code @RolesAllowed}, one of the {@code Roles} constants (DispatcherConfigTest holds them equal).
+         */
         public String roleName() {
             return name().toLowerCase(Locale.ROOT);
         }

@@ -12,8 +12,6 @@ public final class Roles {
     /** Also manages pipelines, and may build for any repository. */
     public static final String ADMIN = "admin";
 
-    public static final List<String> ALL = List.of(VIEWER, SUBMITTER, ADMIN);
-
     private Roles() {
     }
 

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.archipelago.dispatcher.security.Roles;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -44,6 +46,12 @@ class DispatcherConfigTest {
         assertThat(config.auth().tokens().get("ci").role()).isEqualTo(DispatcherConfig.Role.SUBMITTER);
         assertThat(config.auth().tokens().get("ci").role().roleName()).isEqualTo("submitter");
         assertThat(config.commitStatus().targets().get("gitlab-main").provider().wireName()).isEqualTo("gitlab");
+    }
+
+    @Test
+    void theRolesNamesAreTheOnesTheEndpointsAllow() {
+        assertThat(Arrays.stream(DispatcherConfig.Role.values()).map(DispatcherConfig.Role::roleName))
+                .containsExactly(Roles.VIEWER, Roles.SUBMITTER, Roles.ADMIN);
     }
 
     private static Map<String, String> valid() {
