@@ -219,7 +219,7 @@ class NativeWorkerTest {
         ArchBuildRequest base = request(Platform.LINUX_AMD64, app);
         ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, base.buildId(), 1, base.platform(), base.platforms(),
                 PinnedSource.ofCommit("https://127.0.0.1:9/nothing.git", "main", app.head(), ".", "Dockerfile"), base.image(),
-                null, null, 300, false, Instant.now());
+                null, null, 300, false, Instant.now(), false);
         send(kafka, request);
 
         ArchBuildEvent result = result(kafka, request);

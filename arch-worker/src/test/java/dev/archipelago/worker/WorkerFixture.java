@@ -115,7 +115,7 @@ final class WorkerFixture {
         return new ArchBuildRequest(Schema.CURRENT, id, 1, platform, List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit(git.url(), "main", git.head(), contextDir, dockerfile),
                 new ImageTarget(repository, "t", "t-" + platform.tagSafeName() + "-" + id.substring(0, 8), List.of("t"), null),
-                Map.of("GREETING", "hello"), Map.of("team", "platform"), timeoutSeconds, false, Instant.now());
+                Map.of("GREETING", "hello"), Map.of("team", "platform"), timeoutSeconds, false, Instant.now(), false);
     }
 
     /** A request to build a bundle (a build context pushed to a registry, as the CLI does). */
@@ -126,7 +126,7 @@ final class WorkerFixture {
                 new ImageTarget(open.hostPort() + "/worker/bundled", "t",
                         "t-" + platform.tagSafeName() + "-" + id.substring(0, 8),
                         List.of("t"), null),
-                Map.of(), Map.of(), 300, false, Instant.now());
+                Map.of(), Map.of(), 300, false, Instant.now(), false);
     }
 
     /**

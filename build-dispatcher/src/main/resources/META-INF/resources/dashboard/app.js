@@ -341,13 +341,17 @@ function lane(platform) {
   const details = el("dl", {class: "lane-facts"},
     el("dt", {}, "Worker"), el("dd", {}, platform.worker || "not yet"),
     el("dt", {}, "Emulated"), el("dd", {}, platform.emulated ? "yes (QEMU)" : "no"),
+    platform.reused ? el("dt", {}, "Reused") : null,
+    platform.reused ? el("dd", {class: "reused-from"}, "built nothing: same inputs as build ",
+      el("a", {href: "/builds/" + platform.reusedFrom, "data-nav": true, class: "mono"}, platform.reusedFrom)) : null,
     el("dt", {}, "Elapsed"), el("dd", {class: "elapsed", "data-running-since": platform.startedAt && !platform.finishedAt ? platform.startedAt : null},
       duration(platform.startedAt, platform.finishedAt)),
     el("dt", {}, "Image"), el("dd", {class: "mono"}, platform.image),
     el("dt", {}, "Digest"), el("dd", {class: "mono digest", title: platform.digest || ""}, platform.digest ? shortDigest(platform.digest) : FINAL_STATES.has(platform.state) ? "none" : "not yet"));
   const section = el("section", {class: "lane", "data-platform": platform.platform, "data-state": platform.state},
     el("div", {class: "lane-head"}, el("strong", {}, platform.platform), badge(platform.state),
-      platform.emulated ? el("span", {class: "chip"}, "emulated") : null),
+      platform.emulated ? el("span", {class: "chip"}, "emulated") : null,
+      platform.reused ? el("span", {class: "chip reused"}, "reused") : null),
     el("ol", {class: "steps"}, steps),
     details);
   if (platform.error) {

@@ -63,7 +63,7 @@ class BuildRequestValidatorTest {
     void collectsEveryProblemInOneAnswer() {
         BuildRequest bad = new BuildRequest(null, BuildRequest.Source.ofGit("http://x/y.git", null, "/abs", null),
                 new BuildRequest.Image("Quay.io/A", "v1", null, null, null, null), List.of("vax"), Map.of("1A", "x"), null,
-                null, null, 5, null);
+                null, null, 5, null, null);
         assertThatThrownBy(() -> validator.validate(bad)).hasMessageContaining("scheme 'http'")
                 .hasMessageContaining("is absolute").hasMessageContaining("unknown platform 'vax'")
                 .hasMessageContaining("1A").hasMessageContaining("timeoutSeconds 5");
@@ -72,7 +72,7 @@ class BuildRequestValidatorTest {
     private static BuildRequest request(String url) {
         return new BuildRequest(null, BuildRequest.Source.ofGit(url, null, null, null),
                 new BuildRequest.Image("quay.io/org/app", "v1", null, null, null, null), List.of("ppc64le", "x86_64"),
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     @Test
@@ -100,7 +100,7 @@ class BuildRequestValidatorTest {
     private static BuildRequest withStatus(String target, String project) {
         BuildRequest ok = request("https://gitlab.com/org/app.git");
         return new BuildRequest(null, ok.source(), ok.image(), ok.platforms(), null, null, null, null, null,
-                new BuildRequest.CommitStatus(target, project));
+                new BuildRequest.CommitStatus(target, project), null);
     }
 
     private static DispatcherConfig defaults() {

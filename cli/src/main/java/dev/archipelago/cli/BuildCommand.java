@@ -77,6 +77,9 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--partial", description = "push an index of the platforms that succeeded even if others failed")
     boolean partial;
 
+    @Option(names = "--rebuild", description = "build every platform, even one whose inputs match an image already pushed (which is otherwise reused)")
+    boolean rebuild;
+
     @Option(names = "--no-provenance", description = "attach no SLSA provenance beside the images")
     boolean noProvenance;
 
@@ -169,6 +172,9 @@ final class BuildCommand implements Callable<Integer> {
         ObjectNode imageLabels = request.putObject("labels");
         pairs("--label", labels).forEach(imageLabels::put);
         request.put("allowEmulation", allowEmulation).put("allowPartial", partial).put("timeoutSeconds", seconds(timeout));
+        if (rebuild) {
+            request.put("rebuild", true);
+        }
 
         JsonNode build = api.submit(JSON.writeValueAsBytes(request));
         progress.submitted(build);

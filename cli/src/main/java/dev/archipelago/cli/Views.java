@@ -21,7 +21,8 @@ final class Views {
         for (JsonNode p : build.path("platforms")) {
             JsonNode error = p.path("error");
             out.println(String.format("  %-14s %-9s %s", p.path("platform").asText(), p.path("state").asText(),
-                    error.isMissingNode() || error.isNull() ? (p.hasNonNull("digest") ? p.path("digest").asText() : "")
+                    error.isMissingNode() || error.isNull() ? (p.hasNonNull("digest") ? p.path("digest").asText()
+                            + (p.path("reused").asBoolean() ? "  reused from build " + p.path("reusedFrom").asText() : "") : "")
                             : error.path("code").asText() + ": " + error.path("message").asText())
                     .stripTrailing());
         }

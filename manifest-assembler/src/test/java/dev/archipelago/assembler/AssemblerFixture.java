@@ -43,7 +43,7 @@ final class AssemblerFixture {
                 List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE),
                 PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
                 new ImageTarget(TestImages.repository(), "t", "t-" + platform.tagSafeName(), indexTags, null),
-                null, null, timeoutSeconds, allowPartial, requestedAt);
+                null, null, timeoutSeconds, allowPartial, requestedAt, false);
     }
 
     static ArchBuildRequest request(Platform platform, String buildId, List<String> indexTags) {

@@ -288,7 +288,7 @@ class AssemblerTest {
         publish(kafka, succeeded(amd64, "oci"));
         ArchBuildRequest s390x = new ArchBuildRequest(Schema.CURRENT, id, 1, Platform.LINUX_S390X,
                 List.of(Platform.LINUX_S390X), amd64.source(), amd64.image(), null, null, 1800, false,
-                REQUESTED);
+                REQUESTED, false);
         publish(kafka, succeeded(s390x, "sha256:" + "aa".repeat(32), MediaTypes.OCI_MANIFEST));
 
         BuildOutcome outcome = outcome(kafka, id, 1);

@@ -77,7 +77,7 @@ class JoinOnInMemoryChannelsTest {
         // a request that disagrees with the build's first result about the platforms: only s390x's worker saw it
         ArchBuildRequest s390x = new ArchBuildRequest(Schema.CURRENT, id, 1, Platform.LINUX_S390X,
                 List.of(LINUX_AMD64, Platform.LINUX_S390X),
-                source(), target(Platform.LINUX_S390X), null, null, 1800, false, Instant.now());
+                source(), target(Platform.LINUX_S390X), null, null, 1800, false, Instant.now(), false);
         send(ArchBuildEvent.started(request(LINUX_AMD64, id), "worker-amd64", false, Instant.now()));
         send(failed(s390x));
 
@@ -149,7 +149,7 @@ class JoinOnInMemoryChannelsTest {
 
     private static ArchBuildRequest request(Platform platform, String buildId) {
         return new ArchBuildRequest(Schema.CURRENT, buildId, 1, platform, List.of(LINUX_AMD64, LINUX_PPC64LE), source(),
-                target(platform), null, null, 1800, false, Instant.now());
+                target(platform), null, null, 1800, false, Instant.now(), false);
     }
 
     private static PinnedSource source() {

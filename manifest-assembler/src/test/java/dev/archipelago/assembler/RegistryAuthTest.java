@@ -146,7 +146,7 @@ class RegistryAuthTest {
             ArchBuildRequest request = new ArchBuildRequest(Schema.CURRENT, id, 1, platform, base.platforms(), base.source(),
                     new ImageTarget(repository, "t", "t-" + platform.tagSafeName(), List.of(tag), null), null, null, 1800,
                     false,
-                    REQUESTED);
+                    REQUESTED, false);
             publish(kafka, succeeded(request, digests.get(platform.tagSafeName()), MediaTypes.OCI_MANIFEST));
         }
         return outcome(kafka, id, 1);

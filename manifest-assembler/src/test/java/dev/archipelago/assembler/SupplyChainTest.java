@@ -317,7 +317,7 @@ class SupplyChainTest {
                             "Dockerfile"),
                     new ImageTarget(repository(REPOSITORY), tag, image + "-" + platform.tagSafeName(), List.of(tag),
                             supplyChain),
-                    null, null, 1800, false, AssemblerFixture.REQUESTED);
+                    null, null, 1800, false, AssemblerFixture.REQUESTED, false);
             publish(kafka, ArchBuildEvent.started(request, "worker-" + platform.tagSafeName(), platform.equals(LINUX_PPC64LE),
                     Instant.now().minusSeconds(5)));
             publish(kafka, ArchBuildEvent.succeeded(request, "worker-" + platform.tagSafeName(), platform.equals(LINUX_PPC64LE),

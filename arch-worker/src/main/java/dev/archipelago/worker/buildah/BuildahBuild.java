@@ -8,21 +8,34 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.archipelago.model.ImageReference;
 import dev.archipelago.model.Redaction;
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
 import dev.archipelago.model.events.BuildErrorCode;
+import dev.archipelago.registry.RegistryException;
 import dev.archipelago.worker.job.BuildExecutor;
 import dev.archipelago.worker.job.BuildFailure;
 import dev.archipelago.worker.job.JobProcess;
+import dev.archipelago.worker.reuse.BuildKey;
+import dev.archipelago.worker.reuse.BuildKeys;
+import dev.archipelago.worker.reuse.ImageLabels;
+import dev.archipelago.worker.reuse.ImageReuse;
 import dev.archipelago.worker.source.SourceFetcher;
+import io.quarkus.logging.Log;
 
 /**
  * One platform's build from request to result: fetch the pinned commit into a private folder,
  * build, verify the platform, push {@code repository:archTag}, and say how it went. Cleans its
  * folder and its working image in every path; keeps the layer cache.
+ *
+ * <p>
+ * Between fetch and build it computes the build's {@link BuildKey}. When the target repository
+ * already has an image of that key, nothing is built: that image gets this build's tag and labels
+ * ({@link ImageReuse}), and the result says {@code reused}. Not with {@code rebuild} in the
+ * request, nor on a worker whose layer cache is off.
  */
 public final class BuildahBuild implements BuildExecutor.PlatformBuild {
 
@@ -31,6 +44,8 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
     private final boolean emulated;
     private final BuildahCommands buildah;
     private final SourceFetcher fetcher;
+    /** Null when this build may not reuse an image (rebuild asked for, or the layer cache off). */
+    private final Reuse reuse;
     private final int tailLines;
     final JobProcess process;
     private final Path folder;
@@ -39,13 +54,18 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
     private volatile boolean built;
     private volatile boolean pushed;
 
+    /** What a build needs to find and reuse the image of its build key. */
+    record Reuse(BuildKeys keys, ImageReuse images) {
+    }
+
     BuildahBuild(ArchBuildRequest request, String workerId, boolean emulated, BuildahCommands buildah, SourceFetcher fetcher,
-            Path workRoot, int tailLines) throws IOException {
+            Reuse reuse, Path workRoot, int tailLines) throws IOException {
         this.request = request;
         this.workerId = workerId;
         this.emulated = emulated;
         this.buildah = buildah;
         this.fetcher = fetcher;
+        this.reuse = request.rebuildAsked() ? null : reuse;
         this.tailLines = tailLines;
         Files.createDirectories(workRoot);
         this.folder = Files.createTempDirectory(workRoot, request.buildId() + "-" + request.platform().tagSafeName() + "-");
@@ -69,18 +89,43 @@ public final class BuildahBuild implements BuildExecutor.PlatformBuild {
         try {
             long t = System.nanoTime();
             SourceFetcher.Checkout checkout = fetcher.fetch(request.source(), folder.resolve("src"), process);
+            BuildKey key = reuse == null ? null : reuse.keys().of(request, checkout, process).orElse(null);
             fetchMs = millisSince(t);
+            ImageReference target = ImageReference.parseRepository(request.image().repository())
+                    .withTag(request.image().archTag());
+            if (key != null) {
+                t = System.nanoTime();
+                Optional<ImageReuse.Reused> reused = Optional.empty();
+                try {
+                    reused = reuse.images().retag(key, request.platform(), target, ImageLabels.of(request, key));
+                } catch (RegistryException e) {
+                    process.note("build key " + key.hex() + ": the registry did not answer the reuse (" + e.getMessage()
+                            + "); building");
+                }
+                if (reused.isPresent()) {
+                    pushMs = millisSince(t);
+                    process.note("reused the image of build " + reused.get().sourceBuildId() + " (build key " + key.hex()
+                            + "): nothing built, " + target + " is its layers with this build's labels");
+                    return ArchBuildEvent.reused(request, workerId, emulated, buildah.settings(),
+                            new ArchBuildEvent.Artifact(reused.get().digest(), reused.get().mediaType(), reused.get().size()),
+                            new ArchBuildEvent.Durations(fetchMs, 0, 0, pushMs), reused.get().sourceBuildId(), Instant.now());
+                }
+            }
             t = System.nanoTime();
             built = true;
-            buildah.build(request, checkout, localTag, process);
+            buildah.build(request, checkout, ImageLabels.of(request, key), localTag, process);
             buildMs = millisSince(t);
             t = System.nanoTime();
             int files = buildah.verify(localTag, request.platform(), process);
             verifyMs = millisSince(t);
             t = System.nanoTime();
-            ImageReference target = ImageReference.parseRepository(request.image().repository())
-                    .withTag(request.image().archTag());
             BuildahCommands.Pushed result = buildah.push(localTag, target, folder.resolve("digest"), process);
+            if (key != null) {
+                reuse.images().record(key, target, result.digest()).ifPresent(problem -> Log.warnf(
+                        "build %s: %s was pushed but not recorded under its build key (the next build of the same "
+                                + "inputs builds again): %s",
+                        request.buildId(), request.platform(), problem));
+            }
             pushMs = millisSince(t);
             pushed = true;
 

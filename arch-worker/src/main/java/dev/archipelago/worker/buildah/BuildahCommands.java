@@ -122,9 +122,9 @@ public final class BuildahCommands {
         return command;
     }
 
-    /** Builds the checkout for the platform and tags the result {@code localTag}. */
-    void build(ArchBuildRequest request, SourceFetcher.Checkout checkout, String localTag, JobProcess process)
-            throws BuildFailure, JobProcess.Stopped, IOException {
+    /** Builds the checkout for the platform with these labels and tags the result {@code localTag}. */
+    void build(ArchBuildRequest request, SourceFetcher.Checkout checkout, Map<String, String> labels, String localTag,
+            JobProcess process) throws BuildFailure, JobProcess.Stopped, IOException {
         List<String> command = buildah("build", "--isolation", config.isolation(), "--platform", request.platform().ociName(),
                 "--format", config.format().formatName(), "-f", checkout.dockerfile().toString(), "-t", localTag,
                 // a failed build removes its intermediate containers (and their mounts) too
@@ -132,12 +132,7 @@ public final class BuildahCommands {
         command.add(config.layerCache() ? "--layers" : "--no-cache");
         config.authFile().ifPresent(file -> command.addAll(List.of("--authfile", file)));
         request.buildArgs().forEach((name, value) -> command.addAll(List.of("--build-arg", name + "=" + value)));
-        request.labels().forEach((name, value) -> command.addAll(List.of("--label", name + "=" + value)));
-        if (!request.source().fromBundle()) {
-            command.addAll(List.of("--label", "org.opencontainers.image.source=" + request.source().git()));
-        }
-        command.addAll(List.of("--label", "org.opencontainers.image.revision=" + request.source().revision(),
-                "--label", "dev.archipelago.build-id=" + request.buildId()));
+        labels.forEach((name, value) -> command.addAll(List.of("--label", name + "=" + value)));
         command.add(checkout.context().toString());
         if (process.run(command, checkout.root(), environment) != 0) {
             throw new BuildFailure(BuildErrorCode.BUILD_FAILED, "buildah build for " + request.platform()

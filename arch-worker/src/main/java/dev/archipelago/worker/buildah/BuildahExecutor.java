@@ -12,9 +12,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.archipelago.model.events.ArchBuildEvent;
 import dev.archipelago.model.events.ArchBuildRequest;
+import dev.archipelago.registry.RegistryClient;
 import dev.archipelago.worker.config.WorkerConfig;
 import dev.archipelago.worker.job.BuildExecutor;
 import dev.archipelago.worker.job.JobProcess;
+import dev.archipelago.worker.reuse.BuildKeys;
+import dev.archipelago.worker.reuse.ImageReuse;
 import dev.archipelago.worker.source.BundleFetcher;
 import dev.archipelago.worker.source.SourceFetcher;
 import dev.archipelago.worker.source.WorkerRegistryClient;
@@ -25,6 +28,8 @@ public final class BuildahExecutor implements BuildExecutor {
     private final WorkerConfig config;
     private final BuildahCommands buildah;
     private final SourceFetcher fetcher;
+    /** Null when the layer cache is off: a worker told to build from scratch reuses no image either. */
+    private final BuildahBuild.Reuse reuse;
     /** At most one prune in ten minutes: a prune lists and checks every image, which costs the next build its wait. */
     private static final long PRUNE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
     private volatile long lastPrune = System.nanoTime();
@@ -34,14 +39,17 @@ public final class BuildahExecutor implements BuildExecutor {
     public BuildahExecutor(WorkerConfig config) {
         this.config = config;
         this.buildah = new BuildahCommands(config);
+        RegistryClient registry = WorkerRegistryClient.of(config);
         this.fetcher = new SourceFetcher(config.git(),
-                new BundleFetcher(WorkerRegistryClient.of(config), config.contextMaxBytes(),
-                        config.contextMaxEntries()));
+                new BundleFetcher(registry, config.contextMaxBytes(), config.contextMaxEntries()));
+        this.reuse = config.layerCache()
+                ? new BuildahBuild.Reuse(new BuildKeys(config.git(), registry, config.format()), new ImageReuse(registry))
+                : null;
     }
 
     @Override
     public PlatformBuild prepare(ArchBuildRequest request, String workerId, boolean emulated) throws IOException {
-        BuildahBuild job = new BuildahBuild(request, workerId, emulated, buildah, fetcher, Path.of(config.workDir()),
+        BuildahBuild job = new BuildahBuild(request, workerId, emulated, buildah, fetcher, reuse, Path.of(config.workDir()),
                 config.logTailLines());
         return new PlatformBuild() {
             @Override

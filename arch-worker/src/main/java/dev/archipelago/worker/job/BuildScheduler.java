@@ -163,7 +163,11 @@ public class BuildScheduler {
             Timer.builder("archipelago.worker.build.duration").tag("outcome", result.type().name()).register(metrics)
                     .record(Duration.between(start, Instant.now()));
             Log.infof("build %s: %s attempt %d %s%s", request.buildId(), request.platform(), request.attempt(), result.type(),
-                    result.error() == null ? " " + result.artifact().digest()
+                    result.error() == null
+                            ? " " + result.artifact().digest()
+                                    + (result.reused()
+                                            ? " (built nothing: reused the image of build " + result.reusedFrom() + ")"
+                                            : "")
                             : " " + result.error().code() + ": " + result.error().message());
             run.done.complete(null);
         } catch (DependencyWaits.Interrupted e) {

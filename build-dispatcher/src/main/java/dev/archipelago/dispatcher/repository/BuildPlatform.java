@@ -43,6 +43,12 @@ public class BuildPlatform {
 
     public String digest;
 
+    /** The platform built nothing: its image is that of build {@link #reusedFrom}, made from the same inputs. */
+    public boolean reused;
+
+    @Column(name = "reused_from")
+    public String reusedFrom;
+
     @Column(name = "media_type")
     public String mediaType;
 

@@ -67,6 +67,8 @@ public class BuildProgress {
             // state from its own summary: keep the worker's details (worker, log tail, full message)
             row.workerId = event.workerId();
             row.emulated = event.emulated();
+            row.reused = event.reused();
+            row.reusedFrom = event.reusedFrom();
             row.startedAt = row.startedAt == null ? event.occurredAt() : row.startedAt;
             if (event.error() != null) {
                 row.errorCode = event.error().code().name();
@@ -98,6 +100,8 @@ public class BuildProgress {
             }
         }
         if (event.artifact() != null) {
+            row.reused = event.reused();
+            row.reusedFrom = event.reusedFrom();
             row.digest = event.artifact().digest();
             row.mediaType = event.artifact().mediaType();
             row.sizeBytes = event.artifact().size();

@@ -128,7 +128,7 @@ public class BuildRequestValidator {
         }
         return new ValidatedRequest(gitUrl, ref, bundle, contextDir, dockerfile, repository, image.tag(), tags, platforms,
                 buildArgs, labels, request.emulationAllowed(), request.partialAllowed(), timeout, request.commitStatus(),
-                image.supplyChain());
+                image.supplyChain(), request.rebuildRequested());
     }
 
     private void checkCommitStatus(BuildRequest.CommitStatus status, List<String> problems) {

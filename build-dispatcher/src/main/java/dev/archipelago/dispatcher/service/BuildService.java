@@ -180,7 +180,7 @@ public class BuildService {
                         : PinnedSource.ofCommit(valid.gitUrl(), valid.ref(), commit, valid.contextDir(), valid.dockerfile()),
                 new ImageTarget(valid.repository().name(), valid.tag(), valid.tags().archTag(valid.platforms().get(0)),
                         valid.tags().indexTags(), valid.supplyChain()),
-                valid.buildArgs(), valid.labels(), valid.timeoutSeconds(), valid.allowPartial(), now);
+                valid.buildArgs(), valid.labels(), valid.timeoutSeconds(), valid.allowPartial(), now, valid.rebuild());
 
         Build build = new Build();
         build.id = id;
@@ -334,7 +334,8 @@ public class BuildService {
                 new ImageTarget(template.image().repository(), template.image().tag(), row.archTag,
                         template.image().indexTags(),
                         template.image().supplyChain()),
-                template.buildArgs(), template.labels(), template.timeoutSeconds(), template.allowPartial(), now);
+                template.buildArgs(), template.labels(), template.timeoutSeconds(), template.allowPartial(), now,
+                template.rebuild());
         outbox.add(Topics.requestsFor(platform), build.id.toString(), Topics.TYPE_ARCH_BUILD_REQUEST, request);
     }
 

@@ -38,8 +38,9 @@ public record BuildView(
     public record Image(String repository, String tag) {
     }
 
+    /** One platform; {@code reused} says it built nothing and took the image {@code reusedFrom} built from the same inputs. */
     public record PlatformView(String platform, String state, int attempt, String worker, boolean emulated, String image,
-            String digest, Instant startedAt, Instant finishedAt, PlatformError error) {
+            String digest, boolean reused, String reusedFrom, Instant startedAt, Instant finishedAt, PlatformError error) {
     }
 
     public record PlatformError(String code, String message, List<String> logTail) {
@@ -91,6 +92,6 @@ public record BuildView(
                 : new PlatformError(p.errorCode, p.errorMessage,
                         p.logTail == null || p.logTail.isEmpty() ? List.of() : Arrays.asList(p.logTail.split("\n", -1)));
         return new PlatformView(p.platform, p.state.name(), p.attempt, p.workerId, p.emulated,
-                build.repository + ":" + p.archTag, p.digest, p.startedAt, p.finishedAt, error);
+                build.repository + ":" + p.archTag, p.digest, p.reused, p.reusedFrom, p.startedAt, p.finishedAt, error);
     }
 }

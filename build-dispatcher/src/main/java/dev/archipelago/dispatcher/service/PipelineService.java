@@ -151,7 +151,7 @@ public class PipelineService {
                 BuildRequest.Source.ofGit(d.git() != null ? d.git() : cloneUrl, branch, d.contextDir(), d.dockerfile()),
                 new BuildRequest.Image(d.repository(), tag, d.archTagTemplate(), null, indexTags, d.supplyChain()),
                 d.platforms(), d.buildArgs(), d.labels(), d.allowEmulation(), d.allowPartial(), d.timeoutSeconds(),
-                commitStatus);
+                commitStatus, null);
     }
 
     private static String render(String template, String branch, String commit) {

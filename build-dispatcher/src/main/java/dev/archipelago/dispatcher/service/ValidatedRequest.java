@@ -11,7 +11,8 @@ import dev.archipelago.model.events.SupplyChain;
 
 /**
  * A build request that passed validation, normalised: platforms sorted, defaults filled in, tags
- * planned. The source is a git URL and ref, or a bundle (then {@code gitUrl} and {@code ref} are null).
+ * planned. {@code rebuild} builds every platform even where an image of the same build key exists. The source is a git URL and
+ * ref, or a bundle (then {@code gitUrl} and {@code ref} are null).
  */
 public record ValidatedRequest(
         String gitUrl,
@@ -29,5 +30,6 @@ public record ValidatedRequest(
         boolean allowPartial,
         int timeoutSeconds,
         BuildRequest.CommitStatus commitStatus,
-        SupplyChain supplyChain) {
+        SupplyChain supplyChain,
+        boolean rebuild) {
 }

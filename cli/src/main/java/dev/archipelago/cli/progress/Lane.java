@@ -8,8 +8,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** One platform of a build as the progress views show it. */
-record Lane(String platform, String state, String worker, boolean emulated, String digest, Instant startedAt,
-        Instant finishedAt,
+record Lane(String platform, String state, String worker, boolean emulated, String digest, String reusedFrom,
+        Instant startedAt, Instant finishedAt,
         String errorCode, String errorMessage, List<String> logTail) {
 
     static List<Lane> of(JsonNode build) {
@@ -20,7 +20,8 @@ record Lane(String platform, String state, String worker, boolean emulated, Stri
             error.path("logTail").forEach(line -> tail.add(line.asText()));
             lanes.add(new Lane(p.path("platform").asText(), p.path("state").asText(), text(p.path("worker")),
                     p.path("emulated").asBoolean(),
-                    text(p.path("digest")), instant(p.path("startedAt")), instant(p.path("finishedAt")),
+                    text(p.path("digest")), p.path("reused").asBoolean() ? text(p.path("reusedFrom")) : null,
+                    instant(p.path("startedAt")), instant(p.path("finishedAt")),
                     text(error.path("code")),
                     text(error.path("message")), tail));
         }
@@ -41,6 +42,11 @@ record Lane(String platform, String state, String worker, boolean emulated, Stri
             return "";
         }
         return worker + (emulated ? " (emulated)" : " (native)");
+    }
+
+    /** What a SUCCEEDED lane did: pushed what it built, or reused the image of an earlier build of the same inputs. */
+    String outcome() {
+        return reusedFrom == null ? "pushed" : "reused (build " + reusedFrom + ", same inputs)";
     }
 
     static String seconds(Duration duration) {

@@ -49,7 +49,8 @@ final class PlainProgress implements Progress {
             String detail = switch (lane.state()) {
                 case "BUILDING" -> "on " + lane.where();
                 case "SUCCEEDED" ->
-                    "pushed " + lane.digest() + " in " + Lane.seconds(lane.elapsed(Instant.now())) + " on " + lane.where();
+                    lane.outcome() + " " + lane.digest() + " in " + Lane.seconds(lane.elapsed(Instant.now())) + " on "
+                            + lane.where();
                 case "FAILED" -> lane.errorCode() + ": " + lane.errorMessage();
                 default -> "";
             };

@@ -23,7 +23,9 @@ final class Summary {
                         + index.path("digest").asText() + "  (" + index.path("mediaType").asText() + ")");
                 for (Lane lane : Lane.of(build)) {
                     out.println(
-                            "  " + lane.platform() + "  " + lane.digest() + (lane.emulated() ? "  built under emulation" : ""));
+                            "  " + lane.platform() + "  " + lane.digest()
+                                    + (lane.reusedFrom() != null ? "  reused from build " + lane.reusedFrom()
+                                            : lane.emulated() ? "  built under emulation" : ""));
                 }
                 for (JsonNode a : index.path("attestations")) {
                     out.println("attached " + a.path("kind").asText().toLowerCase() + " of "

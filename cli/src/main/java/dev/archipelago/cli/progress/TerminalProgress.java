@@ -91,7 +91,8 @@ final class TerminalProgress implements Progress {
                 case "QUEUED" -> "waiting for a worker";
                 case "BUILDING" -> Lane.seconds(lane.elapsed(now)) + "  " + lane.where();
                 case "SUCCEEDED" ->
-                    "pushed " + shortDigest(lane.digest()) + "  " + Lane.seconds(lane.elapsed(now)) + "  " + lane.where();
+                    lane.outcome() + " " + shortDigest(lane.digest()) + "  " + Lane.seconds(lane.elapsed(now)) + "  "
+                            + lane.where();
                 case "FAILED" -> lane.errorCode() + "  " + Lane.seconds(lane.elapsed(now));
                 default -> "";
             };

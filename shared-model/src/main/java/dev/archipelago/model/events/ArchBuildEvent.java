@@ -14,7 +14,10 @@ import dev.archipelago.model.SafeText;
  * <p>
  * It repeats the request's source, image and platforms so that the assembler can join a
  * build's results and annotate its index without asking any other service.
- * {@code SUCCEEDED} carries {@link #artifact()}, {@code FAILED} carries {@link #error()}.
+ * {@code SUCCEEDED} carries {@link #artifact()}, {@code FAILED} carries {@link #error()}. A
+ * {@code SUCCEEDED} with {@link #reusedFrom()} built nothing: an image of the same build key (same
+ * content, Dockerfile, arguments, labels, platform and base digests) already existed, and the
+ * worker gave it this build's tag and labels; {@code reusedFrom} names the build that made it.
  */
 public record ArchBuildEvent(
         @JsonProperty(required = true) int schema,
@@ -35,6 +38,7 @@ public record ArchBuildEvent(
         Integer filesVerified,
         Failure error,
         Builder builder,
+        String reusedFrom,
         @JsonProperty(required = true) Instant occurredAt) {
 
     public enum Type {
@@ -105,27 +109,42 @@ public record ArchBuildEvent(
         if (type == Type.FAILED && error == null) {
             throw new IllegalArgumentException("field 'error' is required when type is FAILED");
         }
+        if (reusedFrom != null && type != Type.SUCCEEDED) {
+            throw new IllegalArgumentException("field 'reused' is only for a SUCCEEDED result");
+        }
     }
 
     /** The STARTED event for a request. */
     public static ArchBuildEvent started(ArchBuildRequest request, String workerId, boolean emulated, Instant at) {
-        return of(request, Type.STARTED, workerId, emulated, null, null, null, null, null, at);
+        return of(request, Type.STARTED, workerId, emulated, null, null, null, null, null, null, at);
     }
 
     public static ArchBuildEvent succeeded(ArchBuildRequest request, String workerId, boolean emulated, Builder builder,
             Artifact artifact, Durations durations, int filesVerified, Instant at) {
-        return of(request, Type.SUCCEEDED, workerId, emulated, artifact, durations, filesVerified, null, builder, at);
+        return of(request, Type.SUCCEEDED, workerId, emulated, artifact, durations, filesVerified, null, builder, null, at);
+    }
+
+    /** A SUCCEEDED that built nothing: the image of build {@code sourceBuildId}, tagged and labelled for this build. */
+    public static ArchBuildEvent reused(ArchBuildRequest request, String workerId, boolean emulated, Builder builder,
+            Artifact artifact, Durations durations, String sourceBuildId, Instant at) {
+        return of(request, Type.SUCCEEDED, workerId, emulated, artifact, durations, null, null, builder,
+                Schema.requiredText(sourceBuildId, "reusedFrom"), at);
     }
 
     public static ArchBuildEvent failed(ArchBuildRequest request, String workerId, boolean emulated,
             Failure failure, Durations durations, Instant at) {
-        return of(request, Type.FAILED, workerId, emulated, null, durations, null, failure, null, at);
+        return of(request, Type.FAILED, workerId, emulated, null, durations, null, failure, null, null, at);
     }
 
     private static ArchBuildEvent of(ArchBuildRequest r, Type type, String workerId, boolean emulated, Artifact artifact,
-            Durations durations, Integer filesVerified, Failure failure, Builder builder, Instant at) {
+            Durations durations, Integer filesVerified, Failure failure, Builder builder, String reusedFrom, Instant at) {
         return new ArchBuildEvent(Schema.CURRENT, r.buildId(), r.attempt(), r.platform(), r.platforms(), type, workerId,
                 emulated, r.source(), r.image(), r.allowPartial(), r.timeoutSeconds(), r.requestedAt(), artifact,
-                durations, filesVerified, failure, builder, at);
+                durations, filesVerified, failure, builder, reusedFrom, at);
+    }
+
+    /** Whether the platform built nothing and reused the image of build {@link #reusedFrom()}. */
+    public boolean reused() {
+        return reusedFrom != null;
     }
 }

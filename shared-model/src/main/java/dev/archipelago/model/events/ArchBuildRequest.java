@@ -12,6 +12,8 @@ import dev.archipelago.model.Platform;
 /**
  * One platform's share of a build, published by the dispatcher on that platform's request topic.
  * It carries everything the worker needs and, through the worker's results, the assembler too.
+ * {@code rebuild: true} asks the worker to build even when an image of the same build key exists;
+ * absent, it may reuse that image.
  */
 public record ArchBuildRequest(
         @JsonProperty(required = true) int schema,
@@ -25,7 +27,8 @@ public record ArchBuildRequest(
         Map<String, String> labels,
         @JsonProperty(required = true) int timeoutSeconds,
         boolean allowPartial,
-        @JsonProperty(required = true) Instant requestedAt) {
+        @JsonProperty(required = true) Instant requestedAt,
+        Boolean rebuild) {
 
     public ArchBuildRequest {
         Schema.check(schema);
@@ -46,5 +49,11 @@ public record ArchBuildRequest(
             throw new IllegalArgumentException("field 'timeoutSeconds' must be positive, was " + timeoutSeconds);
         }
         Schema.required(requestedAt, "requestedAt");
+        rebuild = Boolean.TRUE.equals(rebuild) ? Boolean.TRUE : null;
+    }
+
+    /** Whether the request asks for a build even where an image of the same build key exists. */
+    public boolean rebuildAsked() {
+        return Boolean.TRUE.equals(rebuild);
     }
 }

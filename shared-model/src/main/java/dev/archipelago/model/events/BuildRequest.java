@@ -11,7 +11,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * <p>
  * Only {@code source.git} (or {@code source.bundle}), {@code image.repository}, {@code image.tag}
- * and {@code platforms} are required. Platforms stay strings here so that the dispatcher can name every bad one in
+ * and {@code platforms} are required. {@code rebuild: true} builds every platform even where an image
+ * of the same build key exists (by default such a platform reuses it and builds nothing). Platforms stay strings here so that
+ * the dispatcher can name every bad one in
  * its answer; the dispatcher validates the rest.
  */
 public record BuildRequest(
@@ -24,7 +26,8 @@ public record BuildRequest(
         Boolean allowEmulation,
         Boolean allowPartial,
         Integer timeoutSeconds,
-        CommitStatus commitStatus) {
+        CommitStatus commitStatus,
+        Boolean rebuild) {
 
     /** The build timeout when a request names none: 30 minutes. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 1800;
@@ -103,6 +106,10 @@ public record BuildRequest(
 
     public boolean partialAllowed() {
         return Boolean.TRUE.equals(allowPartial);
+    }
+
+    public boolean rebuildRequested() {
+        return Boolean.TRUE.equals(rebuild);
     }
 
     public int effectiveTimeoutSeconds() {

@@ -38,7 +38,7 @@ class EventJsonTest {
                 PinnedSource.ofCommit("https://gitlab.com/org/app.git", "main", COMMIT, ".", "Dockerfile"),
                 new ImageTarget("quay.io/org/demos", "gitlab-pyflask", "gitlab-pyflask-ppc64le",
                         List.of("gitlab-pyflask-multiarch"), null),
-                Map.of("VERSION", "1.2"), Map.of(), 1800, false, REQUESTED);
+                Map.of("VERSION", "1.2"), Map.of(), 1800, false, REQUESTED, false);
     }
 
     static Stream<Arguments> goldenEvents() {
@@ -50,7 +50,7 @@ class EventJsonTest {
                         new BuildRequest.Image("quay.io/org/demos", "gitlab-pyflask", "{tag}-{arch}",
                                 Map.of("linux/amd64", "gitlab-pyflask-x86"), List.of("gitlab-pyflask-multiarch"), null),
                         List.of("linux/amd64", "linux/ppc64le"), Map.of(), Map.of(), false, false, 1800,
-                        new BuildRequest.CommitStatus("gitlab", "org/app"))),
+                        new BuildRequest.CommitStatus("gitlab", "org/app"), null)),
                 Arguments.of("arch-build-request.json", ArchBuildRequest.class, request),
                 Arguments.of("arch-build-event-started.json", ArchBuildEvent.class,
                         ArchBuildEvent.started(request, "worker-ppc64le-1", true, at)),
@@ -59,6 +59,11 @@ class EventJsonTest {
                                 new ArchBuildEvent.Builder("buildah", "overlay", "chroot", true, "oci"),
                                 new ArchBuildEvent.Artifact(DIGEST, "application/vnd.oci.image.manifest.v1+json", 1234),
                                 new ArchBuildEvent.Durations(120, 4800, 35, 610), 7, at)),
+                Arguments.of("arch-build-event-reused.json", ArchBuildEvent.class,
+                        ArchBuildEvent.reused(request, "worker-ppc64le-1", true,
+                                new ArchBuildEvent.Builder("buildah", "overlay", "chroot", true, "oci"),
+                                new ArchBuildEvent.Artifact(DIGEST, "application/vnd.oci.image.manifest.v1+json", 1234),
+                                new ArchBuildEvent.Durations(120, 0, 0, 45), "a1b2c3d4", at)),
                 Arguments.of("arch-build-event-failed.json", ArchBuildEvent.class,
                         ArchBuildEvent.failed(request, "worker-ppc64le-1", true,
                                 new ArchBuildEvent.Failure(BuildErrorCode.BUILD_FAILED, "RUN step 2 exited 1",
