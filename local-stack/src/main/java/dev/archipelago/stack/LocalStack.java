@@ -104,32 +104,39 @@ public final class LocalStack implements AutoCloseable {
      * workers and the assembler get an auth.json), extra environment variables by process name
      * ({@code build-dispatcher}, {@code manifest-assembler}, {@code arch-worker-amd64}, ...), a
      * PostgreSQL server of the stack's own instead of the machine's (so that a test can stop it),
-     * and workers for more platforms than amd64 and ppc64le, each under QEMU.
+     * workers for more platforms than amd64 and ppc64le, each under QEMU, and more than one assembler
+     * replica (the second is {@code manifest-assembler-2}, on the same database and consumer group).
      */
     public record Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment,
-            boolean ownDatabaseServer, List<Platform> moreWorkers) {
+            boolean ownDatabaseServer, List<Platform> moreWorkers, int assemblerReplicas) {
         /** An anonymous registry, the machine's PostgreSQL, nothing extra. */
-        public static final Options PLAIN = new Options(null, null, Map.of(), false, List.of());
+        public static final Options PLAIN = new Options(null, null, Map.of(), false, List.of(), 1);
 
         /** A registry that wants these credentials, with extra environment variables by process name. */
         public Options(String registryUser, String registryPassword, Map<String, Map<String, String>> environment,
                 boolean ownDatabaseServer) {
-            this(registryUser, registryPassword, environment, ownDatabaseServer, List.of());
+            this(registryUser, registryPassword, environment, ownDatabaseServer, List.of(), 1);
         }
 
         /** An anonymous registry, with extra environment variables by process name. */
         public static Options withEnvironment(Map<String, Map<String, String>> environment) {
-            return new Options(null, null, environment, false, List.of());
+            return new Options(null, null, environment, false, List.of(), 1);
         }
 
         /** The same, with a PostgreSQL server of the stack's own ({@link LocalStack#postgres()}). */
         public Options withOwnDatabaseServer() {
-            return new Options(registryUser, registryPassword, environment, true, moreWorkers);
+            return new Options(registryUser, registryPassword, environment, true, moreWorkers, assemblerReplicas);
         }
 
         /** The same, with a worker (emulated, on a free port) for each of these platforms too. */
         public Options withWorkersFor(Platform... platforms) {
-            return new Options(registryUser, registryPassword, environment, ownDatabaseServer, List.of(platforms));
+            return new Options(registryUser, registryPassword, environment, ownDatabaseServer, List.of(platforms),
+                    assemblerReplicas);
+        }
+
+        /** The same, with this many assembler processes sharing the database and the results' consumer group. */
+        public Options withAssemblerReplicas(int replicas) {
+            return new Options(registryUser, registryPassword, environment, ownDatabaseServer, moreWorkers, replicas);
         }
     }
 
@@ -255,6 +262,10 @@ public final class LocalStack implements AutoCloseable {
         }
         assemblerEnv.put("ARCHIPELAGO_ASSEMBLER_SIGNING_KEY_FILE", writeSigningKey().toString());
         services.add(service("manifest-assembler", ports.assembler(), assemblerEnv));
+        for (int replica = 2; replica <= options.assemblerReplicas(); replica++) {
+            say.accept("starting assembler replica " + replica);
+            services.add(service("manifest-assembler-" + replica, "manifest-assembler", FreePorts.next(), assemblerEnv));
+        }
         services.add(worker(Platform.LINUX_AMD64, ports.workerAmd64(), false, kafka, insecure, authFile));
         services.add(worker(Platform.LINUX_PPC64LE, ports.workerPpc64le(), true, kafka, insecure, authFile));
         for (Platform platform : options.moreWorkers()) {

@@ -3,19 +3,16 @@ package dev.archipelago.stack;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.archipelago.infra.Buildah;
 import dev.archipelago.infra.Processes;
 import dev.archipelago.infra.Skopeo;
 import dev.archipelago.infra.Tools;
@@ -38,10 +35,6 @@ final class ServiceImages {
     static final List<Platform> PLATFORMS = List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE);
     /** Where the Containerfiles' default bases come from. */
     static final String DEFAULT_BASE_REGISTRY = "registry.access.redhat.com";
-    /** What the base made from Debian packages carries: what all three images need. */
-    static final List<String> DEBIAN_BASE_PACKAGES = List.of("openjdk-17-jre-headless", "ca-certificates", "git", "buildah",
-            "skopeo");
-    private static final Duration DEBOOTSTRAP_TIMEOUT = Duration.ofMinutes(40);
 
     /** One service's image index in the stack's registry. */
     record Built(String service, String reference, String digest) {
@@ -74,9 +67,9 @@ final class ServiceImages {
             return null;
         }
         say.accept("base: " + DEFAULT_BASE_REGISTRY + " cannot be reached from here, so the base is made from Debian packages ("
-                + String.join(", ", DEBIAN_BASE_PACKAGES) + ") for " + PLATFORMS + " by scripts/debian-base.sh, cached in "
+                + String.join(", ", DebianJavaBase.PACKAGES) + ") for " + PLATFORMS + " by scripts/debian-base.sh, cached in "
                 + Tools.cacheDirectory().resolve("bases"));
-        return pushDebianBase();
+        return DebianJavaBase.push(repoRoot, stack.registryHost(), PLATFORMS, say);
     }
 
     /** Builds every service for both platforms with the CLI; fails naming the service whose build failed. */
@@ -175,49 +168,6 @@ final class ServiceImages {
                     "docker://" + image.reference(), "containers-storage:" + local).orThrow();
             say.accept("loaded " + local + " (this machine's platform) into the local containers storage");
         }
-    }
-
-    private String pushDebianBase() {
-        String base = stack.registryHost() + "/base/debian-java17:bookworm";
-        try (Buildah buildah = Buildah.isolated()) {
-            buildah.run("manifest", "create", "localhost/debian-java17-list");
-            for (Platform platform : PLATFORMS) {
-                Path rootfs = debianRootfs(platform);
-                String container = buildah.run("from", "--arch", platform.architecture(), "scratch").stdout().strip();
-                buildah.run("add", container, rootfs.toString(), "/");
-                buildah.run("config", "--os", platform.os(), "--arch", platform.architecture(), "--env", "LANG=C.UTF-8",
-                        "--label",
-                        "org.opencontainers.image.description=Debian 12 with " + String.join(", ", DEBIAN_BASE_PACKAGES),
-                        container);
-                String local = "localhost/debian-java17:" + platform.tagSafeName();
-                buildah.run("commit", "--format", "oci", container, local);
-                String child = base + "-" + platform.tagSafeName();
-                buildah.push(local, child, "oci");
-                buildah.run("manifest", "add", "--tls-verify=false", "localhost/debian-java17-list", "docker://" + child);
-            }
-            buildah.run("manifest", "push", "--all", "--tls-verify=false", "--format", "oci", "localhost/debian-java17-list",
-                    "docker://" + base);
-        }
-        say.accept("base: pushed " + base + " (" + PLATFORMS + ")");
-        return base;
-    }
-
-    private Path debianRootfs(Platform platform) {
-        List<String> command = new ArrayList<>(
-                List.of("bash", repoRoot.resolve("scripts/debian-base.sh").toString(), platform.ociName()));
-        command.addAll(DEBIAN_BASE_PACKAGES);
-        say.accept("base: scripts/debian-base.sh " + platform.ociName() + " " + String.join(" ", DEBIAN_BASE_PACKAGES)
-                + " (cached after the first time; the first ppc64le one takes many minutes under QEMU)");
-        Processes.Result result = Processes.run(DEBOOTSTRAP_TIMEOUT, null, Map.of(), command);
-        if (!result.ok()) {
-            throw new LocalStack.StackException(
-                    "scripts/debian-base.sh " + platform.ociName() + " failed: " + result.stderr().strip());
-        }
-        Path tar = Path.of(result.stdout().strip());
-        if (!Files.isRegularFile(tar)) {
-            throw new LocalStack.StackException("scripts/debian-base.sh printed '" + tar + "', not a file");
-        }
-        return tar;
     }
 
     private static boolean reachable(String host) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.archipelago.infra.Buildah;
+import dev.archipelago.infra.Processes;
 import dev.archipelago.infra.ScratchGitRepository;
 import dev.archipelago.infra.Skopeo;
 import dev.archipelago.model.Platform;
@@ -27,8 +28,9 @@ import dev.archipelago.model.events.ArchBuildEvent;
 
 /**
  * Build-key reuse through the real parts: a new commit whose context is unchanged builds nothing
- * (the workers' results say reused, with no build stage, and the registry receives no layer), its
- * tags carry its own labels over the first build's layers; a base that moves for one platform
+ * (the workers' results say reused, with no build stage, and the registry receives no layer; the
+ * API and {@code archipelago status} say reused and from which build), its tags carry its own
+ * labels over the first build's layers; a base that moves for one platform
  * rebuilds only that platform; {@code rebuild: true} builds both.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -132,6 +134,11 @@ class BuildReuseTest {
                     .isEqualTo(build.path("id").asText());
             assertThat(reused.path("Labels").path("team").asText()).isEqualTo("platform");
         }
+        Processes.Result status = Processes.run(Duration.ofSeconds(60), null, running.stack().cliEnvironment(),
+                running.stack().cli("status", build.path("id").asText()));
+        assertThat(status.stdout()).as(status.stdout() + status.stderr())
+                .containsPattern("linux/amd64 +SUCCEEDED +sha256:[0-9a-f]{64}  reused from build " + firstBuild)
+                .containsPattern("linux/ppc64le +SUCCEEDED +sha256:[0-9a-f]{64}  reused from build " + firstBuild);
         JsonNode index = Skopeo.inspect(repository + ":v2", "--raw");
         assertThat(StreamSupport.stream(index.path("manifests").spliterator(), false).map(m -> m.path("digest").asText()))
                 .containsExactlyInAnyOrder(build.path("platforms").get(0).path("digest").asText(),

@@ -180,6 +180,39 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aPlatformThatReusedAnImageSaysSoAndLinksTheBuildThatMadeIt() throws Exception {
+        try (ScratchGitRepository app = appRepository("")) {
+            String request = """
+                    {"source": {"git": "%s", "ref": "main"}, "image": {"repository": "%s/dashboard-reuse", "tag": "%s",
+                       "supplyChain": {"provenance": false, "sbom": false, "signatures": false}},
+                     "platforms": ["linux/amd64", "linux/ppc64le"], "allowEmulation": true,
+                     "buildArgs": {"BASE": "%s"}, "timeoutSeconds": 600}""";
+            String first = running.api().submit(request.formatted(app.url(), running.stack().registryHost(), "v1",
+                    running.base()));
+            assertThat(running.api().follow(first, BUILD_TIMEOUT, System.out::println).path("state").asText())
+                    .isEqualTo("SUCCEEDED");
+            String second = running.api().submit(request.formatted(app.url(), running.stack().registryHost(), "v2",
+                    running.base()));
+            assertThat(running.api().follow(second, BUILD_TIMEOUT, System.out::println).path("state").asText())
+                    .isEqualTo("SUCCEEDED");
+
+            browser.get(dashboard + "/builds/" + second);
+            wait(Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.cssSelector(".title-row .badge"), "SUCCEEDED"));
+            for (String platform : List.of("linux/amd64", "linux/ppc64le")) {
+                WebElement lane = browser.findElement(By.cssSelector("section.lane[data-platform='" + platform + "']"));
+                assertThat(lane.findElement(By.cssSelector(".lane-head .chip.reused")).getText()).isEqualTo("reused");
+                assertThat(lane.findElement(By.cssSelector(".reused-from")).getText())
+                        .isEqualTo("built nothing: same inputs as build " + first);
+            }
+            screenshot("dashboard-reused.png");
+            browser.findElement(By.cssSelector("section.lane[data-platform='linux/amd64'] .reused-from a")).click();
+            wait(Duration.ofSeconds(15)).until(ExpectedConditions.urlMatches("/builds/" + first + "$"));
+            wait(Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.cssSelector(".title-row .badge"), "SUCCEEDED"));
+            assertThat(browser.findElements(By.cssSelector(".chip.reused"))).as("the first build built both").isEmpty();
+        }
+    }
+
+    @Test
     void aFailedPlatformShowsItsErrorAndLogTailAndCanBeRetriedOrCancelledFromThePage() throws Exception {
         try (ScratchGitRepository app = appRepository("RUN echo 'cannot build this here' >&2; exit 3")) {
             String id = submitAmd64(app, "dashboard-fails");

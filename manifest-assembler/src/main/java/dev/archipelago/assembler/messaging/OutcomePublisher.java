@@ -8,7 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import dev.archipelago.assembler.repository.Assembly;
 import dev.archipelago.assembler.repository.AssemblyRepository;
 import dev.archipelago.failure.DependencyUnavailable;
 import dev.archipelago.failure.DependencyWaits;
@@ -40,11 +39,16 @@ public class OutcomePublisher {
         this.waits = waits;
     }
 
-    /** Publishes the build's outcome if it has one not yet published; returns whether it did. */
+    /**
+     * Publishes the build's outcome if it has one not yet published and no other publisher (a thread
+     * or replica handling another result of the build, or a sweeper) has claimed it; returns whether it did.
+     */
     public boolean publish(String buildId) {
         String outcome = QuarkusTransaction.requiringNew().call(() -> {
-            Assembly a = assemblies.findById(buildId);
-            return a == null || a.outcomeJson == null || a.outcomePublishedAt != null ? null : a.outcomeJson;
+            if (!assemblies.claimOutcome(buildId, ACK_TIMEOUT)) {
+                return null;
+            }
+            return assemblies.findById(buildId).outcomeJson;
         });
         if (outcome == null) {
             return false;
@@ -56,11 +60,14 @@ public class OutcomePublisher {
         } catch (RuntimeException e) {
             waits.failed("outcome publishing", new DependencyUnavailable("the broker did not acknowledge the outcome of build "
                     + buildId + ": " + e.getMessage(), e));
+            QuarkusTransaction.requiringNew()
+                    .run(() -> assemblies.update("outcomeClaimedUntil = null where buildId = ?1", buildId));
             return false;
         }
         waits.succeeded("outcome publishing");
         QuarkusTransaction.requiringNew().run(() -> assemblies.update(
-                "outcomePublishedAt = ?1 where buildId = ?2 and outcomeJson = ?3", Instant.now(), buildId, outcome));
+                "outcomePublishedAt = ?1, outcomeClaimedUntil = null where buildId = ?2 and outcomeJson = ?3", Instant.now(),
+                buildId, outcome));
         return true;
     }
 }

@@ -79,6 +79,10 @@ public class Assembly extends PanacheEntityBase {
     @Column(name = "outcome_published_at")
     public Instant outcomePublishedAt;
 
+    /** Until when one publisher has the unpublished outcome to itself (OutcomePublisher). */
+    @Column(name = "outcome_claimed_until")
+    public Instant outcomeClaimedUntil;
+
     /** What to attach beside the images (a {@code SupplyChain} as JSON); none means the default. */
     @Column(name = "supply_chain_json")
     public String supplyChainJson;

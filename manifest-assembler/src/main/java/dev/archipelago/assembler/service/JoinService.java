@@ -25,9 +25,12 @@ import dev.archipelago.model.json.EventJson;
 import io.quarkus.logging.Log;
 
 /**
- * The durable join of a build's results. Each result is stored under the build's row lock and
- * decides what the build needs next: wait, assemble (every expected platform succeeded, or all
- * finished with some success when the request allowed a partial index), or fail.
+ * The durable join of a build's results. Replicas handle results side by side; each result is
+ * stored under the build's row lock (its first under a creation lock, so that one row is made
+ * however many replicas see a build's first results at once) and decides what the build needs next: wait, assemble (every
+ * expected
+ * platform succeeded, or all finished with some success when the request allowed a partial
+ * index), or fail.
  *
  * <p>
  * Within an attempt a platform only moves forward; an older attempt's result changes nothing;
@@ -53,7 +56,13 @@ public class JoinService {
     @Transactional
     public Assembly.State record(ArchBuildEvent event) {
         Instant now = Instant.now();
-        Assembly assembly = assemblies.findForUpdate(event.buildId()).orElseGet(() -> create(event, now));
+        Assembly assembly = assemblies.findForUpdate(event.buildId()).orElse(null);
+        if (assembly == null) {
+            // the build's first result here: whoever creates the row holds the build's creation lock, and a
+            // result that waited for it finds the row the other one made
+            assemblies.lockCreation(event.buildId());
+            assembly = assemblies.findForUpdate(event.buildId()).orElseGet(() -> create(event, now));
+        }
         if (assembly.state == Assembly.State.PUSHED || assembly.state == Assembly.State.CANCELLED) {
             return assembly.state;
         }
