@@ -353,11 +353,14 @@ public final class Bench {
         List<Long> times = new ArrayList<>();
         Map<Platform, Path> kept = new LinkedHashMap<>();
         if (prePulled) {
+            List<CompletableFuture<Void>> pulls = new ArrayList<>();
             for (Platform platform : List.of(Platform.LINUX_AMD64, Platform.LINUX_PPC64LE)) {
                 Path root = scratch("tutorial-kept-" + platform.tagSafeName());
-                buildah(root, "pull", "--tls-verify=false", "--platform", platform.ociName(), app.base());
+                pulls.add(CompletableFuture.runAsync(
+                        () -> buildah(root, "pull", "--tls-verify=false", "--platform", platform.ociName(), app.base())));
                 kept.put(platform, root);
             }
+            pulls.forEach(CompletableFuture::join);
         }
         String target = stack.registryHost() + "/" + app.repository() + "-tutorial";
         for (int i = 0; i < n; i++) {
@@ -412,7 +415,9 @@ public final class Bench {
             throws Exception {
         say(scenario + ": Archipelago with the tutorial's builder flags (restarting the workers with vfs, no cache)");
         Map<String, Map<String, String>> original = new LinkedHashMap<>();
-        for (String worker : List.of("arch-worker-amd64", "arch-worker-ppc64le")) {
+        Map<String, Map<String, String>> tutorialFlags = new LinkedHashMap<>();
+        List<CompletableFuture<Void>> pulls = new ArrayList<>();
+        for (String worker : WORKERS) {
             Map<String, String> env = stack.environment(worker);
             original.put(worker,
                     Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", env.getOrDefault("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "auto"),
@@ -420,13 +425,15 @@ public final class Bench {
                             "ARCHIPELAGO_WORKER_STORAGE_ROOT", env.get("ARCHIPELAGO_WORKER_STORAGE_ROOT"),
                             "ARCHIPELAGO_WORKER_RUN_ROOT", env.get("ARCHIPELAGO_WORKER_RUN_ROOT")));
             Path vfs = scratch(worker + "-vfs");
-            buildah(vfs, "pull", "--tls-verify=false", "--platform",
-                    (worker.endsWith("amd64") ? Platform.LINUX_AMD64 : Platform.LINUX_PPC64LE).ociName(), app.base());
-            stack.reconfigure(worker,
+            pulls.add(CompletableFuture.runAsync(() -> buildah(vfs, "pull", "--tls-verify=false", "--platform",
+                    (worker.endsWith("amd64") ? Platform.LINUX_AMD64 : Platform.LINUX_PPC64LE).ociName(), app.base())));
+            tutorialFlags.put(worker,
                     Map.of("ARCHIPELAGO_WORKER_STORAGE_DRIVER", "vfs", "ARCHIPELAGO_WORKER_LAYER_CACHE", "false",
                             "ARCHIPELAGO_WORKER_STORAGE_ROOT", vfs.resolve("storage").toString(),
                             "ARCHIPELAGO_WORKER_RUN_ROOT", vfs.resolve("run").toString()));
         }
+        pulls.forEach(CompletableFuture::join);
+        stack.reconfigure(tutorialFlags);
         // not counted: the first build after a worker starts also pays its Kafka producer's start (about a second)
         // like the tutorial's commands, these attach nothing
         archipelago(warmUp, "tutflags-warmup-" + app.repository().replace('/', '-'), false);
@@ -434,9 +441,7 @@ public final class Bench {
         for (int i = 0; i < n; i++) {
             builds.add(archipelago(app, "tutflags-" + i, false));
         }
-        for (var worker : original.entrySet()) {
-            stack.reconfigure(worker.getKey(), worker.getValue());
-        }
+        stack.reconfigure(original);
         Sample e2e = Sample.of(builds.stream().map(Built::endToEndMs).toList());
         report.add(new Report.Row(scenario, "tutorial's flags, nothing attached: POST to index readable", "ms",
                 e2e, tutorial, "<= 1.05x",
@@ -593,12 +598,14 @@ public final class Bench {
             // a quick run leaves out the tutorial's flags and the cold builds, each a minute or more per run
             for (int i = 0; i < (quick ? 0 : slowRuns); i++) {
                 say(scenario + ": defaults, cold: on empty worker storage (the workers restart on a fresh one, not counted)");
+                Map<String, Map<String, String>> fresh = new LinkedHashMap<>();
                 for (String worker : WORKERS) {
-                    Path fresh = scratch(worker + "-cold-" + i);
-                    stack.reconfigure(worker, Map.of("ARCHIPELAGO_WORKER_STORAGE_ROOT", fresh.resolve("storage").toString(),
-                            "ARCHIPELAGO_WORKER_RUN_ROOT", fresh.resolve("run").toString()));
-                    storages.add(fresh);
+                    Path storage = scratch(worker + "-cold-" + i);
+                    fresh.put(worker, Map.of("ARCHIPELAGO_WORKER_STORAGE_ROOT", storage.resolve("storage").toString(),
+                            "ARCHIPELAGO_WORKER_RUN_ROOT", storage.resolve("run").toString()));
+                    storages.add(storage);
                 }
+                stack.reconfigure(fresh);
                 // the storage of the run before is no longer any worker's
                 while (storages.size() > WORKERS.size()) {
                     delete(storages.remove(0));

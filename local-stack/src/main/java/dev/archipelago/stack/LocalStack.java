@@ -514,16 +514,32 @@ public final class LocalStack implements AutoCloseable {
 
     /** Stops a service, then starts it again with some environment variables changed, and waits until it is ready. */
     public void reconfigure(String name, Map<String, String> changes) {
-        stopService(name);
-        Service old = find(name);
-        Map<String, String> env = new LinkedHashMap<>(old.env());
-        env.putAll(changes);
-        services.set(services.indexOf(old), new Service(name, old.process(), old.log(), old.command(), env));
-        restartService(name);
+        reconfigure(Map.of(name, changes));
+    }
+
+    /**
+     * Stops these services, then starts them all again, each with its environment variables changed,
+     * and waits until every one is ready: side by side, so two workers take the time of one.
+     */
+    public void reconfigure(Map<String, Map<String, String>> changesByService) {
+        changesByService.keySet().forEach(this::stopService);
+        changesByService.forEach((name, changes) -> {
+            Service old = find(name);
+            Map<String, String> env = new LinkedHashMap<>(old.env());
+            env.putAll(changes);
+            services.set(services.indexOf(old), new Service(name, old.process(), old.log(), old.command(), env));
+            start(name);
+        });
+        changesByService.keySet().forEach(this::awaitStarted);
     }
 
     /** Starts a killed process of the stack again with the same command and environment, and waits until it is ready. */
     public void restartService(String name) {
+        start(name);
+        awaitStarted(name);
+    }
+
+    private void start(String name) {
         Service old = find(name);
         if (old.process().isAlive()) {
             throw new StackException(name + " still runs; kill it first");
@@ -539,6 +555,9 @@ public final class LocalStack implements AutoCloseable {
             throw new StackException("cannot restart " + name + ": " + e.getMessage());
         }
         writeState();
+    }
+
+    private void awaitStarted(String name) {
         if (name.equals("kafka")) {
             waitForPort(name, ports.kafka());
         } else {
